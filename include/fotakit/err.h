@@ -1,0 +1,54 @@
+/*
+ * fotakit error codes.
+ *
+ * fotakit uses its own negative numbers rather than errno: newlib's and
+ * glibc's errno values differ (ETIMEDOUT is 116 on one, 110 on the other), and
+ * an error code that means different things on the host and the device would
+ * make logs lie. Every code has a short name and a one-sentence meaning.
+ *
+ * Components own disjoint ranges so that a code alone says where it came from:
+ *   -1 .. -29     generic (flash, arguments, I/O)
+ *   -30 .. -59    layout
+ *   -60 .. -99    image format / verification
+ *   -100 .. -129  bootloader
+ *   -130 .. -159  SMP
+ * Components add their codes to the table in src/common/err.c.
+ */
+#ifndef FOTAKIT_ERR_H
+#define FOTAKIT_ERR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum fk_err {
+    FK_OK = 0,
+    FK_EINVAL = -1,      /* invalid argument */
+    FK_ENOENT = -2,      /* no such flash area / item */
+    FK_ENODEV = -3,      /* device not ready (absent, failed probe, not initialised) */
+    FK_EIO = -4,         /* I/O error reported by the device */
+    FK_ETIMEDOUT = -5,   /* device stayed busy past its timeout */
+    FK_ERANGE = -6,      /* offset/length outside the area or device */
+    FK_EALIGN = -7,      /* offset/length not aligned to the write or erase size */
+    FK_EPROTECT = -8,    /* write/erase refused: block-protect bits set */
+    FK_ENOSPC = -9,      /* does not fit */
+    FK_EBUSY = -10,      /* device busy */
+    FK_ENOTSUP = -11,    /* operation not supported by this device/build */
+    FK_EPOWER = -12,     /* power was cut (simulation): device refuses operations */
+    FK_ENOTERASED = -13, /* programming a location that is not erased (bits 0->1) */
+    FK_EWEAR = -14,      /* write limit per word exceeded before erase (nWRITE) */
+    FK_EOVERFLOW = -15,  /* arithmetic overflow in a size or offset */
+    FK_ECORRUPT = -16,   /* stored data fails its integrity check */
+    FK_EID = -17,        /* device identification (e.g. JEDEC ID) mismatch */
+    FK_ENOMEM = -18,     /* a caller-supplied buffer is too small */
+};
+
+/* Short identifier, e.g. "FK_ENODEV". Never NULL. */
+const char *fk_err_name(int err);
+/* One sentence saying what the code means. Never NULL. */
+const char *fk_err_str(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

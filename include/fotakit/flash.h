@@ -1,0 +1,129 @@
+/*
+ * fotakit flash layer: the flash-device interface and the flash map.
+ *
+ * A flash device is one struct of geometry + callbacks (in the spirit of
+ * littlefs's config). Drivers fill it in; everything above (flash map, image
+ * verifier, bootloader, SMP server) reaches hardware only through it.
+ *
+ * Device code: no heap, no OS calls. All state lives in caller-owned structs.
+ */
+#ifndef FOTAKIT_FLASH_H
+#define FOTAKIT_FLASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fotakit/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct fk_flash_dev;
+
+/*
+ * Driver callbacks. `off` is relative to the start of the device. The flash
+ * map has already checked bounds and alignment before calling them.
+ *
+ * prog/erase may return before the device has finished (a SPI NOR chip keeps
+ * erasing on its own); the driver then waits for the device before its next
+ * command. `sync` (optional, may be NULL) waits until the device is idle. This
+ * is what lets the bootloader overlap an external chip's erase with work on
+ * internal flash.
+ */
+struct fk_flash_ops {
+    int (*read)(struct fk_flash_dev *dev, uint32_t off, void *buf, size_t len);
+    int (*prog)(struct fk_flash_dev *dev, uint32_t off, const void *buf, size_t len);
+    int (*erase)(struct fk_flash_dev *dev, uint32_t off, size_t len);
+    int (*sync)(struct fk_flash_dev *dev);
+};
+
+/* Device readiness, set by the driver's init/probe. */
+enum fk_dev_state {
+    FK_DEV_UNINIT = 0, /* never initialised (zeroed struct): not ready */
+    FK_DEV_READY = 1,
+    FK_DEV_FAILED = 2, /* probe failed; `why` says what was observed */
+    FK_DEV_ABSENT = 3, /* the board/build has no driver for it; `why` says which */
+};
+
+#define FK_FLASH_WHY_LEN 96
+
+struct fk_flash_dev {
+    const char *name;        /* region name from the layout, e.g. "external_flash" */
+    const char *desc;        /* what it is, e.g. "spi-nor on spi4" */
+    uint32_t size;           /* bytes */
+    uint32_t erase_size;     /* uniform erase sector size, bytes (power of two) */
+    uint32_t write_size;     /* program granularity and alignment, bytes */
+    uint8_t erased_val;      /* value of an erased byte (0xff for NOR) */
+    const struct fk_flash_ops *ops;
+    void *ctx;               /* driver state */
+    enum fk_dev_state state; /* set by the driver */
+    /* What was observed when not ready, e.g. "JEDEC ID read ff ff ff, expected
+     * c2 28 15". Filled by the driver; used by fk_flash_explain(). */
+    char why[FK_FLASH_WHY_LEN];
+    /* Hint appended to explanations, e.g. "is the chip powered and its bus
+     * driver built into this image?" (NULL: a generic hint is used). */
+    const char *hint;
+};
+
+/* A flash area (partition) on one device. */
+struct fk_flash_area {
+    uint8_t id;
+    const char *name;
+    struct fk_flash_dev *dev;
+    uint32_t off;  /* offset within dev */
+    uint32_t size; /* bytes */
+};
+
+struct fk_flash_map {
+    const struct fk_flash_area *areas;
+    size_t count;
+};
+
+struct fk_flash_sector {
+    uint32_t off;  /* offset within the area */
+    uint32_t size;
+};
+
+/* MCUboot-compatible fixed area ids used by the boot and SMP cores. */
+#define FK_AREA_ID_BOOTLOADER 0
+#define FK_AREA_ID_PRIMARY 1   /* image 0 primary slot */
+#define FK_AREA_ID_SECONDARY 2 /* image 0 secondary slot */
+#define FK_AREA_ID_SCRATCH 3
+#define FK_AREA_ID_COUNTERS 4  /* fotakit_counters (security counter store), optional */
+
+/* Open: FK_ENOENT if the id/name is not in the map, FK_ENODEV if its device is
+ * not ready. On error *out is set to the area when it exists (so callers can
+ * explain), else NULL. */
+int fk_flash_open(const struct fk_flash_map *map, uint8_t id, const struct fk_flash_area **out);
+int fk_flash_open_name(const struct fk_flash_map *map, const char *name,
+                       const struct fk_flash_area **out);
+
+/* Read at any alignment. */
+int fk_flash_read(const struct fk_flash_area *fa, uint32_t off, void *buf, size_t len);
+/* off and len multiples of the device's write_size. */
+int fk_flash_write(const struct fk_flash_area *fa, uint32_t off, const void *buf, size_t len);
+/* off and len multiples of the device's erase_size. */
+int fk_flash_erase(const struct fk_flash_area *fa, uint32_t off, size_t len);
+/* Wait until the area's device is idle. */
+int fk_flash_sync(const struct fk_flash_area *fa);
+/* Sectors of the area: fills up to *count entries, sets *count to the number
+ * of sectors; FK_ENOMEM if the array is too small (then *count is the need). */
+int fk_flash_get_sectors(const struct fk_flash_area *fa, struct fk_flash_sector *out,
+                         size_t *count);
+uint32_t fk_flash_align(const struct fk_flash_area *fa);
+uint8_t fk_flash_erased_val(const struct fk_flash_area *fa);
+
+/* One sentence explaining `err` for area `id` of `map`: names the area, the
+ * device, what was observed and what to check or change, e.g.
+ * "mcuboot_secondary: device external_flash (spi-nor on spi4) is not ready:
+ *  JEDEC ID read ff ff ff, expected c2 28 15; is the chip powered and its bus
+ *  driver built into this image?". Writes into buf (always NUL-terminated) and
+ * returns buf. */
+const char *fk_flash_explain(const struct fk_flash_map *map, uint8_t id, int err, char *buf,
+                             size_t buflen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

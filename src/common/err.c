@@ -1,0 +1,61 @@
+#include "fotakit/err.h"
+
+#include <stddef.h>
+
+struct fk_err_desc {
+    int code;
+    const char *name;
+    const char *text;
+};
+
+/* One row per code. Components append their rows here (see err.h for ranges). */
+static const struct fk_err_desc fk_errs[] = {
+    {FK_OK, "FK_OK", "success"},
+    {FK_EINVAL, "FK_EINVAL", "an argument is invalid"},
+    {FK_ENOENT, "FK_ENOENT", "no such flash area or item"},
+    {FK_ENODEV, "FK_ENODEV",
+     "the flash device is not ready (absent, failed its probe, or never initialised)"},
+    {FK_EIO, "FK_EIO", "the device reported an I/O error"},
+    {FK_ETIMEDOUT, "FK_ETIMEDOUT", "the device stayed busy past its timeout"},
+    {FK_ERANGE, "FK_ERANGE", "the offset or length lies outside the area or device"},
+    {FK_EALIGN, "FK_EALIGN",
+     "the offset or length is not a multiple of the device's write or erase size"},
+    {FK_EPROTECT, "FK_EPROTECT", "the device refused the write: block-protect bits are set"},
+    {FK_ENOSPC, "FK_ENOSPC", "the data does not fit"},
+    {FK_EBUSY, "FK_EBUSY", "the device is busy"},
+    {FK_ENOTSUP, "FK_ENOTSUP", "the operation is not supported by this device or build"},
+    {FK_EPOWER, "FK_EPOWER", "power was cut; the device refuses operations until it returns"},
+    {FK_ENOTERASED, "FK_ENOTERASED",
+     "programming would need to set bits from 0 to 1; erase the sector first"},
+    {FK_EWEAR, "FK_EWEAR", "a word was written more times than the device allows between erases"},
+    {FK_EOVERFLOW, "FK_EOVERFLOW", "a size or offset overflows"},
+    {FK_ECORRUPT, "FK_ECORRUPT", "stored data fails its integrity check"},
+    {FK_EID, "FK_EID", "the device's identification does not match the expected one"},
+    {FK_ENOMEM, "FK_ENOMEM", "a buffer supplied by the caller is too small"},
+    /* layout (-30 .. -59) */
+    /* image (-60 .. -99) */
+    /* boot (-100 .. -129) */
+    /* smp (-130 .. -159) */
+};
+
+static const struct fk_err_desc *fk_err_find(int err)
+{
+    for (size_t i = 0; i < sizeof fk_errs / sizeof fk_errs[0]; i++) {
+        if (fk_errs[i].code == err) {
+            return &fk_errs[i];
+        }
+    }
+    return NULL;
+}
+
+const char *fk_err_name(int err)
+{
+    const struct fk_err_desc *d = fk_err_find(err);
+    return d ? d->name : "FK_E?";
+}
+
+const char *fk_err_str(int err)
+{
+    const struct fk_err_desc *d = fk_err_find(err);
+    return d ? d->text : "unknown fotakit error code";
+}
