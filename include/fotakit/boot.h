@@ -35,6 +35,15 @@ enum fk_swap_type {
     FK_SWAP_FAIL = 5,
 };
 
+/* Offset inside the secondary slot at which an uploaded image must start
+ * (0, or one sector in for a swap-offset style design). The SMP server writes
+ * uploads there; fk_boot_go() reads the new image there. */
+uint32_t fk_boot_secondary_image_off(const struct fk_flash_map *map);
+
+/* Largest image (header + payload + TLVs) an update can carry with this map,
+ * once the trailer and any spare sector are reserved. */
+uint32_t fk_boot_max_image_size(const struct fk_flash_map *map);
+
 /* Mark the image in the secondary slot for the next reset: a test upgrade
  * (reverted unless confirmed) or, with permanent, a permanent one. Writes
  * the secondary trailer exactly as MCUboot's boot_set_pending() does. */
