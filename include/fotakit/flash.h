@@ -123,6 +123,11 @@ uint8_t fk_flash_erased_val(const struct fk_flash_area *fa);
 const char *fk_flash_explain(const struct fk_flash_map *map, uint8_t id, int err, char *buf,
                              size_t buflen);
 
+/* The same explanation for an area the caller already holds (e.g. from a
+ * failed fk_flash_open, which sets *out when the area exists). */
+const char *fk_flash_explain_area(const struct fk_flash_area *fa, int err, char *buf,
+                                  size_t buflen);
+
 #ifdef __cplusplus
 }
 #endif

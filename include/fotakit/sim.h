@@ -1,0 +1,290 @@
+/*
+ * fotakit flash simulation (host only; library fotakit_flash_host).
+ *
+ * Simulated chips with NOR physics, behind the real drivers:
+ *   - internal flash: an NVMC register model behind struct fk_nvmc_port,
+ *     driven by the device driver of fotakit/nvmc.h;
+ *   - SPI NOR: a chip model (default Macronix MX25R1635F) behind struct
+ *     fk_spi_bus, driven by the JEDEC SPI NOR driver of fotakit/nor.h.
+ * A shared simulated clock, per-device stats, RAM or file backing, and a
+ * deterministic power-cut injector shared by all devices of a board.
+ *
+ * Typical use (one call builds every device of a board):
+ *
+ *     struct fk_board b;            // from the layout parser, or:
+ *     fk_sim_board_preset(&b, "nrf5340-spi-nor-2mb");
+ *     struct fk_sim_board sb;
+ *     struct fk_sim_opts o = {0};   // RAM backing, the board's write sizes
+ *     int rc = fk_sim_board_build(&sb, &b, &o);
+ *     struct fk_flash_dev *ext = fk_sim_board_dev(&sb, "external_flash");
+ *     ... build a struct fk_flash_map over the devices, run code ...
+ *     double sum_us = sb.clock.sum_us, ovl_us = fk_sim_board_overlap_us(&sb);
+ *     fk_sim_board_free(&sb);
+ *
+ * Power-loss harness:
+ *
+ *     fk_sim_power_arm(&sb, 0, FK_SIM_CUT_NONE, 0);   // reset the counter
+ *     run();  n = fk_sim_power_count(&sb);            // N program/erase calls
+ *     for k in 1..n: fresh board (or same setup), then
+ *         fk_sim_power_arm(&sb, k, FK_SIM_CUT_BEFORE or FK_SIM_CUT_TEAR, seed);
+ *         run();                       // fails with FK_EPOWER at call k
+ *         fk_sim_power_restore(&sb);   // chips reset, injector disarmed
+ *         recover(); check();
+ *
+ * Physics checks: a program that would set a bit from 0 to 1 fails with
+ * FK_ENOTERASED (the chip is left unchanged), an internal-flash word written
+ * more than nWRITE times between erases fails with FK_EWEAR, an unaligned
+ * internal write with FK_EALIGN. With opts.lenient the chips instead do what
+ * silicon does (AND the data in) and only count the violation in
+ * stats.violations.
+ *
+ * Timing and overlap: every device has datasheet timings (board file figures,
+ * else the defaults below). The clock keeps
+ *   sum_us  the plain sum of every operation's duration (internal erase and
+ *           program; NOR command/data transfer time and internal busy time);
+ *   now_us  the CPU's timeline under the hardware's overlap rule: the CPU
+ *           halts during internal flash operations, SPI transfers take CPU
+ *           time, and only a NOR chip's internal busy time (erase, page
+ *           program) runs in parallel. The NOR driver returns without waiting
+ *           for WIP and waits before its next command (status polls advance
+ *           now_us, not sum_us).
+ * fk_sim_board_overlap_us() = max(now_us, the time the last chip goes idle).
+ *
+ * A NOR erase/program still running when power is cut is torn too (the chip
+ * was mid-operation): sync the NOR device before recording that its work is
+ * done.
+ */
+#ifndef FOTAKIT_SIM_H
+#define FOTAKIT_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fotakit/board.h"
+#include "fotakit/flash.h"
+#include "fotakit/nor.h"
+#include "fotakit/nvmc.h"
+#include "fotakit/spi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Default timings (used when the board file gives 0). */
+#define FK_SIM_INT_ERASE_MS 85.0       /* internal page erase */
+#define FK_SIM_INT_WORD_US 41.0        /* internal word program */
+#define FK_SIM_NOR_SE_MS 40.0          /* 4 KB sector erase */
+#define FK_SIM_NOR_BE32_MS 120.0       /* 32 KB block erase (3 x sector) */
+#define FK_SIM_NOR_BE64_MS 220.0       /* 64 KB block erase (5.5 x sector) */
+#define FK_SIM_NOR_CE_MS_PER_MB 3500.0 /* chip erase, per MB of density */
+#define FK_SIM_NOR_PP_MS 0.85          /* page program */
+#define FK_SIM_NOR_SPI_HZ 8000000u
+#define FK_SIM_NOR_WAKE_US 35u         /* tRES1 */
+
+/* ---- clock ------------------------------------------------------------ */
+
+struct fk_sim_clock {
+    double now_us; /* CPU timeline (overlapped) */
+    double sum_us; /* plain sum of operation durations */
+};
+
+/* Let `us` of CPU work pass (e.g. hashing): advances now_us only. */
+void fk_sim_clock_cpu(struct fk_sim_clock *c, double us);
+
+/* ---- stats ------------------------------------------------------------ */
+
+struct fk_sim_stats {
+    /* Device-level calls (what the flash map asked for). */
+    uint64_t read_calls, read_bytes;
+    uint64_t prog_calls, prog_bytes;
+    uint64_t erase_calls, erase_bytes;
+    /* Physical erase units (erase_bytes / native sector size) and per sector. */
+    uint64_t sectors_erased;
+    uint32_t *sector_erases; /* n_sectors counters, index = offset / sector */
+    uint32_t n_sectors;
+    uint32_t sector_size;
+    uint32_t max_sector_erases;
+    double busy_us; /* this device's share of clock.sum_us */
+    double xfer_us; /* NOR: bus transfer time (part of busy_us) */
+    /* Chip-level commands (internal: words programmed / pages erased). */
+    uint64_t words_programmed, pages_erased;
+    uint64_t cmd_pp, cmd_se, cmd_be32, cmd_be64, cmd_ce, cmd_read, cmd_rdsr, cmd_other;
+    uint64_t violations; /* physics violations seen (0 in a correct run) */
+    int last_violation;  /* its code (FK_ENOTERASED, FK_EWEAR, FK_EALIGN, ...) */
+};
+
+/* ---- power-cut injector ----------------------------------------------- */
+
+enum fk_sim_cut {
+    FK_SIM_CUT_NONE = 0,   /* count only */
+    FK_SIM_CUT_BEFORE = 1, /* cut before call k touches anything */
+    FK_SIM_CUT_TEAR = 2,   /* cut in the middle of call k: one of its pages/words/
+                              sectors (chosen from the seed) is torn, those before it
+                              completed, those after it untouched */
+};
+
+struct fk_sim_power {
+    uint32_t count;       /* device-level program/erase calls since the last arm */
+    uint32_t cut_at;      /* 1-based call to cut at; 0: never */
+    enum fk_sim_cut mode;
+    uint64_t seed;
+    uint8_t off;          /* 1: power is cut; every device returns FK_EPOWER */
+    uint32_t cuts;        /* cuts so far */
+    /* internal: physical operations left before the torn one */
+    uint8_t tear_armed;
+    uint32_t tear_after;
+    uint64_t rng;
+};
+
+/* ---- chip models (lower layer; fk_sim_board_build wires them up) ------ */
+
+struct fk_sim_mem {
+    uint8_t *data;
+    size_t size;
+    int fd; /* -1: RAM */
+};
+
+enum fk_sim_nor_pending { FK_SIM_NOR_IDLE = 0, FK_SIM_NOR_PROG, FK_SIM_NOR_ERASE };
+
+struct fk_sim_nor_chip {
+    struct fk_sim_mem mem;
+    uint8_t id[3];
+    uint32_t page_size;
+    double se_us, be32_us, be64_us, ce_us, pp_us; /* busy times */
+    uint32_t spi_hz;
+    uint8_t sfdp[128]; /* SFDP space: header + BFPT (JESD216B, 16 dwords) */
+    /* state */
+    uint8_t sr;         /* BP bits persist; WEL/WIP live here too */
+    uint8_t asleep;     /* deep power-down */
+    uint8_t rst_enabled;
+    double busy_until;  /* clock time when the current operation ends */
+    enum fk_sim_nor_pending pending; /* applied when the chip finishes (or torn at a cut) */
+    uint32_t pend_addr, pend_len;
+    uint8_t pend_data[256];
+    /* fault knobs for tests */
+    uint8_t absent;     /* no chip: MISO floats high, reads all ff */
+    uint8_t stuck_busy; /* WIP never clears after the next program/erase */
+    uint8_t lenient;
+    struct fk_sim_clock *clock;
+    struct fk_sim_power *power;
+    struct fk_sim_stats *stats;
+};
+
+struct fk_sim_nvmc_chip {
+    struct fk_sim_mem mem;
+    uint32_t page_size;
+    uint32_t nwrite;      /* programs per word between erases [2] */
+    uint8_t *writes;      /* per word program count since erase */
+    uint32_t config;      /* CONFIG register */
+    double erase_us, word_us;
+    uint8_t lenient;
+    struct fk_sim_clock *clock;
+    struct fk_sim_power *power;
+    struct fk_sim_stats *stats;
+};
+
+/* ---- board ------------------------------------------------------------ */
+
+struct fk_sim_opts {
+    const char *state_dir;     /* NULL: RAM backing. Else each device's contents
+                                  live in <state_dir>/<name>.bin (created erased;
+                                  persists across processes). */
+    uint32_t force_write_size; /* 0: the board's; else every device advertises this
+                                  write size (e.g. 8) */
+    uint32_t absent_mask;      /* bit i: board device i does not answer (a NOR chip
+                                  reads ff ff ff, so its probe fails) */
+    uint8_t lenient;           /* see "Physics checks" above */
+    uint8_t nor_clear_protect; /* NOR driver clears block-protect bits at init */
+};
+
+struct fk_sim_dev {
+    struct fk_flash_dev dev; /* what the flash map uses: checks power, counts
+                                stats, arms tears, then calls the driver */
+    struct fk_sim_board *board;
+    enum fk_dev_kind kind;
+    char name[FK_BOARD_NAME_LEN];
+    char desc[FK_BOARD_NAME_LEN + 16];
+    struct fk_flash_dev *drv; /* the driver's device */
+    struct fk_sim_stats stats;
+    /* internal */
+    struct fk_nvmc nvmc;
+    struct fk_nvmc_port port;
+    struct fk_sim_nvmc_chip ichip;
+    struct fk_nor nor;
+    struct fk_spi_bus bus;
+    struct fk_sim_nor_chip nchip;
+};
+
+struct fk_sim_board {
+    struct fk_sim_clock clock;
+    struct fk_sim_power power;
+    struct fk_sim_dev *dev[FK_BOARD_MAX_DEVS];
+    unsigned count;
+    struct fk_board board; /* copy of what it was built from */
+};
+
+/* Fill *b with one of the shared board files' figures: "nrf5340-spi-nor-2mb",
+ * "nrf52840-spi-nor-2mb", "nrf52840", "nrf5340-no-ext-flash". FK_ENOENT for
+ * other names. (For when the layout parser is not at hand.) */
+int fk_sim_board_preset(struct fk_board *b, const char *name);
+
+/* Build every device of `board` (internal → NVMC model + driver, spi-nor /
+ * qspi-nor → chip model + JEDEC driver) and probe it. A device whose probe
+ * fails stays in the board with state FK_DEV_FAILED and its `why` set (that
+ * is not an error of this call). Errors: FK_EINVAL (bad geometry), FK_EIO
+ * (state file cannot be created/opened, or has the wrong size), FK_ENOMEM
+ * (allocation). opts may be NULL. On error nothing needs freeing. */
+int fk_sim_board_build(struct fk_sim_board *sb, const struct fk_board *board,
+                       const struct fk_sim_opts *opts);
+/* Finish pending chip work, flush/unmap files, free. */
+void fk_sim_board_free(struct fk_sim_board *sb);
+
+/* The device named `name` (board file key), or NULL. */
+struct fk_flash_dev *fk_sim_board_dev(struct fk_sim_board *sb, const char *name);
+/* The sim device behind a device from fk_sim_board_dev(), or NULL. */
+struct fk_sim_dev *fk_sim_dev_of(struct fk_flash_dev *dev);
+/* Raw contents of a simulated device (for tests and harness snapshots). */
+uint8_t *fk_sim_dev_mem(struct fk_flash_dev *dev, size_t *size);
+/* Make `dev` advertise write size `ws` (a multiple of the chip's own). */
+int fk_sim_dev_force_write_size(struct fk_flash_dev *dev, uint32_t ws);
+
+/* Wait for every chip to finish (like fk_flash_sync on each device). */
+int fk_sim_board_sync(struct fk_sim_board *sb);
+/* max(clock.now_us, when the last chip goes idle). */
+double fk_sim_board_overlap_us(const struct fk_sim_board *sb);
+/* Zero the clock and all stats (not the contents). */
+void fk_sim_board_reset_stats(struct fk_sim_board *sb);
+
+/* Power: arm resets the call counter; k is 1-based (0: never cut). */
+void fk_sim_power_arm(struct fk_sim_board *sb, uint32_t k, enum fk_sim_cut mode, uint64_t seed);
+uint32_t fk_sim_power_count(const struct fk_sim_board *sb);
+int fk_sim_power_is_off(const struct fk_sim_board *sb);
+/* Cut now (tears any NOR operation still in progress). */
+void fk_sim_power_cut(struct fk_sim_board *sb);
+/* Power returns: chips reset (not busy, WEL clear, awake; contents and BP bits
+ * kept), drivers re-probed, injector disarmed (counter kept). */
+int fk_sim_power_restore(struct fk_sim_board *sb);
+
+/* ---- lower layer: single chips without a board (driver tests) --------- */
+
+/* MX25R1635F-like chip of `size` bytes (0: 2 MB) with JEDEC id `id` (NULL:
+ * c2 28 15), RAM backing, default timings, SFDP describing it. */
+int fk_sim_nor_chip_init(struct fk_sim_nor_chip *chip, uint32_t size, const uint8_t id[3],
+                         struct fk_sim_clock *clock, struct fk_sim_power *power,
+                         struct fk_sim_stats *stats);
+void fk_sim_nor_chip_free(struct fk_sim_nor_chip *chip);
+/* A SPI bus whose transceive/delay drive the chip model. */
+void fk_sim_nor_chip_bus(struct fk_sim_nor_chip *chip, struct fk_spi_bus *bus);
+/* Power-on reset of the chip state (what restore does). */
+void fk_sim_nor_chip_power_on(struct fk_sim_nor_chip *chip);
+
+int fk_sim_nvmc_chip_init(struct fk_sim_nvmc_chip *chip, uint32_t size, uint32_t page_size,
+                          struct fk_sim_clock *clock, struct fk_sim_power *power,
+                          struct fk_sim_stats *stats);
+void fk_sim_nvmc_chip_free(struct fk_sim_nvmc_chip *chip);
+void fk_sim_nvmc_chip_port(struct fk_sim_nvmc_chip *chip, struct fk_nvmc_port *port);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
