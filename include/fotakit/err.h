@@ -41,6 +41,10 @@ enum fk_err {
     FK_ECORRUPT = -16,   /* stored data fails its integrity check */
     FK_EID = -17,        /* device identification (e.g. JEDEC ID) mismatch */
     FK_ENOMEM = -18,     /* a caller-supplied buffer is too small */
+    /* layout (-30 .. -59) */
+    FK_ELAYOUT_SYNTAX = -30, /* layout/board file: not YAML or not the expected keys/values */
+    FK_ELAYOUT_LIMIT = -31,  /* layout/board file beyond a fotakit bound (size, count, aliases) */
+    FK_ELAYOUT_RULE = -32,   /* layout breaks a rule (fotakit layout check lists them) */
 };
 
 /* Short identifier, e.g. "FK_ENODEV". Never NULL. */

@@ -33,6 +33,12 @@ static const struct fk_err_desc fk_errs[] = {
     {FK_EID, "FK_EID", "the device's identification does not match the expected one"},
     {FK_ENOMEM, "FK_ENOMEM", "a buffer supplied by the caller is too small"},
     /* layout (-30 .. -59) */
+    {FK_ELAYOUT_SYNTAX, "FK_ELAYOUT_SYNTAX",
+     "the layout or board file is not YAML or lacks/garbles a key it needs"},
+    {FK_ELAYOUT_LIMIT, "FK_ELAYOUT_LIMIT",
+     "the layout or board file exceeds a fotakit bound (file size, entries, alias expansion)"},
+    {FK_ELAYOUT_RULE, "FK_ELAYOUT_RULE",
+     "the layout breaks a rule; 'fotakit layout check' lists each problem and its fix"},
     /* image (-60 .. -99) */
     /* boot (-100 .. -129) */
     /* smp (-130 .. -159) */
