@@ -1,0 +1,230 @@
+/*
+ * fotakit layout (host only; library fotakit_layout_host).
+ *
+ * Reads an nRF Connect SDK partition-manager static file (pm_static.yml, see
+ * docs/layout-file.md) and a board file (*.board.yml, docs/board-file.md),
+ * checks them against each other (docs/layout.md), builds a struct
+ * fk_flash_map for a set of flash devices, and writes the generated C header
+ * and the SVG map.
+ *
+ * All structs are plain fixed-size data (no pointers into heap memory), so a
+ * layout or board can be copied, zeroed, or kept on the stack of a host tool.
+ *
+ * Loading errors: every load function returns FK_OK or a negative fk_err code
+ * and, on error, writes one message into `err` (always NUL-terminated when
+ * errlen > 0) naming the file, line:column, the key and what is wrong, e.g.
+ *   "x.yml:12:9: partition 'app', key 'size': '-0x10' is not a number
+ *    (expected hex 0x... or decimal, 0 .. 0xffffffff)".
+ *   FK_EIO                  the file cannot be opened/read
+ *   FK_ELAYOUT_SYNTAX       not YAML, or not the expected structure/keys
+ *   FK_ELAYOUT_LIMIT        beyond a fotakit bound (file size, partitions,
+ *                           alias expansion, nesting, name length)
+ */
+#ifndef FOTAKIT_LAYOUT_H
+#define FOTAKIT_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fotakit/board.h"
+#include "fotakit/err.h"
+#include "fotakit/flash.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- limits (inputs beyond them are rejected with FK_ELAYOUT_LIMIT) ---- */
+#define FK_LAYOUT_MAX_PARTS 64       /* partitions in one pm_static.yml */
+#define FK_LAYOUT_NAME_LEN 48        /* partition/region/device names incl. NUL */
+#define FK_LAYOUT_MAX_SPAN 16        /* members of one span */
+#define FK_LAYOUT_MAX_SHARE 4        /* entries of one share_size list */
+#define FK_LAYOUT_PATH_LEN 256       /* file name kept for messages */
+#define FK_LAYOUT_MAX_FILE (1u << 20) /* input files larger than 1 MiB are refused */
+
+/* ---- pm_static.yml ------------------------------------------------------ */
+
+struct fk_layout_part {
+    char name[FK_LAYOUT_NAME_LEN];
+    uint32_t address;     /* offset within its region/device */
+    uint32_t size;
+    uint32_t end_address; /* as written (checked against address + size) */
+    bool has_end;         /* end_address was present */
+    char region[FK_LAYOUT_NAME_LEN]; /* "flash_primary" when absent */
+    char device[FK_LAYOUT_NAME_LEN]; /* as written, e.g. "DT_CHOSEN(nordic_pm_ext_flash)"; "" if absent */
+    unsigned span_count;  /* 0: a leaf partition */
+    char span[FK_LAYOUT_MAX_SPAN][FK_LAYOUT_NAME_LEN];
+    unsigned share_count;
+    char share_size[FK_LAYOUT_MAX_SHARE][FK_LAYOUT_NAME_LEN];
+    unsigned line, col;   /* 1-based position of the partition's key */
+};
+
+struct fk_layout {
+    char path[FK_LAYOUT_PATH_LEN];
+    unsigned count;
+    struct fk_layout_part part[FK_LAYOUT_MAX_PARTS]; /* file order */
+};
+
+int fk_layout_load(const char *path, struct fk_layout *out, char *err, size_t errlen);
+/* Same from memory; `name` is used in messages. */
+int fk_layout_load_mem(const char *name, const void *buf, size_t len, struct fk_layout *out,
+                       char *err, size_t errlen);
+
+/* Index of partition `name`, or -1. */
+int fk_layout_find(const struct fk_layout *l, const char *name);
+
+/* ---- board file ------------------------------------------------------- */
+
+int fk_board_load(const char *path, struct fk_board *out, char *err, size_t errlen);
+int fk_board_load_mem(const char *name, const void *buf, size_t len, struct fk_board *out,
+                      char *err, size_t errlen);
+/* Index of the board device called `name` (a region name), or -1. */
+int fk_board_find(const struct fk_board *b, const char *name);
+/* "internal", "spi-nor", "qspi-nor". */
+const char *fk_board_kind_name(enum fk_dev_kind kind);
+
+/*
+ * Board device a partition lives on: the device named by its region; when
+ * the partition also names a `device` (DT_CHOSEN(x), DT_NODELABEL(x), or a
+ * plain label), that device must carry the chosen node / label. Returns the
+ * board device index, or -1 when the board has no such device (the -19
+ * class; fk_layout_check explains it).
+ */
+int fk_layout_part_dev(const struct fk_layout *l, const struct fk_board *b, unsigned part);
+
+/* ---- flash map ------------------------------------------------------------ */
+
+/*
+ * Area ids: mcuboot = FK_AREA_ID_BOOTLOADER (0), mcuboot_primary = 1,
+ * mcuboot_secondary = 2, mcuboot_scratch = 3, fotakit_counters = 4; every
+ * other leaf partition (no `span`) gets 5, 6, ... in strcmp order of names.
+ * Containers other than the two slots (e.g. mcuboot_primary_app) are not areas.
+ */
+#define FK_LAYOUT_FIRST_FREE_ID 5
+
+/* Number of areas fk_layout_flash_map() produces (size of the storage). */
+size_t fk_layout_area_count(const struct fk_layout *l);
+/* The area id partition `part` gets, or -1 if it is not an area. */
+int fk_layout_area_id(const struct fk_layout *l, unsigned part);
+
+/*
+ * Build a flash map. devs[0..ndevs-1]: one device per board device; an area
+ * goes on the device whose `name` equals the partition's region. An area
+ * whose region has no device gets dev = NULL: fk_flash_open() then answers
+ * FK_ENODEV for it, exactly as Zephyr's flash_area_open() answers -19.
+ * areas: caller storage of max_areas entries (fk_layout_area_count()), sorted
+ * by id. Area names point into *l, which must outlive the map.
+ * FK_ENOMEM if max_areas is too small, FK_ERANGE if there are more than 255 ids.
+ */
+int fk_layout_flash_map(const struct fk_layout *l, struct fk_flash_dev *const *devs,
+                        size_t ndevs, struct fk_flash_area *areas, size_t max_areas,
+                        struct fk_flash_map *out);
+
+/* ---- check ------------------------------------------------------------ */
+
+enum fk_layout_sev {
+    FK_LAYOUT_NOTE = 0,
+    FK_LAYOUT_WARNING = 1,
+    FK_LAYOUT_ERROR = 2,
+};
+
+enum fk_layout_rule {
+    FK_RULE_ERASE_ALIGN = 0,    /* erase unit not on its device's erase boundary */
+    FK_RULE_END_ADDRESS,        /* end_address != address + size */
+    FK_RULE_OVERLAP,            /* two leaf partitions overlap */
+    FK_RULE_SPAN_COVER,         /* a container does not cover its members exactly */
+    FK_RULE_SPAN_MISSING,       /* a span names a partition that does not exist */
+    FK_RULE_SPAN_GAP,           /* span members not contiguous */
+    FK_RULE_BEYOND_DEVICE,      /* partition past the end of its device */
+    FK_RULE_REGION_OVERFLOW,    /* a region's partitions need more than its device */
+    FK_RULE_NO_DEVICE,          /* the -19 class: device not on the board / not drivable */
+    FK_RULE_BOOTLOADER_START,   /* bootloader not at the start of internal flash */
+    FK_RULE_SLOT_SIZE,          /* secondary smaller than primary */
+    FK_RULE_SHARE_SIZE,         /* share_size partner of a different size */
+    FK_RULE_MISSING_PART,       /* a partition fotakit needs is absent */
+    FK_RULE_STRATEGY,           /* --strategy names a strategy the layout cannot run */
+    FK_RULE_COUNTERS,           /* no fotakit_counters: downgrade protection off */
+    FK_RULE_BOARD,              /* the board file itself is inconsistent */
+    FK_RULE_COUNT
+};
+
+/* Short rule name, e.g. "erase-align". */
+const char *fk_layout_rule_name(enum fk_layout_rule rule);
+
+#define FK_LAYOUT_MSG_LEN 640
+#define FK_LAYOUT_MAX_FINDINGS 96
+
+struct fk_layout_finding {
+    enum fk_layout_sev sev;
+    enum fk_layout_rule rule;
+    char part[FK_LAYOUT_NAME_LEN];  /* partition concerned ("" if none) */
+    char part2[FK_LAYOUT_NAME_LEN]; /* the other partition, for pair rules */
+    char msg[FK_LAYOUT_MSG_LEN];    /* names partitions, addresses, rule and fix */
+};
+
+/* Upgrade strategies fotakit's bootloader implements. */
+enum fk_layout_strategy {
+    FK_STRATEGY_SWAP = 0,      /* revertible swap ("swap") */
+    FK_STRATEGY_OVERWRITE = 1, /* overwrite-only ("overwrite") */
+    FK_STRATEGY_COUNT
+};
+
+struct fk_layout_strategy_row {
+    const char *name;     /* "swap", "overwrite" */
+    bool supported;
+    uint32_t trailer;     /* bytes reserved at the end of the slot */
+    uint32_t max_image;   /* largest image (header+payload+TLVs); 0 if unsupported */
+    char reason[320];     /* why (not) supported / how the size follows */
+};
+
+struct fk_layout_report {
+    unsigned count;      /* findings stored */
+    unsigned dropped;    /* findings beyond FK_LAYOUT_MAX_FINDINGS (counted in errors/...) */
+    unsigned errors, warnings, notes;
+    struct fk_layout_finding f[FK_LAYOUT_MAX_FINDINGS];
+    struct fk_layout_strategy_row strat[FK_STRATEGY_COUNT];
+};
+
+/* "swap" / "overwrite" (also "swap-revertible", "overwrite-only") -> strategy,
+ * or -1. */
+int fk_layout_strategy_parse(const char *s);
+
+/*
+ * Trailer sizes, MCUboot/imgtool arithmetic (docs/layout.md):
+ *   swap:      sectors * 3 * align + 4 * 8 + 16   (BOOT_MAX_ALIGN 8)
+ *   overwrite: 2 * 8 + 16 = 32
+ * sectors = sectors in the larger slot; align = the larger write size of the two.
+ */
+uint32_t fk_layout_trailer_size(enum fk_layout_strategy s, uint32_t sectors, uint32_t align);
+
+/*
+ * Check a layout against a board (every rule of docs/layout.md). Fills *r
+ * (all findings, not just the first) and the strategy table. `strategy` < 0:
+ * none required; else an error is added if the layout cannot run it.
+ * Returns the number of errors (0 = clean; warnings/notes allowed).
+ */
+int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, int strategy,
+                    struct fk_layout_report *r);
+
+/* Print the device/partition table, the findings and the strategy table. */
+void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct fk_board *b,
+                            const struct fk_layout_report *r);
+
+/* ---- generated header and picture ------------------------------------------ */
+
+/* The generated C header (deterministic: same inputs, same bytes).
+ * `guard_name` is the file name used in the comment ("fotakit_layout.h" if NULL). */
+int fk_layout_write_header(FILE *out, const struct fk_layout *l, const struct fk_board *b,
+                           const char *layout_name, const char *board_name);
+
+/* SVG map, one column per board device (and one for regions the board
+ * lacks); problems from `r` (may be NULL) drawn in red. */
+int fk_layout_write_svg(FILE *out, const struct fk_layout *l, const struct fk_board *b,
+                        const struct fk_layout_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
