@@ -58,6 +58,22 @@ int fk_client_tp_serial_from_fd(int fd, struct fk_client_tp **out);
  * (returns bytes written to out, or FK_ENOMEM), CRC16-XMODEM. */
 int fk_client_serial_encode(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);
 uint16_t fk_client_crc16(const uint8_t *data, size_t len);
+/* Decoder of console lines back into packets (skips console text, drops
+ * frames with bad base64, length or CRC and counts them in `dropped`). */
+struct fk_client_serial_dec {
+    char line[256];
+    size_t line_len;
+    bool line_overflow;
+    char *b64; /* base64 text of the frame being assembled */
+    size_t b64_len;
+    bool in_frame;
+    uint64_t dropped;
+};
+int fk_client_serial_dec_init(struct fk_client_serial_dec *d);
+void fk_client_serial_dec_free(struct fk_client_serial_dec *d);
+/* Feed one byte: a packet's length (copied to buf) when it completes one,
+ * else 0. */
+int fk_client_serial_dec_feed(struct fk_client_serial_dec *d, uint8_t byte, uint8_t *buf, size_t cap);
 
 /* ---- client ----------------------------------------------------------- */
 

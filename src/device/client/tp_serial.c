@@ -145,14 +145,7 @@ int fk_client_serial_encode(const uint8_t *pkt, size_t len, uint8_t *out, size_t
 struct tp_serial {
     struct fk_client_tp tp;
     int fd;
-    /* line assembly */
-    char line[256];
-    size_t line_len;
-    bool line_overflow;
-    /* frame assembly (base64 text of the current frame) */
-    char *b64;
-    size_t b64_len;
-    bool in_frame;
+    struct fk_client_serial_dec dec;
     /* bytes read but not yet consumed */
     uint8_t rx[512];
     size_t rx_len, rx_pos;
@@ -205,7 +198,7 @@ static int ser_send(struct fk_client_tp *tp, const uint8_t *pkt, size_t len)
 
 /* A complete line (without '\n') arrived: returns packet length if it
  * completes a frame, 0 otherwise. */
-static int ser_line(struct tp_serial *s, uint8_t *buf, size_t cap)
+static int dec_line(struct fk_client_serial_dec *s, uint8_t *buf, size_t cap)
 {
     const char *l = s->line;
     size_t n = s->line_len;
@@ -219,7 +212,7 @@ static int ser_line(struct tp_serial *s, uint8_t *buf, size_t cap)
     }
     if (s->line_overflow || s->b64_len + (n - 2) > FRAME_MAX * 2) {
         s->in_frame = false;
-        s->tp.dropped++;
+        s->dropped++;
         return 0;
     }
     memcpy(s->b64 + s->b64_len, l + 2, n - 2);
@@ -236,7 +229,7 @@ static int ser_line(struct tp_serial *s, uint8_t *buf, size_t cap)
     int out = 0;
     if (r < 0) {
         s->in_frame = false;
-        s->tp.dropped++;
+        s->dropped++;
     } else if (r >= 2) {
         size_t want = (size_t)raw[0] << 8 | raw[1];
         if ((size_t)r - 2 >= want) {
@@ -244,7 +237,7 @@ static int ser_line(struct tp_serial *s, uint8_t *buf, size_t cap)
             if (want < 2 || (size_t)r - 2 != want || want - 2 > cap ||
                 fk_client_crc16(raw + 2, want - 2) !=
                     (uint16_t)(raw[want] << 8 | raw[want + 1])) {
-                s->tp.dropped++;
+                s->dropped++;
             } else {
                 memcpy(buf, raw + 2, want - 2);
                 out = (int)(want - 2);
@@ -253,6 +246,35 @@ static int ser_line(struct tp_serial *s, uint8_t *buf, size_t cap)
     }
     free(raw);
     return out;
+}
+
+int fk_client_serial_dec_init(struct fk_client_serial_dec *d)
+{
+    memset(d, 0, sizeof *d);
+    d->b64 = malloc(FRAME_MAX * 2 + 256);
+    return d->b64 ? 0 : FK_ENOMEM;
+}
+
+void fk_client_serial_dec_free(struct fk_client_serial_dec *d)
+{
+    free(d->b64);
+    d->b64 = NULL;
+}
+
+int fk_client_serial_dec_feed(struct fk_client_serial_dec *d, uint8_t byte, uint8_t *buf, size_t cap)
+{
+    if (byte == '\n') {
+        int got = dec_line(d, buf, cap);
+        d->line_len = 0;
+        d->line_overflow = false;
+        return got;
+    }
+    if (d->line_len < sizeof d->line) {
+        d->line[d->line_len++] = (char)byte;
+    } else {
+        d->line_overflow = true;
+    }
+    return 0;
 }
 
 static long long now_ms(void)
@@ -266,18 +288,11 @@ static long long now_ms(void)
 static int ser_consume(struct tp_serial *s, uint8_t *buf, size_t cap)
 {
     while (s->rx_pos < s->rx_len) {
-        char ch = (char)s->rx[s->rx_pos++];
-        if (ch == '\n') {
-            int got = ser_line(s, buf, cap);
-            s->line_len = 0;
-            s->line_overflow = false;
-            if (got != 0) {
-                return got;
-            }
-        } else if (s->line_len < sizeof s->line) {
-            s->line[s->line_len++] = ch;
-        } else {
-            s->line_overflow = true;
+        uint64_t before = s->dec.dropped;
+        int got = fk_client_serial_dec_feed(&s->dec, s->rx[s->rx_pos++], buf, cap);
+        s->tp.dropped += s->dec.dropped - before;
+        if (got != 0) {
+            return got;
         }
     }
     return 0;
@@ -335,7 +350,7 @@ static void ser_close(struct fk_client_tp *tp)
 {
     struct tp_serial *s = (struct tp_serial *)tp;
     close(s->fd);
-    free(s->b64);
+    fk_client_serial_dec_free(&s->dec);
     free(s);
 }
 
@@ -345,8 +360,7 @@ int fk_client_tp_serial_from_fd(int fd, struct fk_client_tp **out)
     if (!s) {
         return FK_ENOMEM;
     }
-    s->b64 = malloc(FRAME_MAX * 2 + 256);
-    if (!s->b64) {
+    if (fk_client_serial_dec_init(&s->dec)) {
         free(s);
         return FK_ENOMEM;
     }

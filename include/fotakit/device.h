@@ -1,0 +1,107 @@
+/*
+ * fotakit virtual device (host only; library fotakit_device_host): simulated
+ * flash chips whose contents live in files of a state directory, fotakit's
+ * bootloader run on them, and the "application" on top of what it booted:
+ * the SMP server, reachable over UDP or a serial pseudo-terminal.
+ *
+ *     struct fk_device *d;
+ *     struct fk_device_cfg cfg = {.layout = L, .board = B, .state_dir = DIR, ...};
+ *     fk_device_open(&d, &cfg, err, sizeof err);   // builds the chips
+ *     fk_device_boot(d);                           // bootloader, then app
+ *     fk_device_serve(d, &run);                    // SMP until stopped
+ *     fk_device_close(d);
+ *
+ * An SMP reset request makes the loop re-enter the bootloader (swap, revert,
+ * ...) and restart the application, as a real device would. The chips' files
+ * persist, so a second `fotakit device run` continues where the last left.
+ */
+#ifndef FOTAKIT_DEVICE_H
+#define FOTAKIT_DEVICE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FK_DEVICE_MAX_KEYS 8
+
+struct fk_device_cfg {
+    const char *layout;    /* pm_static.yml */
+    const char *board;     /* *.board.yml */
+    const char *state_dir; /* chip files <state_dir>/<device>.bin (created erased) */
+    const char *keys[FK_DEVICE_MAX_KEYS]; /* trusted public (or private) key files, PEM/DER */
+    unsigned nkeys;
+    bool allow_hash_only;  /* development: boot images with only a SHA256 TLV */
+    bool confirm_on_boot;  /* the application confirms itself once it runs */
+    bool realtime;         /* sleep for the modeled duration of flash work */
+    FILE *log;             /* boot and event log (NULL: stderr) */
+    bool quiet;            /* no log lines */
+};
+
+/* What the bootloader did at one boot. */
+struct fk_device_boot_report {
+    unsigned boot_no;         /* 1 = first boot of this process */
+    int rc;                   /* fk_boot_go's result */
+    char decision[256];       /* the boot log's decision line(s), joined */
+    char version[32];         /* version of the image started ("" if none) */
+    uint8_t hash[32];         /* its SHA256 TLV */
+    bool running;             /* an image was started */
+    double modeled_sum_s;     /* flash time during this boot: plain sum */
+    double modeled_overlap_s; /* flash time with the NOR chip overlapped */
+    uint64_t erases[4];       /* erase calls per device during this boot */
+    uint32_t max_page_erases; /* most erases any internal page got (since the
+                                 state dir was created in this process) */
+};
+
+struct fk_device;
+
+int fk_device_open(struct fk_device **out, const struct fk_device_cfg *cfg, char *err, size_t errlen);
+void fk_device_close(struct fk_device *d);
+
+/* Factory programming: write `img` at the start of the primary slot (the
+ * slot's sectors it covers are erased first; trailer left erased). */
+int fk_device_flash_image(struct fk_device *d, const uint8_t *img, size_t len, char *err, size_t errlen);
+
+/* Power-on / reset: run the bootloader, then start the application (the SMP
+ * server) on what it booted. Fills *rep when not NULL. Returns the boot's rc
+ * (the device still serves SMP when no image could be started, so that an
+ * image can be uploaded: like a bootloader with serial recovery). */
+int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep);
+
+/* One SMP packet in, the answer out (0: no answer). Sets the reset flag when
+ * the request was an OS reset. Exposed for tests that bypass transports. */
+size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap);
+bool fk_device_reset_pending(const struct fk_device *d);
+
+struct fk_device_run {
+    const char *udp;       /* "HOST:PORT" to bind (PORT 0: any free port) */
+    const char *serial;    /* a tty to open, or a path where a pty's slave is linked */
+    int max_resets;        /* stop after this many SMP resets (0: never) */
+    volatile sig_atomic_t *stop; /* set non-zero to stop (signal handler, test) */
+    /* Filled once the transport is up (before serving): */
+    unsigned udp_port;     /* the bound port */
+    char serial_path[256]; /* the pty slave's name */
+    /* Called when the transport is up (e.g. to signal a waiting thread). */
+    void (*ready)(void *arg, struct fk_device_run *run);
+    void *ready_arg;
+    /* Called after every boot (including the first one done by serve). */
+    void (*booted)(void *arg, const struct fk_device_boot_report *rep);
+    void *booted_arg;
+};
+
+/* Boot (once), then serve SMP until *stop, max_resets, or a transport error.
+ * Each SMP reset re-runs fk_device_boot after the answer went out. */
+int fk_device_serve(struct fk_device *d, struct fk_device_run *run);
+
+/* The last boot's report (copy; safe to call from another thread). */
+void fk_device_last_boot(struct fk_device *d, struct fk_device_boot_report *rep);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
