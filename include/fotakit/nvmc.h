@@ -49,6 +49,8 @@ struct fk_nvmc_cfg {
     uint32_t page_size;   /* [0x1000] */
     uint32_t write_size;  /* alignment advertised, multiple of 4 [4] */
     uint32_t ready_polls; /* READY polls before FK_ETIMEDOUT [1000000] */
+    uint8_t erase_by_write; /* 1: erase by writing 0xffffffff to the page with
+                               CONFIG=EEN (nRF5340); 0: ERASEPAGE register (nRF52) */
     const char *name;     /* e.g. "flash_primary" */
     const char *desc;     /* e.g. "internal NVMC" */
 };

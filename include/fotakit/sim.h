@@ -134,6 +134,8 @@ struct fk_sim_power {
     uint8_t tear_armed;
     uint32_t tear_after;
     uint64_t rng;
+    void (*cut_hook)(void *ctx); /* set by the board: tears chips still busy */
+    void *cut_ctx;
 };
 
 /* ---- chip models (lower layer; fk_sim_board_build wires them up) ------ */
@@ -165,6 +167,10 @@ struct fk_sim_nor_chip {
     uint8_t absent;     /* no chip: MISO floats high, reads all ff */
     uint8_t stuck_busy; /* WIP never clears after the next program/erase */
     uint8_t lenient;
+    double wake_us;     /* tRES1 */
+    double awake_at;    /* commands before this time (after 0xAB) are ignored */
+    uint8_t *scratch;   /* transfer buffers (host) */
+    size_t scratch_len;
     struct fk_sim_clock *clock;
     struct fk_sim_power *power;
     struct fk_sim_stats *stats;
@@ -178,6 +184,7 @@ struct fk_sim_nvmc_chip {
     uint32_t config;      /* CONFIG register */
     double erase_us, word_us;
     uint8_t lenient;
+    uint8_t stuck;        /* test knob: READY stays 0 */
     struct fk_sim_clock *clock;
     struct fk_sim_power *power;
     struct fk_sim_stats *stats;
@@ -262,7 +269,8 @@ int fk_sim_power_is_off(const struct fk_sim_board *sb);
 /* Cut now (tears any NOR operation still in progress). */
 void fk_sim_power_cut(struct fk_sim_board *sb);
 /* Power returns: chips reset (not busy, WEL clear, awake; contents and BP bits
- * kept), drivers re-probed, injector disarmed (counter kept). */
+ * kept), driver state reset as after a reboot (no re-probe, no clock time),
+ * injector disarmed (counter kept). */
 int fk_sim_power_restore(struct fk_sim_board *sb);
 
 /* ---- lower layer: single chips without a board (driver tests) --------- */

@@ -1,0 +1,606 @@
+/*
+ * JEDEC SPI NOR driver over struct fk_spi_bus (see fotakit/nor.h).
+ *
+ * Invariant: `maybe_busy` is set after every command that starts an internal
+ * operation (PP, SE, BE, CE, WRSR) and cleared only once RDSR showed WIP
+ * clear. Every command except RDSR is preceded by nor_prep(), which wakes
+ * the chip from deep power-down and waits for WIP; so prog/erase can return
+ * while the chip is still busy and the caller's other work overlaps it.
+ */
+#include "fotakit/nor.h"
+
+#include <string.h>
+
+#include "str_buf.h"
+
+#define NOR_READ_CHUNK 4096u /* SPIM EasyDMA transfers are bounded; keep each read modest */
+
+static const struct fk_flash_ops nor_ops;
+
+static void why_reset(struct fk_nor *nor, struct fk_sb *sb)
+{
+    fk_sb_init(sb, nor->dev.why, sizeof nor->dev.why);
+}
+
+static void put_id(struct fk_sb *sb, const uint8_t id[3])
+{
+    for (int i = 0; i < 3; i++) {
+        if (i) {
+            fk_sb_putc(sb, ' ');
+        }
+        fk_sb_hex(sb, id[i], 2);
+    }
+}
+
+static int nor_xfer(struct fk_nor *nor, const uint8_t *hdr, size_t hlen, const void *tx, void *rx,
+                    size_t len)
+{
+    struct fk_spi_xfer x[2] = {
+        {.tx = hdr, .rx = NULL, .len = hlen},
+        {.tx = tx, .rx = rx, .len = len},
+    };
+    return nor->bus->transceive(nor->bus->ctx, x, len ? 2 : 1);
+}
+
+static int nor_cmd(struct fk_nor *nor, uint8_t op)
+{
+    return nor_xfer(nor, &op, 1, NULL, NULL, 0);
+}
+
+static void addr_hdr(uint8_t *h, uint8_t op, uint32_t addr)
+{
+    h[0] = op;
+    h[1] = (uint8_t)(addr >> 16);
+    h[2] = (uint8_t)(addr >> 8);
+    h[3] = (uint8_t)addr;
+}
+
+int fk_nor_read_sr(struct fk_nor *nor, uint8_t *sr)
+{
+    uint8_t op = FK_NOR_OP_RDSR;
+    int rc = nor_xfer(nor, &op, 1, NULL, sr, 1);
+    if (rc == FK_OK) {
+        nor->sr = *sr;
+    }
+    return rc;
+}
+
+int fk_nor_wait(struct fk_nor *nor)
+{
+    if (!nor->maybe_busy) {
+        return FK_OK;
+    }
+    uint32_t waited = 0;
+    uint32_t poll = nor->busy_poll_us ? nor->busy_poll_us : 10;
+    for (;;) {
+        uint8_t sr;
+        int rc = fk_nor_read_sr(nor, &sr);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        if (!(sr & FK_NOR_SR_WIP)) {
+            nor->maybe_busy = 0;
+            return FK_OK;
+        }
+        if (waited >= nor->busy_timeout_us) {
+            struct fk_sb sb;
+            why_reset(nor, &sb);
+            fk_sb_puts(&sb, "write-in-progress still set after ");
+            fk_sb_dec(&sb, waited);
+            fk_sb_puts(&sb, " us (status register 0x");
+            fk_sb_hex(&sb, sr, 2);
+            fk_sb_puts(&sb, ")");
+            return FK_ETIMEDOUT;
+        }
+        nor->bus->delay_us(nor->bus->ctx, poll);
+        waited += poll;
+    }
+}
+
+int fk_nor_release(struct fk_nor *nor)
+{
+    int rc = nor_cmd(nor, FK_NOR_OP_RES);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    nor->bus->delay_us(nor->bus->ctx, nor->cfg.wake_us);
+    nor->asleep = 0;
+    return FK_OK;
+}
+
+/* Before any command but RDSR: awake and idle. */
+static int nor_prep(struct fk_nor *nor)
+{
+    if (nor->asleep) {
+        int rc = fk_nor_release(nor);
+        if (rc != FK_OK) {
+            return rc;
+        }
+    }
+    return fk_nor_wait(nor);
+}
+
+static int nor_wren(struct fk_nor *nor)
+{
+    int rc = nor_cmd(nor, FK_NOR_OP_WREN);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    uint8_t sr;
+    rc = fk_nor_read_sr(nor, &sr);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (!(sr & FK_NOR_SR_WEL)) {
+        struct fk_sb sb;
+        why_reset(nor, &sb);
+        fk_sb_puts(&sb, "write-enable latch did not set after WREN (status register 0x");
+        fk_sb_hex(&sb, sr, 2);
+        fk_sb_puts(&sb, ")");
+        return FK_EIO;
+    }
+    return FK_OK;
+}
+
+static void set_busy(struct fk_nor *nor, uint32_t timeout_us, uint32_t poll_us)
+{
+    nor->maybe_busy = 1;
+    nor->busy_timeout_us = timeout_us;
+    nor->busy_poll_us = nor->cfg.poll_us ? nor->cfg.poll_us : poll_us;
+}
+
+static int nor_protected(struct fk_nor *nor)
+{
+    if (nor->sr & FK_NOR_SR_BP_MASK) {
+        struct fk_sb sb;
+        why_reset(nor, &sb);
+        fk_sb_puts(&sb, "block-protect bits set (status register 0x");
+        fk_sb_hex(&sb, nor->sr, 2);
+        fk_sb_puts(&sb, ")");
+        return 1;
+    }
+    return 0;
+}
+
+int fk_nor_write_sr(struct fk_nor *nor, uint8_t sr)
+{
+    int rc = nor_prep(nor);
+    if (rc == FK_OK) {
+        rc = nor_wren(nor);
+    }
+    if (rc == FK_OK) {
+        uint8_t h[2] = {FK_NOR_OP_WRSR, sr};
+        rc = nor_xfer(nor, h, 2, NULL, NULL, 0);
+    }
+    if (rc == FK_OK) {
+        set_busy(nor, nor->cfg.timeout_sector_us, 100);
+        rc = fk_nor_wait(nor);
+    }
+    uint8_t now;
+    if (rc == FK_OK) {
+        rc = fk_nor_read_sr(nor, &now);
+    }
+    return rc;
+}
+
+int fk_nor_read_id(struct fk_nor *nor, uint8_t id[3])
+{
+    int rc = nor_prep(nor);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    uint8_t op = FK_NOR_OP_RDID;
+    return nor_xfer(nor, &op, 1, NULL, id, 3);
+}
+
+int fk_nor_read_sfdp(struct fk_nor *nor, uint32_t addr, void *buf, size_t len)
+{
+    int rc = nor_prep(nor);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    uint8_t h[5];
+    addr_hdr(h, FK_NOR_OP_RDSFDP, addr);
+    h[4] = 0xff; /* one dummy byte */
+    return nor_xfer(nor, h, 5, NULL, buf, len);
+}
+
+int fk_nor_deep_power_down(struct fk_nor *nor)
+{
+    int rc = nor_prep(nor);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    rc = nor_cmd(nor, FK_NOR_OP_DP);
+    if (rc == FK_OK) {
+        nor->asleep = 1;
+    }
+    return rc;
+}
+
+int fk_nor_reset(struct fk_nor *nor)
+{
+    /* No wait: a reset is also how a hung operation is abandoned. */
+    int rc = nor_cmd(nor, FK_NOR_OP_RSTEN);
+    if (rc == FK_OK) {
+        rc = nor_cmd(nor, FK_NOR_OP_RST);
+    }
+    if (rc == FK_OK) {
+        nor->bus->delay_us(nor->bus->ctx, nor->cfg.reset_us);
+        nor->maybe_busy = 0;
+        nor->asleep = 0;
+    }
+    return rc;
+}
+
+int fk_nor_chip_erase(struct fk_nor *nor)
+{
+    if (nor_protected(nor)) {
+        return FK_EPROTECT;
+    }
+    int rc = nor_prep(nor);
+    if (rc == FK_OK) {
+        rc = nor_wren(nor);
+    }
+    if (rc == FK_OK) {
+        rc = nor_cmd(nor, FK_NOR_OP_CE);
+    }
+    if (rc == FK_OK) {
+        set_busy(nor, nor->cfg.timeout_chip_us, 10000);
+    }
+    return rc;
+}
+
+/* ---- fk_flash_dev callbacks -------------------------------------------- */
+
+static int nor_read(struct fk_flash_dev *dev, uint32_t off, void *buf, size_t len)
+{
+    struct fk_nor *nor = dev->ctx;
+    uint8_t *p = buf;
+    while (len > 0) {
+        size_t n = len < NOR_READ_CHUNK ? len : NOR_READ_CHUNK;
+        int rc = nor_prep(nor);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        uint8_t h[5];
+        if (nor->cfg.use_fast_read) {
+            addr_hdr(h, FK_NOR_OP_FAST_READ, off);
+            h[4] = 0xff;
+            rc = nor_xfer(nor, h, 5, NULL, p, n);
+        } else {
+            addr_hdr(h, FK_NOR_OP_READ, off);
+            rc = nor_xfer(nor, h, 4, NULL, p, n);
+        }
+        if (rc != FK_OK) {
+            return rc;
+        }
+        off += (uint32_t)n;
+        p += n;
+        len -= n;
+    }
+    return FK_OK;
+}
+
+static int nor_prog(struct fk_flash_dev *dev, uint32_t off, const void *buf, size_t len)
+{
+    struct fk_nor *nor = dev->ctx;
+    const uint8_t *p = buf;
+    if (nor_protected(nor)) {
+        return FK_EPROTECT;
+    }
+    while (len > 0) {
+        /* A page program wraps within its page: never cross a boundary. */
+        size_t room = nor->page_size - off % nor->page_size;
+        size_t n = len < room ? len : room;
+        int rc = nor_prep(nor);
+        if (rc == FK_OK) {
+            rc = nor_wren(nor);
+        }
+        if (rc == FK_OK) {
+            uint8_t h[4];
+            addr_hdr(h, FK_NOR_OP_PP, off);
+            rc = nor_xfer(nor, h, 4, p, NULL, n);
+        }
+        if (rc != FK_OK) {
+            return rc;
+        }
+        set_busy(nor, nor->cfg.timeout_page_us, 20);
+        off += (uint32_t)n;
+        p += n;
+        len -= n;
+    }
+    return FK_OK;
+}
+
+/* The erase command for [off, off+len): the largest erase type aligned at
+ * off that fits in len (only the smallest when block erase is disabled). */
+static const struct fk_nor_erase_type *nor_pick_erase(const struct fk_nor *nor, uint32_t off,
+                                                      size_t len)
+{
+    const struct fk_nor_erase_type *best = NULL;
+    for (unsigned i = 0; i < FK_NOR_MAX_ERASE_TYPES; i++) {
+        const struct fk_nor_erase_type *t = &nor->erase[i];
+        if (t->size == 0 || t->size < nor->dev.erase_size || off % t->size != 0 || len < t->size) {
+            continue;
+        }
+        if (best != NULL && nor->cfg.no_block_erase) {
+            continue;
+        }
+        if (best == NULL || t->size > best->size) {
+            best = t;
+        }
+    }
+    return best;
+}
+
+static int nor_whole_chip(const struct fk_nor *nor, uint32_t off, size_t len)
+{
+    return off == 0 && len == nor->dev.size && !nor->cfg.no_block_erase;
+}
+
+uint32_t fk_nor_erase_cmds(const struct fk_nor *nor, uint32_t off, size_t len)
+{
+    if (nor_whole_chip(nor, off, len)) {
+        return 1;
+    }
+    uint32_t n = 0;
+    while (len > 0) {
+        const struct fk_nor_erase_type *t = nor_pick_erase(nor, off, len);
+        if (t == NULL) {
+            return 0;
+        }
+        off += t->size;
+        len -= t->size;
+        n++;
+    }
+    return n;
+}
+
+static int nor_erase(struct fk_flash_dev *dev, uint32_t off, size_t len)
+{
+    struct fk_nor *nor = dev->ctx;
+    if (nor_protected(nor)) {
+        return FK_EPROTECT;
+    }
+    if (nor_whole_chip(nor, off, len)) {
+        return fk_nor_chip_erase(nor);
+    }
+    while (len > 0) {
+        const struct fk_nor_erase_type *t = nor_pick_erase(nor, off, len);
+        if (t == NULL) {
+            return FK_EALIGN;
+        }
+        int rc = nor_prep(nor);
+        if (rc == FK_OK) {
+            rc = nor_wren(nor);
+        }
+        if (rc == FK_OK) {
+            uint8_t h[4];
+            addr_hdr(h, t->opcode, off);
+            rc = nor_xfer(nor, h, 4, NULL, NULL, 0);
+        }
+        if (rc != FK_OK) {
+            return rc;
+        }
+        if (t->size == nor->dev.erase_size) {
+            set_busy(nor, nor->cfg.timeout_sector_us, 1000);
+        } else {
+            set_busy(nor, nor->cfg.timeout_block_us, 2000);
+        }
+        off += t->size;
+        len -= t->size;
+    }
+    return FK_OK;
+}
+
+static int nor_sync(struct fk_flash_dev *dev)
+{
+    struct fk_nor *nor = dev->ctx;
+    return fk_nor_wait(nor);
+}
+
+static const struct fk_flash_ops nor_ops = {
+    .read = nor_read,
+    .prog = nor_prog,
+    .erase = nor_erase,
+    .sync = nor_sync,
+};
+
+/* ---- probe --------------------------------------------------------------- */
+
+static int nor_fail(struct fk_nor *nor, int rc)
+{
+    nor->dev.state = FK_DEV_FAILED;
+    return rc;
+}
+
+static int nor_geometry(struct fk_nor *nor)
+{
+    struct fk_sb sb;
+    uint32_t size = nor->cfg.size;
+    uint32_t es = nor->cfg.erase_size;
+    uint32_t ps = nor->cfg.page_size;
+    if (size == 0 || es == 0) {
+        if (nor->cfg.no_sfdp) {
+            why_reset(nor, &sb);
+            fk_sb_puts(&sb, "no size or erase size configured and SFDP reading disabled");
+            return FK_ENOTSUP;
+        }
+        uint8_t sfdp[256];
+        int rc = fk_nor_read_sfdp(nor, 0, sfdp, sizeof sfdp);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        uint32_t ssize, sps;
+        rc = fk_nor_sfdp_parse(sfdp, sizeof sfdp, &ssize, nor->erase, &sps);
+        if (rc != FK_OK) {
+            why_reset(nor, &sb);
+            fk_sb_puts(&sb, "SFDP table unreadable (read ");
+            for (int i = 0; i < 4; i++) {
+                fk_sb_hex(&sb, sfdp[i], 2);
+                fk_sb_putc(&sb, ' ');
+            }
+            fk_sb_puts(&sb, "where \"SFDP\" and a Basic Flash Parameter Table were expected)");
+            return rc;
+        }
+        nor->sfdp_ok = 1;
+        if (size == 0) {
+            size = ssize;
+        }
+        if (es == 0) {
+            es = nor->erase[0].size;
+        }
+        if (ps == 0) {
+            ps = sps;
+        }
+    } else {
+        /* Geometry given: the erase types every JEDEC SPI NOR chip has. */
+        static const struct fk_nor_erase_type std[3] = {
+            {0x1000, FK_NOR_OP_SE}, {0x8000, FK_NOR_OP_BE32}, {0x10000, FK_NOR_OP_BE64}};
+        unsigned n = 0;
+        for (unsigned i = 0; i < 3; i++) {
+            if (std[i].size >= es) {
+                nor->erase[n++] = std[i];
+            }
+        }
+        if (n == 0 || nor->erase[0].size != es) {
+            why_reset(&*nor, &sb);
+            fk_sb_puts(&sb, "erase size 0x");
+            fk_sb_hex(&sb, es, 0);
+            fk_sb_puts(&sb, " is not a JEDEC erase type (4 KB, 32 KB, 64 KB)");
+            return FK_EINVAL;
+        }
+    }
+    if (ps == 0) {
+        ps = 256;
+    }
+    int have_es = 0;
+    for (unsigned i = 0; i < FK_NOR_MAX_ERASE_TYPES; i++) {
+        have_es |= nor->erase[i].size == es;
+    }
+    if (!have_es || (es & (es - 1)) != 0 || (ps & (ps - 1)) != 0 || size % es != 0 ||
+        size > 0x1000000u) {
+        why_reset(nor, &sb);
+        fk_sb_puts(&sb, "unsupported geometry: size 0x");
+        fk_sb_hex(&sb, size, 0);
+        fk_sb_puts(&sb, ", erase size 0x");
+        fk_sb_hex(&sb, es, 0);
+        fk_sb_puts(&sb, ", page 0x");
+        fk_sb_hex(&sb, ps, 0);
+        fk_sb_puts(&sb, " (3-byte addressing, power-of-two units)");
+        return FK_EINVAL;
+    }
+    nor->dev.size = size;
+    nor->dev.erase_size = es;
+    nor->page_size = ps;
+    return FK_OK;
+}
+
+int fk_nor_init(struct fk_nor *nor, const struct fk_spi_bus *bus, const struct fk_nor_cfg *cfg)
+{
+    struct fk_sb sb;
+    if (nor == NULL) {
+        return FK_EINVAL;
+    }
+    memset(nor, 0, sizeof *nor);
+    if (cfg != NULL) {
+        nor->cfg = *cfg;
+    }
+    struct fk_nor_cfg *c = &nor->cfg;
+    if (c->timeout_page_us == 0) {
+        c->timeout_page_us = 10000;
+    }
+    if (c->timeout_sector_us == 0) {
+        c->timeout_sector_us = 400000;
+    }
+    if (c->timeout_block_us == 0) {
+        c->timeout_block_us = 4000000;
+    }
+    if (c->timeout_chip_us == 0) {
+        c->timeout_chip_us = 240000000;
+    }
+    if (c->wake_us == 0) {
+        c->wake_us = 35;
+    }
+    if (c->reset_us == 0) {
+        c->reset_us = 50;
+    }
+    nor->bus = bus;
+    nor->dev.name = c->name ? c->name : "external_flash";
+    nor->dev.desc = c->desc ? c->desc : "spi-nor";
+    nor->dev.hint = c->hint;
+    nor->dev.write_size = c->write_size ? c->write_size : 1;
+    nor->dev.erased_val = 0xff;
+    nor->dev.ops = &nor_ops;
+    nor->dev.ctx = nor;
+    nor->dev.state = FK_DEV_UNINIT;
+    if (bus == NULL || bus->transceive == NULL || bus->delay_us == NULL) {
+        nor->dev.state = FK_DEV_ABSENT;
+        why_reset(nor, &sb);
+        fk_sb_puts(&sb, "no SPI bus was given to the driver");
+        return FK_EINVAL;
+    }
+
+    /* A chip left in deep power-down answers nothing but 0xAB. */
+    int rc = fk_nor_release(nor);
+    if (rc == FK_OK) {
+        rc = fk_nor_read_id(nor, nor->id);
+    }
+    if (rc != FK_OK) {
+        why_reset(nor, &sb);
+        fk_sb_puts(&sb, "SPI transfer failed (");
+        fk_sb_puts(&sb, fk_err_name(rc));
+        fk_sb_puts(&sb, ")");
+        return nor_fail(nor, rc);
+    }
+    int blank = (nor->id[0] == 0xff && nor->id[1] == 0xff && nor->id[2] == 0xff) ||
+                (nor->id[0] == 0 && nor->id[1] == 0 && nor->id[2] == 0);
+    if ((c->check_id && memcmp(nor->id, c->jedec_id, 3) != 0) || blank) {
+        why_reset(nor, &sb);
+        fk_sb_puts(&sb, "JEDEC ID read ");
+        put_id(&sb, nor->id);
+        if (c->check_id) {
+            fk_sb_puts(&sb, ", expected ");
+            put_id(&sb, c->jedec_id);
+        } else {
+            fk_sb_puts(&sb, " (no chip answers)");
+        }
+        return nor_fail(nor, FK_EID);
+    }
+
+    rc = nor_geometry(nor);
+    if (rc != FK_OK) {
+        return nor_fail(nor, rc);
+    }
+
+    /* A chip reset mid-operation may still be busy (e.g. a chip erase). */
+    uint8_t sr;
+    rc = fk_nor_read_sr(nor, &sr);
+    if (rc == FK_OK && (sr & FK_NOR_SR_WIP)) {
+        set_busy(nor, c->timeout_chip_us, 10000);
+        rc = fk_nor_wait(nor);
+    }
+    if (rc != FK_OK) {
+        return nor_fail(nor, rc);
+    }
+    if (sr & FK_NOR_SR_BP_MASK) {
+        if (c->clear_protect) {
+            rc = fk_nor_write_sr(nor, (uint8_t)(sr & ~(FK_NOR_SR_BP_MASK | FK_NOR_SR_SRWD)));
+            if (rc == FK_OK) {
+                rc = fk_nor_read_sr(nor, &sr);
+            }
+            if (rc != FK_OK) {
+                return nor_fail(nor, rc);
+            }
+        }
+        if (sr & FK_NOR_SR_BP_MASK) {
+            /* Reads work; writes and erases are refused with FK_EPROTECT. */
+            nor_protected(nor);
+            nor->dev.state = FK_DEV_READY;
+            return FK_EPROTECT;
+        }
+    }
+    nor->dev.state = FK_DEV_READY;
+    return FK_OK;
+}

@@ -1,0 +1,185 @@
+/*
+ * Simulation plumbing shared by the chip models: clock charging, stats,
+ * physics-violation accounting, the power-cut injector's per-operation hook,
+ * and RAM/file backing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim_internal.h"
+
+uint64_t fk_sim_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+int fk_sim_phys_begin(struct fk_sim_power *p)
+{
+    if (p == NULL) {
+        return 0;
+    }
+    if (p->off) {
+        return FK_EPOWER;
+    }
+    if (!p->tear_armed) {
+        return 0;
+    }
+    if (p->tear_after == 0) {
+        p->tear_armed = 0;
+        return 1;
+    }
+    p->tear_after--;
+    return 0;
+}
+
+void fk_sim_cut_now(struct fk_sim_power *p)
+{
+    if (p == NULL || p->off) {
+        return;
+    }
+    p->off = 1;
+    p->cuts++;
+    p->tear_armed = 0;
+    if (p->cut_hook != NULL) {
+        p->cut_hook(p->cut_ctx);
+    }
+}
+
+void fk_sim_clock_cpu(struct fk_sim_clock *c, double us)
+{
+    if (c != NULL && us > 0) {
+        c->now_us += us;
+    }
+}
+
+void fk_sim_charge(struct fk_sim_clock *c, struct fk_sim_stats *st, double cpu_us, double sum_us)
+{
+    if (c != NULL) {
+        c->now_us += cpu_us;
+        c->sum_us += sum_us;
+    }
+    if (st != NULL) {
+        st->busy_us += sum_us;
+    }
+}
+
+int fk_sim_violation(struct fk_sim_stats *st, int lenient, int code)
+{
+    if (st != NULL) {
+        st->violations++;
+        st->last_violation = code;
+    }
+    return lenient ? 0 : code;
+}
+
+void fk_sim_count_erase(struct fk_sim_stats *st, uint32_t addr, uint32_t len)
+{
+    if (st == NULL || st->sector_size == 0) {
+        return;
+    }
+    for (uint32_t s = addr / st->sector_size; s < st->n_sectors && (uint64_t)s * st->sector_size <
+                                                                         (uint64_t)addr + len;
+         s++) {
+        st->sectors_erased++;
+        if (st->sector_erases != NULL) {
+            uint32_t n = ++st->sector_erases[s];
+            if (n > st->max_sector_erases) {
+                st->max_sector_erases = n;
+            }
+        }
+    }
+}
+
+int fk_sim_stats_alloc(struct fk_sim_stats *st, uint32_t size, uint32_t sector)
+{
+    memset(st, 0, sizeof *st);
+    if (sector == 0) {
+        return FK_EINVAL;
+    }
+    st->sector_size = sector;
+    st->n_sectors = size / sector;
+    st->sector_erases = calloc(st->n_sectors ? st->n_sectors : 1, sizeof(uint32_t));
+    return st->sector_erases ? FK_OK : FK_ENOMEM;
+}
+
+void fk_sim_stats_free(struct fk_sim_stats *st)
+{
+    free(st->sector_erases);
+    st->sector_erases = NULL;
+}
+
+int fk_sim_mem_open(struct fk_sim_mem *m, size_t size, const char *path)
+{
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+    m->size = size;
+    if (size == 0) {
+        return FK_EINVAL;
+    }
+    if (path == NULL) {
+        m->data = malloc(size);
+        if (m->data == NULL) {
+            return FK_ENOMEM;
+        }
+        memset(m->data, 0xff, size);
+        return FK_OK;
+    }
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0) {
+        return FK_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return FK_EIO;
+    }
+    if (st.st_size == 0) {
+        /* A new chip comes erased. */
+        uint8_t buf[4096];
+        memset(buf, 0xff, sizeof buf);
+        for (size_t done = 0; done < size;) {
+            size_t n = size - done < sizeof buf ? size - done : sizeof buf;
+            ssize_t w = write(fd, buf, n);
+            if (w <= 0) {
+                close(fd);
+                return FK_EIO;
+            }
+            done += (size_t)w;
+        }
+    } else if ((size_t)st.st_size != size) {
+        close(fd);
+        return FK_EIO; /* a state file for a different chip size */
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        close(fd);
+        return FK_EIO;
+    }
+    m->data = p;
+    m->fd = fd;
+    return FK_OK;
+}
+
+void fk_sim_mem_close(struct fk_sim_mem *m)
+{
+    if (m->data == NULL) {
+        return;
+    }
+    if (m->fd >= 0) {
+        msync(m->data, m->size, MS_SYNC);
+        munmap(m->data, m->size);
+        close(m->fd);
+    } else {
+        free(m->data);
+    }
+    m->data = NULL;
+    m->fd = -1;
+}
