@@ -45,6 +45,13 @@ enum fk_err {
     FK_ELAYOUT_SYNTAX = -30, /* layout/board file: not YAML or not the expected keys/values */
     FK_ELAYOUT_LIMIT = -31,  /* layout/board file beyond a fotakit bound (size, count, aliases) */
     FK_ELAYOUT_RULE = -32,   /* layout breaks a rule (fotakit layout check lists them) */
+    /* boot (-100 .. -129) */
+    FK_EBOOT_TRAILER = -100,    /* a slot trailer's magic is corrupt */
+    FK_EBOOT_NOIMAGE = -101,    /* no valid image to boot */
+    FK_EBOOT_STUCK = -102,      /* swap in progress but the secondary is unusable */
+    FK_EBOOT_TOOBIG = -103,     /* image larger than the slots can swap */
+    FK_EBOOT_DOWNGRADE = -104,  /* lower version or security counter refused */
+    FK_EBOOT_GEOMETRY = -105,   /* slot geometry fotakit cannot swap */
 };
 
 /* Short identifier, e.g. "FK_ENODEV". Never NULL. */

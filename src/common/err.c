@@ -41,6 +41,15 @@ static const struct fk_err_desc fk_errs[] = {
      "the layout breaks a rule; 'fotakit layout check' lists each problem and its fix"},
     /* image (-60 .. -99) */
     /* boot (-100 .. -129) */
+    {FK_EBOOT_TRAILER, "FK_EBOOT_TRAILER", "a slot trailer's magic is corrupt"},
+    {FK_EBOOT_NOIMAGE, "FK_EBOOT_NOIMAGE", "there is no valid image to boot"},
+    {FK_EBOOT_STUCK, "FK_EBOOT_STUCK",
+     "a swap is in progress but the secondary slot's device cannot be used to finish it"},
+    {FK_EBOOT_TOOBIG, "FK_EBOOT_TOOBIG", "the image is larger than the slots can swap"},
+    {FK_EBOOT_DOWNGRADE, "FK_EBOOT_DOWNGRADE",
+     "the image has a lower version or security counter than allowed"},
+    {FK_EBOOT_GEOMETRY, "FK_EBOOT_GEOMETRY",
+     "the slots' geometry (erase/write sizes, alignment, sizes) cannot be swapped"},
     /* smp (-130 .. -159) */
 };
 
