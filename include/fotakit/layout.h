@@ -146,7 +146,8 @@ enum fk_layout_rule {
     FK_RULE_MISSING_PART,       /* a partition fotakit needs is absent */
     FK_RULE_STRATEGY,           /* --strategy names a strategy the layout cannot run */
     FK_RULE_COUNTERS,           /* no fotakit_counters: downgrade protection off */
-    FK_RULE_BOARD,              /* the board file itself is inconsistent */
+    FK_RULE_BOARD,              /* the board file itself is incomplete (e.g. a NOR without bus) */
+    FK_RULE_PRIMARY_INTERNAL,   /* primary slot not on internal (execute-in-place) flash */
     FK_RULE_COUNT
 };
 
@@ -200,17 +201,32 @@ int fk_layout_strategy_parse(const char *s);
 uint32_t fk_layout_trailer_size(enum fk_layout_strategy s, uint32_t sectors, uint32_t align);
 
 /*
- * Check a layout against a board (every rule of docs/layout.md). Fills *r
+ * Check a layout against a board (every rule of docs/layout.md). board_name
+ * (e.g. the board file's path; NULL: "this board") is used in messages. Fills *r
  * (all findings, not just the first) and the strategy table. `strategy` < 0:
  * none required; else an error is added if the layout cannot run it.
  * Returns the number of errors (0 = clean; warnings/notes allowed).
  */
-int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, int strategy,
-                    struct fk_layout_report *r);
+int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, const char *board_name,
+                    int strategy, struct fk_layout_report *r);
 
 /* Print the device/partition table, the findings and the strategy table. */
 void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct fk_board *b,
-                            const struct fk_layout_report *r);
+                            const char *board_name, const struct fk_layout_report *r);
+
+/* Partition roles (table, header, picture colours). */
+enum fk_layout_role {
+    FK_ROLE_BOOTLOADER = 0, /* mcuboot */
+    FK_ROLE_PRIMARY,        /* mcuboot_primary and what lies inside it (pad, app) */
+    FK_ROLE_SECONDARY,      /* mcuboot_secondary */
+    FK_ROLE_SCRATCH,        /* mcuboot_scratch */
+    FK_ROLE_COUNTERS,       /* fotakit_counters */
+    FK_ROLE_SETTINGS,       /* settings_storage, nvs_storage, littlefs_storage, ... */
+    FK_ROLE_OTHER,          /* anything else, e.g. the pm's 'external_flash' remainder */
+    FK_ROLE_COUNT
+};
+enum fk_layout_role fk_layout_part_role(const struct fk_layout *l, unsigned part);
+const char *fk_layout_role_name(enum fk_layout_role role);
 
 /* ---- generated header and picture ------------------------------------------ */
 
