@@ -26,6 +26,10 @@ extern "C" {
 #define FK_IMAGE_TLV_PROT_INFO_MAGIC 0x6908u
 
 /* Header flags */
+#define FK_IMAGE_F_PIC 0x00000001u
+#define FK_IMAGE_F_ENCRYPTED_AES128 0x00000004u
+#define FK_IMAGE_F_ENCRYPTED_AES256 0x00000008u
+#define FK_IMAGE_F_NON_BOOTABLE 0x00000010u
 #define FK_IMAGE_F_RAM_LOAD 0x00000020u
 #define FK_IMAGE_F_ROM_FIXED 0x00000100u
 
@@ -39,6 +43,38 @@ extern "C" {
 #define FK_TLV_SIG_PURE 0x25
 #define FK_TLV_DEPENDENCY 0x40
 #define FK_TLV_SEC_CNT 0x50
+
+/* Image verifier reason codes (err.h range -60 .. -99). Names and sentences
+ * are in src/common/err.c; docs/image.md lists them. */
+enum fk_image_err {
+    FK_EIMG_MAGIC = -60,      /* header magic is not 0x96f3b83d */
+    FK_EIMG_HDR_SIZE = -61,   /* ih_hdr_size < 32 */
+    FK_EIMG_OVERFLOW = -62,   /* hdr_size + img_size + protected TLV size (+ TLV area) overflows 32 bits */
+    FK_EIMG_TOO_BIG = -63,    /* the image (header, payload, TLV areas) extends past the flash area */
+    FK_EIMG_TLV_INFO = -64,   /* a TLV area's info magic is wrong (0x6908 protected / 0x6907) */
+    FK_EIMG_PROT_SIZE = -65,  /* protected TLV area size disagrees with ih_protect_tlv_size */
+    FK_EIMG_TLV_BOUNDS = -66, /* a TLV's length runs past its TLV area (or the area past the flash area) */
+    FK_EIMG_TLV_LEN = -67,    /* a TLV has a length that is invalid for its type (KEYHASH, SEC_CNT, ...) */
+    FK_EIMG_TLV_UNPROT = -68, /* a TLV that must be protected (SEC_CNT, DEPENDENCY, vendor) is unprotected */
+    FK_EIMG_NO_HASH = -69,    /* no SHA256 TLV */
+    FK_EIMG_HASH_LEN = -70,   /* SHA256 TLV length is not 32 */
+    FK_EIMG_HASH_DUP = -71,   /* more than one SHA256 TLV */
+    FK_EIMG_HASH = -72,       /* SHA-256 of the hash region differs from the SHA256 TLV */
+    FK_EIMG_NO_SIG = -73,     /* no signature TLV, and hash-only images are not accepted */
+    FK_EIMG_NO_KEY = -74,     /* signatures present, but none by a trusted key (KEYHASH/PUBKEY unknown) */
+    FK_EIMG_SIG = -75,        /* a signature by a trusted key is invalid */
+    FK_EIMG_SIG_LEN = -76,    /* signature TLV length invalid for its algorithm */
+    FK_EIMG_SIG_TYPE = -77,   /* signature TLV type does not match the key's type (or SIG_PURE misuse) */
+    FK_EIMG_SIG_UNSUP = -78,  /* this build cannot check this signature type (e.g. Ed25519 off) */
+    FK_EIMG_KEY = -79,        /* a trusted key in the key ring is malformed */
+    FK_EIMG_ENCRYPTED = -80,  /* encrypted images are not supported */
+    FK_EIMG_SEC_CNT = -81,    /* SEC_CNT TLV duplicated */
+};
+
+/* Bytes read from flash per step by the verifier (stack buffer). */
+#ifndef FK_IMAGE_CHUNK
+#define FK_IMAGE_CHUNK 128u
+#endif
 
 struct fk_image_version {
     uint8_t major;
@@ -90,7 +126,56 @@ struct fk_image_info {
     bool has_sec_cnt;
     uint32_t sec_cnt;       /* SEC_CNT TLV value */
     int key_index;          /* which keyring entry signed it, -1 if none (hash-only) */
+    /* Extensions (filled by fk_image_verify and fk_image_inspect): */
+    uint32_t prot_tlv_off;  /* offset (from the image start) of the protected TLV area, 0 if none */
+    uint32_t tlv_off;       /* offset (from the image start) of the unprotected TLV area */
+    bool has_hash;          /* a SHA256 TLV was found (hash[] valid) */
+    bool hash_ok;           /* the computed digest equals the SHA256 TLV (verify only) */
+    bool sig_pure;          /* the signature was a SIG_PURE (Ed25519 over the whole hash region) */
+    uint8_t sig_type;       /* type of the signature TLV that was accepted, 0 if none */
+    uint32_t bad_off;       /* for TLV errors: offset (from the image start) of the offending
+                               TLV or info header, else 0 */
 };
+
+/* Host-facing TLV names ("SHA256", "KEYHASH", ...); "UNKNOWN" otherwise. */
+const char *fk_image_tlv_name(uint16_t type);
+
+/*
+ * TLV iteration (used by the verifier; boot and SMP may use it to find their
+ * own TLVs). Begin validates both TLV info headers against the header and the
+ * area; next returns each TLV in file order (protected area first) with every
+ * length checked against its TLV area before it is returned.
+ */
+struct fk_image_tlv_iter {
+    const struct fk_flash_area *fa;
+    uint32_t base;     /* image start in the area */
+    uint32_t prot_end; /* end of the protected area (relative to base) */
+    uint32_t pos;      /* next TLV header (relative to base) */
+    uint32_t end;      /* end of the unprotected area (relative to base) */
+    uint32_t unprot_start; /* first TLV header of the unprotected area */
+};
+
+struct fk_image_tlv {
+    uint16_t type;
+    uint16_t len;
+    uint32_t off;   /* offset of the value, relative to the image start */
+    bool prot;      /* in the protected area */
+};
+
+int fk_image_tlv_begin(struct fk_image_tlv_iter *it, const struct fk_flash_area *fa, uint32_t off,
+                       const struct fk_image_header *hdr);
+/* 1: *out filled; 0: no more TLVs; <0: reason code (FK_EIMG_TLV_BOUNDS, I/O). */
+int fk_image_tlv_next(struct fk_image_tlv_iter *it, struct fk_image_tlv *out);
+
+/* Cheap inspection without hashing or signature checks: header, TLV bounds,
+ * the stored SHA256 TLV value, SEC_CNT and end_off. What the SMP server needs
+ * for `image list` and the bootloader for the swap size. It does not say the
+ * image is authentic; use fk_image_verify for that. */
+int fk_image_inspect(const struct fk_flash_area *fa, uint32_t off, struct fk_image_info *info);
+
+/* Whether this build can check a signature of this TLV type (Ed25519 is a
+ * build option on the device: FOTAKIT_DEVICE_ED25519). */
+bool fk_image_sig_supported(uint16_t tlv_type);
 
 /* Decode and sanity-check the header at `off` in `fa` (magic, sizes that fit
  * the area without overflow). Returns FK_OK or a specific FK_E... code. */

@@ -1,0 +1,167 @@
+/*
+ * fotakit image, host side: sign MCUboot images the way imgtool does, load
+ * imgtool's PEM keys, make keys, read/write Intel HEX. Uses OpenSSL (keys,
+ * signing) and the heap. Link fotakit_image_host. Not for device code.
+ *
+ * Errors: FK_E... codes (fotakit/err.h, fotakit/image.h); functions taking
+ * `err, errlen` also write one sentence saying what went wrong and where
+ * (always NUL-terminated when errlen > 0).
+ */
+#ifndef FOTAKIT_IMAGE_HOST_H
+#define FOTAKIT_IMAGE_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fotakit/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FK_TRAILER_MAGIC_LEN 16u
+#define FK_DEFAULT_MAX_SECTORS 128u
+#define FK_DEFAULT_MAX_ALIGN 8u
+
+enum fk_pubkey_format {
+    FK_PUBKEY_HASH = 0, /* KEYHASH TLV (imgtool's default) */
+    FK_PUBKEY_FULL = 1, /* PUBKEY TLV with the whole public key */
+};
+
+struct fk_dependency {
+    uint8_t image_id;
+    struct fk_image_version min_ver;
+};
+
+/* A protected vendor TLV (imgtool --custom-tlv TAG VALUE). */
+struct fk_custom_tlv {
+    uint16_t tag;
+    const uint8_t *val;
+    uint16_t len;
+};
+
+/* imgtool sign options, same names and meanings. Start from
+ * fk_sign_opts_init() and change what you need. */
+struct fk_sign_opts {
+    const char *key_path;       /* -k: PEM private key; NULL: unsigned (hash-only) image */
+    struct fk_image_version version; /* -v */
+    uint32_t header_size;       /* --header-size (default 32) */
+    bool pad_header;            /* --pad-header: prepend header_size erased bytes */
+    uint32_t align;             /* --align 1|2|4|8|16|32 (default 1) */
+    uint32_t max_align;         /* --max-align; 0: max(8, align) */
+    uint32_t slot_size;         /* --slot-size; 0: no fit check, no --pad */
+    uint32_t max_sectors;       /* -M (default 128): sizes the swap-status trailer */
+    bool pad;                   /* --pad: pad to slot_size with the trailer magic */
+    bool confirm;               /* --confirm: with pad, image_ok = 0x01 */
+    bool overwrite_only;        /* --overwrite-only: small trailer (2*max_align + magic) */
+    bool has_security_counter;  /* -s given */
+    bool security_counter_auto; /* -s auto: (major << 24) | (minor << 16) | revision */
+    uint32_t security_counter;  /* -s N */
+    const struct fk_dependency *deps; /* -d "(id,ver), ..." */
+    size_t ndeps;
+    const struct fk_custom_tlv *custom; /* --custom-tlv, in order */
+    size_t ncustom;
+    uint32_t load_addr;         /* --load-addr (sets RAM_LOAD when non-zero) */
+    bool rom_fixed;             /* --rom-fixed ADDR: ih_load_addr = ADDR, flag ROM_FIXED */
+    uint32_t rom_fixed_addr;
+    enum fk_pubkey_format pubkey_format; /* --public-key-format hash|full */
+    uint8_t erased_val;         /* -R (default 0xff) */
+    bool pure;                  /* --pure: Ed25519 over the whole hash region, SIG_PURE TLV */
+    bool pad_sig;               /* --pad-sig: ECDSA DER signature zero-padded to 72 bytes */
+};
+
+/* What fk_image_sign_ex made. */
+struct fk_sign_result {
+    size_t image_len;      /* header + payload + TLVs (before --pad) */
+    uint32_t trailer_size; /* the trailer reservation (0 if slot_size == 0) */
+    uint8_t hash[32];      /* the SHA256 TLV value */
+    enum fk_key_type key_type; /* 0 for unsigned images */
+};
+
+void fk_sign_opts_init(struct fk_sign_opts *opts);
+
+/* imgtool's trailer reservation for these options:
+ *   overwrite-only: 2*max_align + align_up(16, max_align)
+ *   otherwise:      max_sectors*3*align + 4*max_align + align_up(16, max_align) */
+uint32_t fk_image_trailer_size(const struct fk_sign_opts *opts);
+
+/* Sign `payload` (raw bytes; Intel HEX: convert first). *out is malloc'ed
+ * (free() it). FK_ENOSPC with "does not fit the slot by N bytes" when
+ * header + payload + TLVs + trailer exceed slot_size. */
+int fk_image_sign(const struct fk_sign_opts *opts, const uint8_t *payload, size_t len, uint8_t **out,
+                  size_t *out_len, char *err, size_t errlen);
+int fk_image_sign_ex(const struct fk_sign_opts *opts, const uint8_t *payload, size_t len,
+                     uint8_t **out, size_t *out_len, struct fk_sign_result *res, char *err,
+                     size_t errlen);
+
+/* ---- keys ---------------------------------------------------------------- */
+
+/* A key loaded from a PEM file (private or public). `der` holds the public
+ * key as MCUboot embeds it (`imgtool getpub -e raw`): SPKI for ECDSA and
+ * Ed25519, PKCS#1 RSAPublicKey for RSA. */
+#define FK_KEY_DER_MAX 600u
+struct fk_host_key {
+    enum fk_key_type type;
+    bool is_private;
+    uint8_t der[FK_KEY_DER_MAX];
+    size_t der_len;
+    void *pkey; /* OpenSSL EVP_PKEY *, owned */
+};
+
+/* Load a PEM (PKCS#8 private key, traditional EC/RSA private key, or public
+ * key). Accepts only the types fotakit signs with: ECDSA P-256, Ed25519,
+ * RSA-2048. */
+int fk_host_key_load(const char *path, struct fk_host_key *key, char *err, size_t errlen);
+void fk_host_key_free(struct fk_host_key *key);
+
+/* Convenience for virtual devices and tests: load a PEM (private or public)
+ * and fill `key` for a key ring, with its DER bytes copied into `buf`. */
+int fk_image_key_load_pem(const char *path, struct fk_image_key *key, uint8_t *buf, size_t buflen,
+                          char *err, size_t errlen);
+
+/* Make a new key and write it as PKCS#8 PEM (as imgtool keygen). */
+int fk_host_keygen(enum fk_key_type type, const char *path, char *err, size_t errlen);
+
+/* `imgtool getpub -e lang-c` text for these DER bytes (malloc'ed string). */
+char *fk_host_pub_lang_c(enum fk_key_type type, const uint8_t *der, size_t der_len);
+/* `imgtool getpubhash -e lang-c` text (malloc'ed string). */
+char *fk_host_pubhash_lang_c(const uint8_t hash[32]);
+/* SPKI PEM of the public key (malloc'ed string), as `imgtool getpub -e pem`. */
+char *fk_host_pub_pem(const struct fk_host_key *key);
+
+/* Key type from imgtool's name ("ecdsa-p256", "ed25519", "rsa-2048"); 0 if unknown. */
+enum fk_key_type fk_key_type_from_name(const char *name);
+const char *fk_key_type_name(enum fk_key_type type);
+
+/* ---- files --------------------------------------------------------------- */
+
+/* Read a whole file (malloc'ed). */
+int fk_file_read(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
+int fk_file_write(const char *path, const void *data, size_t len, char *err, size_t errlen);
+
+/* Intel HEX. Read: the bytes from the lowest to the highest address, gaps
+ * filled with `fill`, and the lowest address. Write: one or more segments. */
+int fk_hex_read(const char *path, uint8_t fill, uint8_t **data, size_t *len, uint32_t *base,
+                char *err, size_t errlen);
+struct fk_hex_seg {
+    uint32_t addr;
+    const uint8_t *data;
+    size_t len;
+};
+int fk_hex_write(const char *path, const struct fk_hex_seg *segs, size_t nsegs, char *err,
+                 size_t errlen);
+/* True if the path ends in ".hex" (case-insensitive), as imgtool decides. */
+bool fk_path_is_hex(const char *path);
+
+/* ---- RAM flash ------------------------------------------------------------ */
+
+/* A flash device over a caller's buffer (read-only use: verify/info of a
+ * file). Fills dev and area (area id FK_AREA_ID_SECONDARY, whole buffer). */
+void fk_ram_flash_init(struct fk_flash_dev *dev, struct fk_flash_area *area, const uint8_t *buf,
+                       uint32_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,274 @@
+/*
+ * fk_image_verify: the device verifier. Streams the image from a flash area
+ * in FK_IMAGE_CHUNK-byte pieces; no heap; bounded stack (the largest buffer
+ * is one RSA signature, 256 bytes).
+ *
+ * Order of checks (each failure returns its own reason code):
+ *  1. structure (fk_image_scan): header, TLV areas and every TLV's bounds,
+ *     lengths of interpreted TLVs, exactly one SHA256 TLV;
+ *  2. the SHA-256 of the hash region equals the SHA256 TLV (a signature is
+ *     never accepted on its own: it signs the digest, not the flash);
+ *  3. signatures, in TLV order. A KEYHASH or PUBKEY TLV selects the key for
+ *     the signature TLV that follows it. Signatures whose key is not in the
+ *     ring are skipped (they cannot be checked). Every signature whose key IS
+ *     in the ring must verify: an invalid one rejects the image even when
+ *     another signature is valid (stricter than MCUboot, which accepts on
+ *     any valid one).
+ *  4. policy: at least one valid signature by a ring key, unless the ring
+ *     allows hash-only images.
+ */
+#include <string.h>
+
+#include <bearssl.h>
+
+#include "image_priv.h"
+
+#define KEY_NONE (-1)    /* no KEYHASH/PUBKEY seen since the last signature */
+#define KEY_UNKNOWN (-2) /* a key TLV named a key that is not in the ring */
+
+bool fk_image_sig_supported(uint16_t tlv_type)
+{
+    switch (tlv_type) {
+    case FK_TLV_ECDSA_SIG:
+        return true;
+    case FK_TLV_ED25519:
+    case FK_TLV_SIG_PURE:
+#ifdef FK_IMAGE_ED25519
+        return true;
+#else
+        return false;
+#endif
+    case FK_TLV_RSA2048_PSS:
+#ifdef FK_IMAGE_RSA
+        return true;
+#else
+        return false;
+#endif
+    default:
+        return false;
+    }
+}
+
+static bool is_sig_tlv(uint16_t type)
+{
+    return type == FK_TLV_ECDSA_SIG || type == FK_TLV_ED25519 || type == FK_TLV_RSA2048_PSS ||
+           type == 0x21 /* ECDSA224 */ || type == 0x23 /* RSA3072 */;
+}
+
+static int hash_region(const struct fk_flash_area *fa, uint32_t off, uint32_t len, uint8_t out[32])
+{
+    br_sha256_context c;
+    uint8_t buf[FK_IMAGE_CHUNK];
+    br_sha256_init(&c);
+    for (uint32_t done = 0; done < len;) {
+        uint32_t n = len - done < sizeof buf ? len - done : (uint32_t)sizeof buf;
+        int rc = fk_flash_read(fa, off + done, buf, n);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        br_sha256_update(&c, buf, n);
+        done += n;
+    }
+    br_sha256_out(&c, out);
+    return FK_OK;
+}
+
+/* Index of the ring key whose SHA-256 equals the KEYHASH value, or KEY_UNKNOWN. */
+static int find_keyhash(const struct fk_image_keyring *ring, const uint8_t want[32])
+{
+    uint8_t h[32];
+    br_sha256_context c;
+    for (size_t i = 0; ring != NULL && i < ring->count; i++) {
+        br_sha256_init(&c);
+        br_sha256_update(&c, ring->keys[i].der, ring->keys[i].der_len);
+        br_sha256_out(&c, h);
+        if (memcmp(h, want, 32) == 0) {
+            return (int)i;
+        }
+    }
+    return KEY_UNKNOWN;
+}
+
+/* Index of the ring key whose bytes equal the PUBKEY TLV value (streamed
+ * compare, chunk by chunk), or KEY_UNKNOWN; <-2 values are I/O errors. */
+static int find_pubkey(const struct fk_image_keyring *ring, const struct fk_flash_area *fa,
+                       uint32_t off, uint16_t len, int *err)
+{
+    uint8_t buf[FK_IMAGE_CHUNK];
+    *err = FK_OK;
+    for (size_t i = 0; ring != NULL && i < ring->count; i++) {
+        bool same = ring->keys[i].der_len == len;
+        for (uint32_t done = 0; same && done < len;) {
+            uint32_t n = len - done < sizeof buf ? len - done : (uint32_t)sizeof buf;
+            int rc = fk_flash_read(fa, off + done, buf, n);
+            if (rc != FK_OK) {
+                *err = rc;
+                return KEY_UNKNOWN;
+            }
+            same = memcmp(buf, ring->keys[i].der + done, n) == 0;
+            done += n;
+        }
+        if (same) {
+            return (int)i;
+        }
+    }
+    return KEY_UNKNOWN;
+}
+
+static enum fk_key_type key_type_for_sig(uint16_t type)
+{
+    switch (type) {
+    case FK_TLV_ECDSA_SIG: return FK_KEY_ECDSA_P256;
+    case FK_TLV_ED25519: return FK_KEY_ED25519;
+    case FK_TLV_RSA2048_PSS: return FK_KEY_RSA2048;
+    default: return (enum fk_key_type)0;
+    }
+}
+
+int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct fk_image_keyring *keys,
+                    struct fk_image_info *info)
+{
+    struct fk_image_info tmp;
+    struct fk_image_tlv_iter it;
+    struct fk_image_tlv t;
+    uint8_t digest[32];
+    uint8_t sig[256];
+    uint32_t hashed_len;
+    int key = KEY_NONE;
+    bool pure = false, saw_sig = false;
+    int rc;
+
+    if (fa == NULL) {
+        return FK_EINVAL;
+    }
+    if (info == NULL) {
+        info = &tmp;
+    }
+    rc = fk_image_scan(fa, off, info);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    /* 2. hash region = [0, start of the unprotected TLV area) */
+    hashed_len = info->tlv_off;
+    rc = hash_region(fa, off, hashed_len, digest);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (memcmp(digest, info->hash, 32) != 0) {
+        return FK_EIMG_HASH;
+    }
+    info->hash_ok = true;
+
+    /* SIG_PURE may sit in either area; it changes what the Ed25519 signature
+     * signs, so find it before looking at signatures. */
+    rc = fk_image_tlv_begin(&it, fa, off, &info->hdr);
+    while (rc == FK_OK && (rc = fk_image_tlv_next(&it, &t)) == 1) {
+        if (t.type == FK_TLV_SIG_PURE) {
+            uint8_t v;
+            rc = fk_flash_read(fa, off + t.off, &v, 1);
+            if (rc != FK_OK) {
+                return rc;
+            }
+            if (v != 0x01) {
+                info->bad_off = t.off - 4;
+                return FK_EIMG_TLV_LEN;
+            }
+            pure = true;
+        }
+        rc = FK_OK;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+
+    /* 3. signatures */
+    rc = fk_image_tlv_begin(&it, fa, off, &info->hdr);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    while ((rc = fk_image_tlv_next(&it, &t)) == 1) {
+        if (t.type == FK_TLV_KEYHASH) {
+            uint8_t kh[32];
+            rc = fk_flash_read(fa, off + t.off, kh, sizeof kh); /* len 32: checked by scan */
+            if (rc != FK_OK) {
+                return rc;
+            }
+            key = find_keyhash(keys, kh);
+            continue;
+        }
+        if (t.type == FK_TLV_PUBKEY) {
+            int err;
+            key = find_pubkey(keys, fa, off + t.off, t.len, &err);
+            if (err != FK_OK) {
+                return err;
+            }
+            continue;
+        }
+        if (!is_sig_tlv(t.type)) {
+            continue;
+        }
+        saw_sig = true;
+        if (key < 0) {
+            key = KEY_NONE;
+            continue; /* not by a ring key: cannot be checked, does not count */
+        }
+        {
+            const struct fk_image_key *k = &keys->keys[key];
+            struct fk_key_view kv;
+            info->bad_off = t.off - 4;
+            if (key_type_for_sig(t.type) != k->type) {
+                return FK_EIMG_SIG_TYPE;
+            }
+            if (!fk_image_sig_supported(t.type)) {
+                return FK_EIMG_SIG_UNSUP;
+            }
+            if (t.len > sizeof sig) {
+                return FK_EIMG_SIG_LEN;
+            }
+            if (pure && t.type != FK_TLV_ED25519) {
+                return FK_EIMG_SIG_TYPE; /* SIG_PURE is defined for Ed25519 only */
+            }
+            rc = fk_key_parse(k, &kv);
+            if (rc != FK_OK) {
+                return rc;
+            }
+            rc = fk_flash_read(fa, off + t.off, sig, t.len);
+            if (rc != FK_OK) {
+                return rc;
+            }
+            switch (t.type) {
+            case FK_TLV_ECDSA_SIG:
+                rc = fk_sig_ecdsa_p256(&kv, digest, sig, t.len);
+                break;
+            case FK_TLV_ED25519:
+                rc = pure ? fk_sig_ed25519_pure(&kv, fa, off, hashed_len, sig, t.len)
+                          : fk_sig_ed25519(&kv, digest, 32, sig, t.len);
+                break;
+            default: /* FK_TLV_RSA2048_PSS */
+                rc = fk_sig_rsa2048_pss(&kv, digest, sig, t.len);
+                break;
+            }
+            if (rc != FK_OK) {
+                return rc; /* an invalid signature by a trusted key rejects */
+            }
+            info->bad_off = 0;
+            if (info->key_index < 0) {
+                info->key_index = key;
+                info->sig_type = (uint8_t)t.type;
+                info->sig_pure = pure;
+            }
+            key = KEY_NONE;
+        }
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    /* 4. policy */
+    if (info->key_index >= 0) {
+        return FK_OK;
+    }
+    if (keys != NULL && keys->allow_hash_only) {
+        return FK_OK;
+    }
+    return saw_sig ? FK_EIMG_NO_KEY : FK_EIMG_NO_SIG;
+}
