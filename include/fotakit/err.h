@@ -52,6 +52,15 @@ enum fk_err {
     FK_EBOOT_TOOBIG = -103,     /* image larger than the slots can swap */
     FK_EBOOT_DOWNGRADE = -104,  /* lower version or security counter refused */
     FK_EBOOT_GEOMETRY = -105,   /* slot geometry fotakit cannot swap */
+    /* smp (-130 .. -159) */
+    FK_ESMP_SHORT = -130,      /* SMP packet shorter than its 8-byte header */
+    FK_ESMP_CRC = -131,        /* serial frame CRC16 mismatch */
+    FK_ESMP_BASE64 = -132,     /* serial frame: invalid or truncated base64 */
+    FK_ESMP_FRAME_LEN = -133,  /* serial frame length field disagrees with the data */
+    FK_ESMP_TOO_BIG = -134,    /* packet larger than the receive buffer */
+    FK_ESMP_FRAME = -135,      /* serial continuation line without a start line */
+    FK_ESMP_CBOR = -136,       /* malformed CBOR */
+    FK_ESMP_CBOR_DEPTH = -137, /* CBOR nested deeper than FK_CBOR_MAX_DEPTH */
 };
 
 /* Short identifier, e.g. "FK_ENODEV". Never NULL. */
