@@ -248,6 +248,8 @@ void fk_sim_board_free(struct fk_sim_board *sb);
 
 /* The device named `name` (board file key), or NULL. */
 struct fk_flash_dev *fk_sim_board_dev(struct fk_sim_board *sb, const char *name);
+/* All devices in board order (for fk_layout_flash_map()); returns the count. */
+size_t fk_sim_board_devs(struct fk_sim_board *sb, struct fk_flash_dev *devs[FK_BOARD_MAX_DEVS]);
 /* The sim device behind a device from fk_sim_board_dev(), or NULL. */
 struct fk_sim_dev *fk_sim_dev_of(struct fk_flash_dev *dev);
 /* Raw contents of a simulated device (for tests and harness snapshots). */

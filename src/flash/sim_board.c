@@ -421,6 +421,15 @@ struct fk_flash_dev *fk_sim_board_dev(struct fk_sim_board *sb, const char *name)
     return NULL;
 }
 
+size_t fk_sim_board_devs(struct fk_sim_board *sb, struct fk_flash_dev *devs[FK_BOARD_MAX_DEVS])
+{
+    size_t n = 0;
+    for (unsigned i = 0; sb != NULL && i < sb->count; i++) {
+        devs[n++] = &sb->dev[i]->dev;
+    }
+    return n;
+}
+
 struct fk_sim_dev *fk_sim_dev_of(struct fk_flash_dev *dev)
 {
     if (dev == NULL || dev->ops != &sim_ops) {
