@@ -230,15 +230,17 @@ const char *fk_layout_role_name(enum fk_layout_role role);
 
 /* ---- generated header and picture ------------------------------------------ */
 
-/* The generated C header (deterministic: same inputs, same bytes).
- * `guard_name` is the file name used in the comment ("fotakit_layout.h" if NULL). */
+/* The generated C header (deterministic: same inputs, same bytes). layout_name
+ * and board_name are what the header's comment names as its sources (pass
+ * base names, so the bytes do not depend on the build directory).
+ * FK_EINVAL if two partition names collide once upper-cased (macro names). */
 int fk_layout_write_header(FILE *out, const struct fk_layout *l, const struct fk_board *b,
                            const char *layout_name, const char *board_name);
 
 /* SVG map, one column per board device (and one for regions the board
  * lacks); problems from `r` (may be NULL) drawn in red. */
 int fk_layout_write_svg(FILE *out, const struct fk_layout *l, const struct fk_board *b,
-                        const struct fk_layout_report *r);
+                        const char *board_name, const struct fk_layout_report *r);
 
 #ifdef __cplusplus
 }

@@ -129,7 +129,7 @@ int fk_cli_layout(int argc, char **argv)
     if (mode == 1) {
         rc = fk_layout_write_header(f, l, b, base(layout), base(board));
     } else {
-        rc = fk_layout_write_svg(f, l, b, r);
+        rc = fk_layout_write_svg(f, l, b, base(board), r);
     }
     if (fclose(f) != 0 || rc < 0) {
         fprintf(stderr, "fotakit layout %s: cannot write %s\n", sub, outp);
