@@ -137,7 +137,8 @@ struct fk_image_info {
                                TLV or info header, else 0 */
 };
 
-/* Host-facing TLV names ("SHA256", "KEYHASH", ...); "UNKNOWN" otherwise. */
+/* TLV names as the vectors' manifest spells them ("SHA256", "ECDSA_SIG",
+ * "RSA2048_PSS", ...); "vendor/unknown" for types >= 0xa0, else "unknown". */
 const char *fk_image_tlv_name(uint16_t type);
 
 /*

@@ -126,7 +126,7 @@ int fk_host_keygen(enum fk_key_type type, const char *path, char *err, size_t er
 /* `imgtool getpub -e lang-c` text for these DER bytes (malloc'ed string). */
 char *fk_host_pub_lang_c(enum fk_key_type type, const uint8_t *der, size_t der_len);
 /* `imgtool getpubhash -e lang-c` text (malloc'ed string). */
-char *fk_host_pubhash_lang_c(const uint8_t hash[32]);
+char *fk_host_pubhash_lang_c(enum fk_key_type type, const uint8_t hash[32]);
 /* SPKI PEM of the public key (malloc'ed string), as `imgtool getpub -e pem`. */
 char *fk_host_pub_pem(const struct fk_host_key *key);
 

@@ -25,23 +25,24 @@ const char *fk_image_tlv_name(uint16_t type)
     switch (type) {
     case FK_TLV_KEYHASH: return "KEYHASH";
     case FK_TLV_PUBKEY: return "PUBKEY";
+    case 0x03: return "KEYID";
     case FK_TLV_SHA256: return "SHA256";
     case 0x11: return "SHA384";
     case 0x12: return "SHA512";
-    case FK_TLV_RSA2048_PSS: return "RSA2048";
+    case FK_TLV_RSA2048_PSS: return "RSA2048_PSS";
     case 0x21: return "ECDSA224";
-    case FK_TLV_ECDSA_SIG: return "ECDSASIG";
-    case 0x23: return "RSA3072";
+    case FK_TLV_ECDSA_SIG: return "ECDSA_SIG";
+    case 0x23: return "RSA3072_PSS";
     case FK_TLV_ED25519: return "ED25519";
     case FK_TLV_SIG_PURE: return "SIG_PURE";
-    case 0x30: return "ENCRSA2048";
-    case 0x31: return "ENCKW";
-    case 0x32: return "ENCEC256";
-    case 0x33: return "ENCX25519";
+    case 0x30: return "ENC_RSA2048";
+    case 0x31: return "ENC_KW";
+    case 0x32: return "ENC_EC256";
+    case 0x33: return "ENC_X25519";
     case FK_TLV_DEPENDENCY: return "DEPENDENCY";
     case FK_TLV_SEC_CNT: return "SEC_CNT";
     case 0x60: return "BOOT_RECORD";
-    default: return "UNKNOWN";
+    default: return type >= 0xa0 ? "vendor/unknown" : "unknown";
     }
 }
 

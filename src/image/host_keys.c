@@ -216,9 +216,14 @@ char *fk_host_pub_lang_c(enum fk_key_type type, const uint8_t *der, size_t der_l
     }
 }
 
-char *fk_host_pubhash_lang_c(const uint8_t hash[32])
+char *fk_host_pubhash_lang_c(enum fk_key_type type, const uint8_t hash[32])
 {
-    return c_array("pubhash", hash, 32, NULL);
+    switch (type) {
+    case FK_KEY_ECDSA_P256: return c_array("ecdsa_pub_key_hash", hash, 32, "ecdsa_pub_key_hash_len");
+    case FK_KEY_ED25519: return c_array("ed25519_pub_key_hash", hash, 32, "ed25519_pub_key_hash_len");
+    case FK_KEY_RSA2048: return c_array("rsa_pub_key_hash", hash, 32, "rsa_pub_key_hash_len");
+    default: return NULL;
+    }
 }
 
 char *fk_host_pub_pem(const struct fk_host_key *key)
