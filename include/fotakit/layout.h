@@ -175,7 +175,7 @@ enum fk_layout_strategy {
 struct fk_layout_strategy_row {
     const char *name;     /* "swap", "overwrite" */
     bool supported;
-    uint32_t trailer;     /* bytes reserved at the end of the slot */
+    uint32_t trailer;     /* bytes reserved at the end of the primary slot */
     uint32_t max_image;   /* largest image (header+payload+TLVs); 0 if unsupported */
     char reason[320];     /* why (not) supported / how the size follows */
 };
@@ -193,12 +193,26 @@ struct fk_layout_report {
 int fk_layout_strategy_parse(const char *s);
 
 /*
- * Trailer sizes, MCUboot/imgtool arithmetic (docs/layout.md):
- *   swap:      sectors * 3 * align + 4 * 8 + 16   (BOOT_MAX_ALIGN 8)
- *   overwrite: 2 * 8 + 16 = 32
- * sectors = sectors in the larger slot; align = the larger write size of the two.
+ * Slot geometry of fotakit's bootloader (the same arithmetic as
+ * fk_boot_geometry() in fotakit/boot.h, docs/layout.md): the swap unit is
+ * the larger erase size of the two slots; the secondary keeps one spare unit
+ * at its start (uploads go to sec_image_off = one unit in) and
+ * sec_trailer_units at its end; the primary keeps pri_trailer_units at its
+ * end (64 B + 16 B per swapped unit, rounded up to units). Both strategies
+ * use this geometry. FK_OK, or FK_ENOENT / FK_ENODEV / FK_EINVAL with a
+ * sentence in why.
  */
-uint32_t fk_layout_trailer_size(enum fk_layout_strategy s, uint32_t sectors, uint32_t align);
+struct fk_layout_geometry {
+    uint32_t unit;
+    uint32_t pri_units, sec_units;
+    uint32_t pri_trailer_units, sec_trailer_units;
+    uint32_t max_units;     /* largest swap, in units */
+    uint32_t sec_image_off; /* where uploads go in the secondary */
+    uint32_t max_image;     /* = max_units * unit */
+    uint32_t trailer_bytes; /* primary trailer bytes used at most */
+};
+int fk_layout_geometry(const struct fk_layout *l, const struct fk_board *b,
+                       struct fk_layout_geometry *g, char *why, size_t whylen);
 
 /*
  * Check a layout against a board (every rule of docs/layout.md). board_name

@@ -434,9 +434,16 @@ static void check_slot_sizes(const struct fk_layout *l, const struct fk_board *b
     uint32_t diff = P->size - S->size;
     const struct fk_layout_strategy_row *sw = &r->strat[FK_STRATEGY_SWAP];
     const struct fk_layout_strategy_row *ow = &r->strat[FK_STRATEGY_OVERWRITE];
-    char carry[200];
-    snprintf(carry, sizeof carry, "0x%x bytes with revertible swap%s, 0x%x with overwrite-only",
-             sw->max_image, sw->supported ? "" : " (not supported)", ow->max_image);
+    char carry[400];
+    if (!sw->supported && !ow->supported) {
+        snprintf(carry, sizeof carry, "none: %s", sw->reason);
+    } else if (sw->max_image == ow->max_image) {
+        snprintf(carry, sizeof carry, "0x%x bytes (fotakit swap and overwrite-only)",
+                 sw->max_image);
+    } else {
+        snprintf(carry, sizeof carry, "0x%x bytes with swap, 0x%x with overwrite-only",
+                 sw->max_image, ow->max_image);
+    }
     if (diff > s.sector) {
         add(r, FK_LAYOUT_ERROR, FK_RULE_SLOT_SIZE, S->name, P->name,
             "mcuboot_secondary (0x%x bytes) is 0x%x bytes smaller than mcuboot_primary "

@@ -212,7 +212,17 @@ int fk_layout_write_header(FILE *o, const struct fk_layout *l, const struct fk_b
     fprintf(o, "#define FK_LAYOUT_SLOT_WRITE_ALIGN %uu /* larger write size of the slots */\n\n",
             s.align);
 
-    fprintf(o, "/* ---- upgrade strategies (docs/layout.md) ---- */\n");
+    fprintf(o, "/* ---- upgrade strategies (docs/layout.md; fk_boot_geometry's arithmetic) ---- */\n");
+    struct fk_layout_geometry g;
+    if (fk_layout_geometry(l, b, &g, NULL, 0) != FK_OK) {
+        memset(&g, 0, sizeof g);
+    }
+    fprintf(o, "#define FK_LAYOUT_SWAP_UNIT 0x%xu\n", g.unit);
+    fprintf(o, "#define FK_LAYOUT_PRI_TRAILER_UNITS %uu\n", g.pri_trailer_units);
+    fprintf(o, "#define FK_LAYOUT_SEC_TRAILER_UNITS %uu\n", g.sec_trailer_units);
+    fprintf(o, "#define FK_LAYOUT_SEC_IMAGE_OFF 0x%xu /* uploads start here in the secondary */\n",
+            g.sec_image_off);
+    fprintf(o, "#define FK_LAYOUT_MAX_IMAGE 0x%xu /* header + payload + TLVs */\n", g.max_image);
     for (unsigned k = 0; k < FK_STRATEGY_COUNT; k++) {
         const struct fk_layout_strategy_row *row = &r.strat[k];
         const char *m = k == FK_STRATEGY_SWAP ? "SWAP" : "OVERWRITE";

@@ -1,27 +1,24 @@
 /*
  * Upgrade strategies: which ones a layout supports and the largest image
- * each can carry (formulas in docs/layout.md).
+ * each can carry. The arithmetic is fotakit's bootloader's
+ * (fk_boot_geometry() in src/boot/trailer.c, docs/boot.md); it is repeated
+ * here because the layout tool is host-only and must not need the boot
+ * library, and tests/layout cross-checks the two when both are built.
+ * Formulas: docs/layout.md.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "layout_priv.h"
 
+/* fotakit bootloader constants (fotakit/boot.h): MCUboot's BOOT_MAX_ALIGN,
+ * the trailer's MCUboot fields + start record (64 B), the secondary's
+ * begin records (8 x 16 B), 2 x 8 B status markers per swapped unit. */
 #define BOOT_MAX_ALIGN 8u
-#define BOOT_MAGIC_SZ 16u
-
-uint32_t fk_layout_trailer_size(enum fk_layout_strategy s, uint32_t sectors, uint32_t align)
-{
-    uint32_t magic = (BOOT_MAGIC_SZ + BOOT_MAX_ALIGN - 1) / BOOT_MAX_ALIGN * BOOT_MAX_ALIGN;
-    if (s == FK_STRATEGY_OVERWRITE) {
-        /* image_ok + copy_done (one BOOT_MAX_ALIGN field each) + magic */
-        return 2 * BOOT_MAX_ALIGN + magic;
-    }
-    /* swap status: 3 state bytes (each write-aligned) per sector, then
-     * swap_size, swap_info, copy_done, image_ok fields, then magic. */
-    uint64_t t = (uint64_t)sectors * 3u * align + 4u * BOOT_MAX_ALIGN + magic;
-    return t > 0xffffffffu ? 0xffffffffu : (uint32_t)t;
-}
+#define BOOT_OFF_REC 64u
+#define BOOT_REC_LEN 16u
+#define BOOT_BEGIN_SLOTS 8u
+#define BOOT_MARKERS_PER_UNIT 16u
 
 int fk_layout_strategy_parse(const char *s)
 {
@@ -58,83 +55,114 @@ void fk_layout_slots(const struct fk_layout *l, const struct fk_board *b, struct
     }
 }
 
-static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
+int fk_layout_geometry(const struct fk_layout *l, const struct fk_board *b,
+                       struct fk_layout_geometry *g, char *why, size_t whylen)
 {
-    uint32_t m = a < b ? a : b;
-    return m < c ? m : c;
+    struct fk_slots s;
+    fk_layout_slots(l, b, &s);
+    memset(g, 0, sizeof *g);
+    if (why != NULL && whylen > 0) {
+        why[0] = '\0';
+    }
+    if (s.p < 0 || s.s < 0) {
+        snprintf(why, whylen, "the layout lacks %s",
+                 s.p < 0 ? "mcuboot_primary" : "mcuboot_secondary");
+        return FK_ENOENT;
+    }
+    if (s.pd < 0 || s.sd < 0) {
+        snprintf(why, whylen, "%s is on a device the board does not define",
+                 s.pd < 0 ? "mcuboot_primary" : "mcuboot_secondary");
+        return FK_ENODEV;
+    }
+    const struct fk_layout_part *P = &l->part[s.p], *S = &l->part[s.s];
+    const struct fk_board_dev *pd = &b->dev[s.pd], *sd = &b->dev[s.sd];
+    /* The swap unit: the larger erase size (both are powers of two, so it is
+     * a multiple of the smaller). */
+    uint32_t unit = s.sector;
+    g->unit = unit;
+    if (pd->write_size > BOOT_MAX_ALIGN || sd->write_size > BOOT_MAX_ALIGN) {
+        snprintf(why, whylen,
+                 "write size %u of %s exceeds 8 (MCUboot's BOOT_MAX_ALIGN): trailer fields "
+                 "could not be written one by one",
+                 pd->write_size > sd->write_size ? pd->write_size : sd->write_size,
+                 pd->write_size > sd->write_size ? pd->name : sd->name);
+        return FK_EINVAL;
+    }
+    const struct fk_layout_part *bad = P->address % unit || P->size % unit ? P
+                                       : S->address % unit || S->size % unit ? S
+                                                                             : NULL;
+    if (bad != NULL) {
+        snprintf(why, whylen,
+                 "%s [0x%x-0x%llx) is not made of whole 0x%x-byte units (the larger erase "
+                 "size of the two slots%s%s%s)",
+                 bad->name, bad->address, (unsigned long long)bad->address + bad->size, unit,
+                 pd->erase_size != sd->erase_size ? ": unequal erase sizes, primary " : "",
+                 pd->erase_size != sd->erase_size ? pd->name : "",
+                 pd->erase_size != sd->erase_size ? " vs secondary device" : "");
+        return FK_EINVAL;
+    }
+    g->pri_units = P->size / unit;
+    g->sec_units = S->size / unit;
+    g->sec_trailer_units = (BOOT_OFF_REC + BOOT_REC_LEN * BOOT_BEGIN_SLOTS + unit - 1) / unit;
+    if (g->sec_units < g->sec_trailer_units + 2) {
+        snprintf(why, whylen,
+                 "mcuboot_secondary has %u unit(s); it needs its spare unit, %u trailer unit(s) "
+                 "and at least one for the image",
+                 g->sec_units, g->sec_trailer_units);
+        return FK_EINVAL;
+    }
+    /* Primary trailer: MCUboot fields + start record + 2 markers per swapped
+     * unit; grow it until the markers of the largest swap fit. */
+    for (uint32_t t = 1; t < g->pri_units; t++) {
+        uint32_t k_p = g->pri_units - t;
+        uint32_t k_s = g->sec_units - g->sec_trailer_units - 1; /* one unit is the spare */
+        uint32_t k = k_p < k_s ? k_p : k_s;
+        uint32_t bytes = BOOT_OFF_REC + BOOT_MARKERS_PER_UNIT * k;
+        if (bytes <= t * unit) {
+            g->pri_trailer_units = t;
+            g->max_units = k;
+            g->trailer_bytes = bytes;
+            g->sec_image_off = unit;
+            g->max_image = k * unit;
+            return FK_OK;
+        }
+    }
+    snprintf(why, whylen, "mcuboot_primary (%u units) is too small for an image and its trailer",
+             g->pri_units);
+    return FK_EINVAL;
 }
 
 void fk_layout_strategies(const struct fk_layout *l, const struct fk_board *b,
                           struct fk_layout_report *r)
 {
-    struct fk_slots s;
-    fk_layout_slots(l, b, &s);
     struct fk_layout_strategy_row *sw = &r->strat[FK_STRATEGY_SWAP];
     struct fk_layout_strategy_row *ow = &r->strat[FK_STRATEGY_OVERWRITE];
     memset(sw, 0, sizeof *sw);
     memset(ow, 0, sizeof *ow);
     sw->name = "swap";
     ow->name = "overwrite";
-    if (s.p < 0 || s.s < 0) {
-        snprintf(sw->reason, sizeof sw->reason, "the layout lacks %s",
-                 s.p < 0 ? "mcuboot_primary" : "mcuboot_secondary");
-        snprintf(ow->reason, sizeof ow->reason, "%s", sw->reason);
+    struct fk_layout_geometry g;
+    char why[256];
+    if (fk_layout_geometry(l, b, &g, why, sizeof why) != FK_OK) {
+        snprintf(sw->reason, sizeof sw->reason, "%s", why);
+        snprintf(ow->reason, sizeof ow->reason, "%s", why);
         return;
     }
-    if (s.pd < 0 || s.sd < 0) {
-        snprintf(sw->reason, sizeof sw->reason, "%s is on a device the board does not define",
-                 s.pd < 0 ? "mcuboot_primary" : "mcuboot_secondary");
-        snprintf(ow->reason, sizeof ow->reason, "%s", sw->reason);
-        return;
-    }
-    uint32_t P = l->part[s.p].size, S = l->part[s.s].size;
-    const struct fk_board_dev *pd = &b->dev[s.pd], *sd = &b->dev[s.sd];
-
-    /* overwrite-only: copy secondary over primary; no status, tiny trailer. */
-    ow->trailer = fk_layout_trailer_size(FK_STRATEGY_OVERWRITE, 0, s.align);
-    uint32_t m = P < S ? P : S;
-    if (m > ow->trailer) {
-        ow->supported = true;
-        ow->max_image = m - ow->trailer;
-        snprintf(ow->reason, sizeof ow->reason,
-                 "min(primary 0x%x, secondary 0x%x) - trailer 0x%x; no revert: a bad image "
-                 "cannot be rolled back",
-                 P, S, ow->trailer);
-    } else {
-        snprintf(ow->reason, sizeof ow->reason, "the smaller slot (0x%x) cannot hold the trailer",
-                 m);
-    }
-
-    /* revertible swap: exchanges the slots sector by sector. */
-    uint32_t es = s.sector;
-    uint32_t big = P > S ? P : S;
-    uint32_t sectors = (big + es - 1) / es;
-    sw->trailer = fk_layout_trailer_size(FK_STRATEGY_SWAP, sectors, s.align);
-    if (pd->erase_size != sd->erase_size) {
-        snprintf(sw->reason, sizeof sw->reason,
-                 "unequal erase sizes between the slots (primary 0x%x on %s, secondary 0x%x on "
-                 "%s): the swap exchanges one sector at a time; use overwrite-only or a "
-                 "secondary device with 0x%x-byte sectors",
-                 pd->erase_size, pd->name, sd->erase_size, sd->name, pd->erase_size);
-        return;
-    }
-    /* One spare sector: in the larger slot if the slots differ by a sector,
-     * else taken from the image. */
-    uint32_t room = min3(P, S, big - es);
-    if (room <= sw->trailer) {
-        snprintf(sw->reason, sizeof sw->reason,
-                 "no room: min(primary, secondary, larger - one sector) = 0x%x does not exceed "
-                 "the trailer 0x%x",
-                 room, sw->trailer);
-        return;
-    }
-    sw->supported = true;
-    sw->max_image = room - sw->trailer;
-    const char *how = P == S   ? "equal slots: the spare sector the swap needs comes out of the image"
-                      : P > S ? "primary larger: the spare sector is the primary's extra space"
-                               : "secondary larger: the spare sector is the secondary's extra space";
+    uint32_t trailer = g.pri_trailer_units * g.unit;
+    const char *lim = g.pri_units - g.pri_trailer_units <= g.sec_units - g.sec_trailer_units - 1
+                          ? "the primary"
+                          : "the secondary";
+    sw->supported = ow->supported = true;
+    sw->trailer = ow->trailer = trailer;
+    sw->max_image = ow->max_image = g.max_image;
     snprintf(sw->reason, sizeof sw->reason,
-             "min(0x%x, 0x%x, 0x%x - sector 0x%x) - trailer 0x%x (%u sectors x 3 x align %u + "
-             "48); %s",
-             P, S, big, es, sw->trailer, sectors, s.align, how);
+             "unit 0x%x: min(primary %u - %u trailer, secondary %u - 1 spare - %u trailer) = "
+             "%u units = 0x%x, limited by %s slot; uploads go to 0x%x in the secondary; "
+             "reverts unless confirmed",
+             g.unit, g.pri_units, g.pri_trailer_units, g.sec_units, g.sec_trailer_units,
+             g.max_units, g.max_image, lim, g.sec_image_off);
+    snprintf(ow->reason, sizeof ow->reason,
+             "same slot geometry as swap (%u units; uploads at 0x%x, or at 0x0 as MCUboot "
+             "overwrite-only apps write); copies only the units the image covers; no revert",
+             g.max_units, g.sec_image_off);
 }
