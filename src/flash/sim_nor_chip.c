@@ -451,10 +451,12 @@ static int chip_transceive(void *ctx, const struct fk_spi_xfer *x, size_t nx)
     settle(c);
     double start = now(c);
     double t = (double)n * 8.0 * 1e6 / (double)c->spi_hz;
-    /* SPI transfers take CPU time; status polls are waiting, not work. */
-    int poll = tx[0] == FK_NOR_OP_RDSR;
-    fk_sim_charge(c->clock, c->stats, t, poll ? 0 : t);
-    if (c->stats != NULL && !poll) {
+    /* SPI transfers take CPU time and count in the plain sum, except status
+     * polls while the chip is busy: that is waiting, already covered by the
+     * chip's busy time (so the sum does not depend on the poll interval). */
+    int waiting = tx[0] == FK_NOR_OP_RDSR && c->pending != FK_SIM_NOR_IDLE;
+    fk_sim_charge(c->clock, c->stats, t, waiting ? 0 : t);
+    if (c->stats != NULL && !waiting) {
         c->stats->xfer_us += t;
     }
     int rc = c->absent ? FK_OK : do_command(c, tx, rx, n, start);
@@ -474,12 +476,24 @@ static void chip_delay(void *ctx, uint32_t us)
     if (c->clock == NULL) {
         return;
     }
-    double target = c->clock->now_us + us;
-    /* Models fine-grained polling: a wait ends as soon as the chip is idle,
-     * so coarse poll intervals do not distort the timeline. */
-    if (c->pending != FK_SIM_NOR_IDLE && c->busy_until > c->clock->now_us &&
-        c->busy_until < target) {
-        target = c->busy_until;
+    double now_us = c->clock->now_us;
+    double target = now_us + us;
+    if (c->pending != FK_SIM_NOR_IDLE) {
+        /* A poll wait. Modeled as fine-grained polling: it ends as soon as
+         * the chip is idle, so coarse poll intervals do not distort the
+         * timeline; the wait is covered by the chip's busy time (not added
+         * to the plain sum). */
+        double end = c->busy_until > now_us ? c->busy_until : now_us;
+        if (end < target) {
+            target = end;
+        }
+    } else {
+        /* Waiting on an idle chip (wake-up, reset recovery) is dead time
+         * that belongs to the operation: it counts in the plain sum too. */
+        c->clock->sum_us += us;
+        if (c->stats != NULL) {
+            c->stats->busy_us += us;
+        }
     }
     c->clock->now_us = target;
 }

@@ -537,6 +537,37 @@ static void test_read_id_and_sr_calls(void **s)
     rig_free(r);
 }
 
+/* The plain sum counts command/data transfers and chip busy time, not the
+ * status polls made while waiting: it does not depend on the poll interval,
+ * and for one device alone it equals the timeline. */
+static void test_sum_independent_of_polling(void **s)
+{
+    (void)s;
+    double sums[2], nows[2];
+    uint32_t polls[2] = {5, 400};
+    for (int i = 0; i < 2; i++) {
+        struct rig *r = rig_new(0);
+        r->cfg.poll_us = polls[i];
+        assert_int_equal(rig_init(r), FK_OK);
+        r->clock.now_us = r->clock.sum_us = 0;
+        uint8_t data[1024];
+        fill(data, sizeof data, 1);
+        assert_int_equal(dev(r)->ops->erase(dev(r), 0, 0x1000), FK_OK);
+        assert_int_equal(dev(r)->ops->prog(dev(r), 0, data, sizeof data), FK_OK);
+        assert_int_equal(dev(r)->ops->sync(dev(r)), FK_OK);
+        sums[i] = r->clock.sum_us;
+        nows[i] = r->clock.now_us;
+        /* 40 ms + 4 x 0.85 ms + transfers (4 x 260 bytes at 8 MHz, ...) */
+        assert_true(sums[i] > 40000 + 3400 + 1040 && sums[i] < 40000 + 3400 + 1200);
+        rig_free(r);
+    }
+    assert_true(sums[0] > sums[1] - 0.001 && sums[0] < sums[1] + 0.001);
+    /* A coarse poll interval never overshoots: the model's wait ends when
+     * the chip goes idle (fine-grained polling). */
+    assert_true(nows[1] < sums[1] + 0.001);
+    assert_true(nows[0] < sums[0] + 0.001);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_deep_power_down),
         cmocka_unit_test(test_reset_aborts_operation),
         cmocka_unit_test(test_read_id_and_sr_calls),
+        cmocka_unit_test(test_sum_independent_of_polling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
