@@ -195,7 +195,8 @@ struct fk_sim_nvmc_chip {
 struct fk_sim_opts {
     const char *state_dir;     /* NULL: RAM backing. Else each device's contents
                                   live in <state_dir>/<name>.bin (created erased;
-                                  persists across processes). */
+                                  persists across processes; the directory itself
+                                  is created if missing, one level). */
     uint32_t force_write_size; /* 0: the board's; else every device advertises this
                                   write size (e.g. 8) */
     uint32_t absent_mask;      /* bit i: board device i does not answer (a NOR chip

@@ -3,9 +3,11 @@
  * real driver, wrapped in a device that enforces power cuts, counts stats and
  * places torn operations. See fotakit/sim.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim_internal.h"
 
@@ -346,6 +348,9 @@ int fk_sim_board_build(struct fk_sim_board *sb, const struct fk_board *board,
         return FK_EINVAL;
     }
     memset(sb, 0, sizeof *sb);
+    if (o->state_dir != NULL && mkdir(o->state_dir, 0755) != 0 && errno != EEXIST) {
+        return FK_EIO; /* the state directory cannot be created */
+    }
     sb->board = *board;
     sb->power.cut_hook = board_cut_hook;
     sb->power.cut_ctx = sb;
