@@ -149,6 +149,83 @@ static void test_file_backing_persists(void **state)
     rmdir(dir);
 }
 
+static void test_geometry_from_sfdp_and_build_errors(void **state)
+{
+    (void)state;
+    struct fk_board b;
+    assert_int_equal(fk_sim_board_preset(&b, "nrf52840-spi-nor-2mb"), FK_OK);
+    /* A board file without NOR geometry: the driver learns it from SFDP. */
+    b.dev[1].size = 0;
+    b.dev[1].erase_size = 0;
+    b.dev[1].page_size = 0;
+    b.dev[1].kind = FK_KIND_QSPI_NOR;
+    snprintf(b.dev[1].bus, sizeof b.dev[1].bus, "qspi");
+    struct fk_sim_board sb;
+    assert_int_equal(fk_sim_board_build(&sb, &b, NULL), FK_OK);
+    struct fk_flash_dev *ex = fk_sim_board_dev(&sb, "external_flash");
+    assert_int_equal(ex->state, FK_DEV_READY);
+    assert_int_equal(ex->size, 0x200000);
+    assert_int_equal(ex->erase_size, 0x1000);
+    assert_true(fk_sim_dev_of(ex)->nor.sfdp_ok);
+    assert_string_equal(ex->desc, "qspi-nor on qspi");
+    struct fk_flash_dev *devs[FK_BOARD_MAX_DEVS];
+    assert_int_equal(fk_sim_board_devs(&sb, devs), 2);
+    assert_ptr_equal(devs[1], ex);
+    fk_sim_board_free(&sb);
+
+    /* Unnamed device; write size the NVMC cannot do; forced size that is not
+     * a multiple of the device's own. */
+    assert_int_equal(fk_sim_board_preset(&b, "nrf52840"), FK_OK);
+    b.dev[0].name[0] = '\0';
+    assert_int_equal(fk_sim_board_build(&sb, &b, NULL), FK_EINVAL);
+    assert_int_equal(fk_sim_board_preset(&b, "nrf52840"), FK_OK);
+    b.dev[0].write_size = 2;
+    assert_int_equal(fk_sim_board_build(&sb, &b, NULL), FK_EINVAL);
+    assert_int_equal(fk_sim_board_preset(&b, "nrf52840"), FK_OK);
+    struct fk_sim_opts o = {.force_write_size = 6};
+    assert_int_equal(fk_sim_board_build(&sb, &b, &o), FK_EINVAL);
+    assert_int_equal(fk_sim_board_preset(&b, "no-such-board"), FK_ENOENT);
+
+    /* A state file of the wrong size is refused, not silently reused. */
+    char dir[] = "/tmp/fk_flash_test_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[600];
+    snprintf(path, sizeof path, "%s/flash_primary.bin", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("short", f);
+    fclose(f);
+    assert_int_equal(fk_sim_board_preset(&b, "nrf52840"), FK_OK);
+    struct fk_sim_opts fo = {.state_dir = dir};
+    assert_int_equal(fk_sim_board_build(&sb, &b, &fo), FK_EIO);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_reset_stats_and_wear(void **state)
+{
+    (void)state;
+    struct fk_sim_board sb;
+    build(&sb, "nrf52840-spi-nor-2mb", NULL);
+    struct fk_flash_dev *in = fk_sim_board_dev(&sb, "flash_primary");
+    struct fk_sim_dev *sd = fk_sim_dev_of(in);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(in->ops->erase(in, 0x2000, 0x2000), FK_OK);
+    }
+    assert_int_equal(sd->stats.sector_erases[2], 3);
+    assert_int_equal(sd->stats.sector_erases[3], 3);
+    assert_int_equal(sd->stats.max_sector_erases, 3);
+    assert_int_equal(sd->stats.erase_calls, 3);
+    assert_int_equal(sd->stats.erase_bytes, 3 * 0x2000);
+    assert_int_equal(sd->stats.sectors_erased, 6);
+    fk_sim_board_reset_stats(&sb);
+    assert_int_equal(sd->stats.sector_erases[2], 0);
+    assert_int_equal(sd->stats.erase_calls, 0);
+    assert_true(sb.clock.sum_us == 0 && sb.clock.now_us == 0);
+    assert_null(fk_sim_dev_of(NULL));
+    fk_sim_board_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +233,8 @@ int main(void)
         cmocka_unit_test(test_roundtrip_and_timing),
         cmocka_unit_test(test_forced_write_size),
         cmocka_unit_test(test_file_backing_persists),
+        cmocka_unit_test(test_geometry_from_sfdp_and_build_errors),
+        cmocka_unit_test(test_reset_stats_and_wear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
