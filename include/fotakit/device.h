@@ -41,6 +41,8 @@ struct fk_device_cfg {
     bool realtime;         /* sleep for the modeled duration of flash work */
     FILE *log;             /* boot and event log (NULL: stderr) */
     bool quiet;            /* no log lines */
+    uint32_t buf_size;     /* SMP buffer (mcumgr_params buf_size); 0: 2048 */
+    bool smp_no_header_check; /* tests only: accept uploads that are not images */
 };
 
 /* What the bootloader did at one boot. */
@@ -100,6 +102,29 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run);
 
 /* The last boot's report (copy; safe to call from another thread). */
 void fk_device_last_boot(struct fk_device *d, struct fk_device_boot_report *rep);
+
+/* Modeled flash time since the device was opened (seconds): plain sum and
+ * with the NOR chip's busy time overlapped; erase calls per board device. */
+struct fk_device_flash_stats {
+    double sum_s, overlap_s;
+    unsigned ndevs;
+    char name[4][48];
+    uint64_t erase_calls[4], prog_bytes[4];
+    uint32_t max_sector_erases[4]; /* most erases any one sector/page got */
+    uint32_t sector_size[4];
+};
+void fk_device_flash_stats(struct fk_device *d, struct fk_device_flash_stats *st);
+
+/* Run fk_device_serve in a thread (for the demo, tests and benches): returns
+ * once the transport is up and the first boot is done (run->udp_port /
+ * run->serial_path filled). run->stop may be NULL (the thread has its own). */
+struct fk_device_thread;
+int fk_device_spawn(struct fk_device *d, struct fk_device_run *run, struct fk_device_thread **out);
+/* Stop the loop and join; returns fk_device_serve's result. */
+int fk_device_join(struct fk_device_thread *t);
+
+/* ../shared as configured at build time (FOTAKIT_SHARED_DIR). */
+const char *fk_device_shared_dir(void);
 
 #ifdef __cplusplus
 }

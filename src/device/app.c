@@ -1,0 +1,172 @@
+/*
+ * Boot → application: fotakit's bootloader (fk_boot_go) on the simulated
+ * chips, then the "application": fotakit's SMP server on what was booted.
+ * Application RAM (the server's state) is rebuilt at every boot, as a reset
+ * clears it; only what the chips hold survives.
+ */
+#include "device_priv.h"
+
+#include "fotakit/boot.h"
+#include "fotakit/smp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct fk_dev_app {
+    struct fk_smp_config cfg;
+    struct fk_smp_server srv;
+    char platform[64];
+    char decision[256];
+};
+
+static void on_reset(void *ctx)
+{
+    struct fk_device *d = ctx;
+    d->reset_pending = true;
+}
+
+static void on_smp_log(void *ctx, const char *line)
+{
+    struct fk_device *d = ctx;
+    fk_dev_log(d, "smp: %s", line);
+}
+
+static void on_boot_log(void *ctx, const char *line)
+{
+    struct fk_device *d = ctx;
+    fk_dev_log(d, "boot: %s", line);
+}
+
+int fk_dev_app_init(struct fk_device *d)
+{
+    d->app = calloc(1, sizeof *d->app);
+    if (!d->app) {
+        return FK_ENOMEM;
+    }
+    struct fk_dev_app *a = d->app;
+    const char *b = strrchr(d->cfg.board, '/');
+    snprintf(a->platform, sizeof a->platform, "%s", b ? b + 1 : d->cfg.board);
+    char *dot = strstr(a->platform, ".board.yml");
+    if (dot) {
+        *dot = 0;
+    }
+    a->cfg.map = &d->map;
+    a->cfg.keys = &d->ring;
+    a->cfg.buf_size = d->cfg.buf_size ? d->cfg.buf_size : FK_DEV_BUF_SIZE;
+    a->cfg.buf_count = FK_DEV_BUF_COUNT;
+    a->cfg.node_name = "fotakit-virtual-device";
+    a->cfg.machine = "cortex-m33 (simulated)";
+    a->cfg.platform = a->platform;
+    a->cfg.reset = on_reset;
+    a->cfg.log = on_smp_log;
+    a->cfg.ctx = d;
+    if (d->cfg.smp_no_header_check) {
+        a->cfg.flags |= FK_SMP_F_NO_HEADER_CHECK;
+    }
+    return 0;
+}
+
+void fk_dev_app_free(struct fk_device *d)
+{
+    free(d->app);
+    d->app = NULL;
+}
+
+static void dev_stats(struct fk_device *d, uint64_t erases[4])
+{
+    for (unsigned i = 0; i < 4; i++) {
+        erases[i] = i < d->sb.count ? d->sb.dev[i]->stats.erase_calls : 0;
+    }
+}
+
+int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
+{
+    struct fk_dev_app *a = d->app;
+    struct fk_device_boot_report rep = {0};
+    d->reset_pending = false;
+    d->boots++;
+    rep.boot_no = d->boots;
+    /* Power-on: chips come out of any operation; the clock keeps running. */
+    fk_sim_board_sync(&d->sb);
+    double sum0 = d->sb.clock.sum_us, ov0 = fk_sim_board_overlap_us(&d->sb);
+    uint64_t e0[4], e1[4];
+    dev_stats(d, e0);
+
+    struct fk_boot_config bc = {
+        .map = &d->map,
+        .keys = &d->ring,
+        .strategy = FK_BOOT_STRATEGY_SWAP,
+        .log = on_boot_log,
+        .ctx = d,
+    };
+    struct fk_boot_rsp rsp;
+    memset(&rsp, 0, sizeof rsp);
+    fk_dev_log(d, "power on: boot %u, bootloader starts", d->boots);
+    int rc = fk_boot_go(&bc, &rsp);
+    fk_sim_board_sync(&d->sb);
+    rep.rc = rc;
+    rep.modeled_sum_s = (d->sb.clock.sum_us - sum0) / 1e6;
+    rep.modeled_overlap_s = (fk_sim_board_overlap_us(&d->sb) - ov0) / 1e6;
+    dev_stats(d, e1);
+    for (unsigned i = 0; i < 4; i++) {
+        rep.erases[i] = e1[i] - e0[i];
+    }
+    for (unsigned i = 0; i < d->sb.count; i++) {
+        if (d->sb.dev[i]->kind == FK_KIND_INTERNAL &&
+            d->sb.dev[i]->stats.max_sector_erases > rep.max_page_erases) {
+            rep.max_page_erases = d->sb.dev[i]->stats.max_sector_erases;
+        }
+    }
+    snprintf(rep.decision, sizeof rep.decision, "%s [%s]", rsp.why[0] ? rsp.why : "(no reason given)",
+             fk_boot_reason_name(rsp.reason));
+    if (rc == FK_OK && rsp.area) {
+        struct fk_image_info info;
+        memset(&info, 0, sizeof info);
+        const struct fk_image_version *v = &rsp.hdr.ver;
+        snprintf(rep.version, sizeof rep.version, "%u.%u.%u+%u", v->major, v->minor, v->revision,
+                 (unsigned)v->build);
+        /* The application knows its own hash (the SHA256 TLV): read it. */
+        if (fk_image_verify(rsp.area, rsp.off, &d->ring, &info) == FK_OK || info.has_hash) {
+            memcpy(rep.hash, info.hash, 32);
+        }
+        rep.running = true;
+        fk_dev_log(d, "bootloader: %s", rep.decision);
+        fk_dev_log(d, "application v%s starts (flash work during boot: %.3f s modeled, %.3f s "
+                      "overlapped)",
+                   rep.version, rep.modeled_sum_s, rep.modeled_overlap_s);
+        if (d->cfg.confirm_on_boot) {
+            int crc = fk_boot_confirm(&d->map);
+            fk_dev_log(d, "application: confirmed itself (--confirm-on-boot): %s", fk_err_name(crc));
+        }
+    } else {
+        fk_dev_log(d, "bootloader: nothing bootable: %s (%s); the SMP server runs anyway so an image "
+                      "can be uploaded",
+                   rep.decision, fk_err_name(rc));
+    }
+    /* Application RAM starts from zero. */
+    memset(&a->srv, 0, sizeof a->srv);
+    int irc = fk_smp_init(&a->srv, &a->cfg);
+    if (irc) {
+        fk_dev_log(d, "smp: init failed: %s", fk_err_name(irc));
+    }
+    fk_dev_realtime_sleep(d); /* --realtime: the boot took its modeled time */
+    pthread_mutex_lock(&d->lock);
+    d->last = rep;
+    pthread_mutex_unlock(&d->lock);
+    if (rep_out) {
+        *rep_out = rep;
+    }
+    return rc;
+}
+
+size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap)
+{
+    size_t out = 0;
+    int rc = fk_smp_handle(&d->app->srv, req, len, rsp, cap, &out);
+    if (rc != FK_OK) {
+        out = 0;
+    }
+    /* The reset callback only raises a flag; the loop reboots after sending. */
+    fk_smp_sent(&d->app->srv);
+    return out;
+}

@@ -1,0 +1,312 @@
+/*
+ * The virtual device's run loop: SMP over UDP (one packet per datagram) or
+ * over a serial line (a real tty, or a pseudo-terminal whose slave name is
+ * printed and optionally symlinked), with reset re-entering the bootloader.
+ */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* posix_openpt, ptsname */
+#endif
+#include "device_priv.h"
+
+#include "fotakit/smp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define POLL_MS 50 /* how often the loop looks at *stop */
+
+static int udp_bind(const char *spec, unsigned *port_out, char *err, size_t errlen)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon) {
+        snprintf(err, errlen, "--udp %s: expected HOST:PORT, e.g. 127.0.0.1:1337", spec);
+        return -1;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = 0;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *ai;
+    int g = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+    if (g) {
+        snprintf(err, errlen, "--udp %s: %s", spec, gai_strerror(g));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *a = ai; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) {
+            continue;
+        }
+        if (bind(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            break;
+        }
+        snprintf(err, errlen, "--udp %s: cannot bind: %s (is another device using the port?)", spec,
+                 strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    if (fd < 0) {
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    char ps[16];
+    getnameinfo((struct sockaddr *)&ss, sl, NULL, 0, ps, sizeof ps, NI_NUMERICSERV);
+    *port_out = (unsigned)atoi(ps);
+    return fd;
+}
+
+static void after_request(struct fk_device *d, struct fk_device_run *run, int *resets, bool *done)
+{
+    fk_dev_realtime_sleep(d);
+    if (!fk_device_reset_pending(d)) {
+        return;
+    }
+    (*resets)++;
+    struct fk_device_boot_report rep;
+    fk_device_boot(d, &rep);
+    if (run->booted) {
+        run->booted(run->booted_arg, &rep);
+    }
+    if (run->max_resets && *resets >= run->max_resets) {
+        fk_dev_log(d, "stopping after %d reset(s) (--exit-after-resets)", *resets);
+        *done = true;
+    }
+}
+
+static int serve_udp(struct fk_device *d, struct fk_device_run *run, int fd)
+{
+    uint8_t *req = malloc(FK_DEV_PKT_MAX), *rsp = malloc(FK_DEV_PKT_MAX);
+    int resets = 0;
+    bool done = false;
+    int rc = 0;
+    while (req && rsp && !done && !(run->stop && *run->stop)) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, POLL_MS);
+        if (r <= 0) {
+            if (r < 0 && errno != EINTR) {
+                rc = FK_EIO;
+                break;
+            }
+            continue;
+        }
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(fd, req, FK_DEV_PKT_MAX, MSG_TRUNC, (struct sockaddr *)&from, &fl);
+        if (n < 0) {
+            continue;
+        }
+        size_t len = (size_t)n > FK_DEV_PKT_MAX ? FK_DEV_PKT_MAX : (size_t)n;
+        size_t out = fk_device_handle(d, req, len, rsp, FK_DEV_PKT_MAX);
+        if (out) {
+            sendto(fd, rsp, out, 0, (struct sockaddr *)&from, fl);
+        }
+        after_request(d, run, &resets, &done);
+    }
+    free(req);
+    free(rsp);
+    return rc;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN) {
+                struct pollfd pf = {.fd = fd, .events = POLLOUT};
+                if (poll(&pf, 1, 1000) <= 0) {
+                    return FK_ETIMEDOUT; /* nobody reads the other end */
+                }
+                continue;
+            }
+            return FK_EIO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd)
+{
+    /* Framing: the SMP server's codec (fotakit/smp.h), as firmware uses it. */
+    struct fk_smp_serial_dec dec;
+    uint8_t *dbuf = malloc(FK_DEV_PKT_MAX + 4), *rsp = malloc(FK_DEV_PKT_MAX);
+    size_t lines_cap = fk_smp_serial_frame_size(FK_DEV_PKT_MAX);
+    uint8_t *lines = malloc(lines_cap);
+    int resets = 0;
+    bool done = false;
+    int rc = 0;
+    if (dbuf) {
+        fk_smp_serial_dec_init(&dec, dbuf, FK_DEV_PKT_MAX + 4);
+    }
+    while (dbuf && rsp && lines && !done && !(run->stop && *run->stop)) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, POLL_MS);
+        if (r <= 0) {
+            if (r < 0 && errno != EINTR) {
+                rc = FK_EIO;
+                break;
+            }
+            continue;
+        }
+        uint8_t buf[512];
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0) {
+            if (n < 0 && errno == EIO) {
+                usleep(POLL_MS * 1000); /* pty: the other side is closed */
+            } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                rc = FK_EIO;
+                break;
+            }
+            continue;
+        }
+        size_t pos = 0;
+        while (pos < (size_t)n && !done) {
+            size_t used = 0;
+            const uint8_t *pkt = NULL;
+            int plen = fk_smp_serial_dec_feed(&dec, buf + pos, (size_t)n - pos, &used, &pkt);
+            pos += used;
+            if (plen < 0) {
+                fk_dev_log(d, "serial: frame dropped: %s (%s)", fk_err_str(plen), fk_err_name(plen));
+                continue;
+            }
+            if (plen == 0) {
+                if (!used) {
+                    break;
+                }
+                continue;
+            }
+            size_t out = fk_device_handle(d, pkt, (size_t)plen, rsp, FK_DEV_PKT_MAX);
+            if (out) {
+                size_t ln = 0;
+                if (fk_smp_serial_encode(rsp, out, lines, lines_cap, &ln) == FK_OK) {
+                    write_all(fd, lines, ln);
+                }
+            }
+            after_request(d, run, &resets, &done);
+        }
+    }
+    free(dbuf);
+    free(rsp);
+    free(lines);
+    return rc;
+}
+
+/* Open PATH if it is a terminal device; otherwise make a pty and link PATH
+ * (when given) to its slave. *keep receives the slave fd kept open so the
+ * master never sees a hang-up while no client is attached. */
+static int serial_open(struct fk_device *d, struct fk_device_run *run, int *keep, char *err, size_t errlen)
+{
+    struct stat st;
+    *keep = -1;
+    if (run->serial && run->serial[0] && stat(run->serial, &st) == 0 && S_ISCHR(st.st_mode) &&
+        !fk_dev_is_our_link(run->serial)) {
+        int fd = open(run->serial, O_RDWR | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+            snprintf(err, errlen, "--serial %s: cannot open: %s", run->serial, strerror(errno));
+            return -1;
+        }
+        struct termios t;
+        if (tcgetattr(fd, &t) == 0) {
+            cfmakeraw(&t);
+            cfsetispeed(&t, B115200);
+            cfsetospeed(&t, B115200);
+            tcsetattr(fd, TCSANOW, &t);
+        }
+        snprintf(run->serial_path, sizeof run->serial_path, "%s", run->serial);
+        return fd;
+    }
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m < 0 || grantpt(m) || unlockpt(m)) {
+        snprintf(err, errlen, "--serial: cannot create a pseudo-terminal: %s", strerror(errno));
+        if (m >= 0) {
+            close(m);
+        }
+        return -1;
+    }
+    const char *sl = ptsname(m);
+    snprintf(run->serial_path, sizeof run->serial_path, "%s", sl ? sl : "?");
+    int s = open(run->serial_path, O_RDWR | O_NOCTTY);
+    if (s >= 0) {
+        struct termios t;
+        if (tcgetattr(s, &t) == 0) {
+            cfmakeraw(&t);
+            cfsetispeed(&t, B115200);
+            cfsetospeed(&t, B115200);
+            tcsetattr(s, TCSANOW, &t);
+        }
+        *keep = s;
+    }
+    fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
+    if (run->serial && run->serial[0]) {
+        unlink(run->serial); /* a stale link from an earlier run */
+        if (symlink(run->serial_path, run->serial) != 0) {
+            snprintf(err, errlen, "--serial %s: cannot create the link to %s: %s", run->serial,
+                     run->serial_path, strerror(errno));
+            close(m);
+            if (*keep >= 0) {
+                close(*keep);
+            }
+            return -1;
+        }
+        fk_dev_log(d, "serial: pseudo-terminal %s, linked at %s", run->serial_path, run->serial);
+    } else {
+        fk_dev_log(d, "serial: pseudo-terminal %s", run->serial_path);
+    }
+    return m;
+}
+
+int fk_device_serve(struct fk_device *d, struct fk_device_run *run)
+{
+    char err[320];
+    int fd, keep = -1;
+    if (run->udp) {
+        fd = udp_bind(run->udp, &run->udp_port, err, sizeof err);
+        if (fd >= 0) {
+            fk_dev_log(d, "udp: listening on %s (port %u)", run->udp, run->udp_port);
+        }
+    } else {
+        fd = serial_open(d, run, &keep, err, sizeof err);
+    }
+    if (fd < 0) {
+        fk_dev_log(d, "%s", err);
+        fprintf(stderr, "fotakit device: %s\n", err);
+        return FK_EIO;
+    }
+    struct fk_device_boot_report rep;
+    fk_device_boot(d, &rep);
+    if (run->booted) {
+        run->booted(run->booted_arg, &rep);
+    }
+    if (run->ready) {
+        run->ready(run->ready_arg, run);
+    }
+    int rc = run->udp ? serve_udp(d, run, fd) : serve_serial(d, run, fd);
+    close(fd);
+    if (keep >= 0) {
+        close(keep);
+    }
+    if (!run->udp && run->serial && run->serial[0] && fk_dev_is_our_link(run->serial)) {
+        unlink(run->serial);
+    }
+    return rc;
+}

@@ -1,0 +1,542 @@
+/*
+ * End to end: the host client against the virtual device (fotakit's
+ * bootloader + SMP server on simulated chips of the seed layout), over UDP on
+ * 127.0.0.1 and over a serial pseudo-terminal. Upload, test, reset (swap),
+ * revert, confirm; an interrupted upload resumes, also across a device reset;
+ * malformed input gets an error answer (or, for a broken serial frame, is
+ * dropped) and the server keeps serving; the running image is never touched.
+ */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fotakit/client.h"
+#include "fotakit/device.h"
+#include "fotakit/err.h"
+#include "fotakit/image_host.h"
+
+#include <cbor.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define LAYOUT FOTAKIT_SHARED_DIR "/layouts/nrf5340-spi-nor-2mb.pm_static.yml"
+#define BOARD FOTAKIT_SHARED_DIR "/layouts/nrf5340-spi-nor-2mb.board.yml"
+#define KEY FOTAKIT_SHARED_DIR "/vectors/imgtool/ecdsa-p256.pem"
+#define PRIMARY_OFF 0xc000u /* mcuboot_primary in flash_primary */
+
+struct fx {
+    char dir[256];
+    uint8_t *v1, *v2;
+    size_t v1_len, v2_len;
+    uint8_t h1[32], h2[32];
+    struct fk_device *d;
+    struct fk_device_run run;
+    struct fk_device_thread *th;
+    struct fk_client c;
+};
+
+static uint8_t *payload(size_t len, uint32_t seed)
+{
+    uint8_t *p = malloc(len);
+    assert_non_null(p);
+    for (size_t i = 0; i < len; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (uint8_t)(seed >> 16);
+    }
+    return p;
+}
+
+static void sign(int major, size_t len, uint8_t **out, size_t *out_len, uint8_t hash[32])
+{
+    struct fk_sign_opts o;
+    fk_sign_opts_init(&o);
+    o.key_path = KEY;
+    o.version.major = (uint8_t)major;
+    o.header_size = 0x200;
+    o.pad_header = true;
+    o.align = 4;
+    o.slot_size = 0xe8000;
+    uint8_t *p = payload(len, (uint32_t)major);
+    struct fk_sign_result r;
+    char err[256];
+    int rc = fk_image_sign_ex(&o, p, len, out, out_len, &r, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "sign: %s\n", err);
+    }
+    assert_int_equal(rc, 0);
+    memcpy(hash, r.hash, 32);
+    free(p);
+}
+
+static void dev_open(struct fx *f)
+{
+    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1, .quiet = true};
+    cfg.keys[0] = KEY;
+    char err[512];
+    int rc = fk_device_open(&f->d, &cfg, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "device: %s\n", err);
+    }
+    assert_int_equal(rc, 0);
+}
+
+static void start_udp(struct fx *f)
+{
+    memset(&f->run, 0, sizeof f->run);
+    f->run.udp = "127.0.0.1:0";
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    char conn[64], err[256];
+    snprintf(conn, sizeof conn, "udp:127.0.0.1:%u", f->run.udp_port);
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_open(conn, &tp, err, sizeof err), 0);
+    fk_client_init(&f->c, tp);
+    f->c.timeout_ms = 3000;
+    f->c.retries = 2;
+}
+
+static void stop(struct fx *f)
+{
+    if (f->c.tp) {
+        fk_client_close(&f->c);
+    }
+    if (f->th) {
+        assert_int_equal(fk_device_join(f->th), 0);
+        f->th = NULL;
+    }
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/fotakit-e2e-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    sign(1, 20000, &f->v1, &f->v1_len, f->h1);
+    sign(2, 30011, &f->v2, &f->v2_len, f->h2);
+    dev_open(f);
+    char err[256];
+    assert_int_equal(fk_device_flash_image(f->d, f->v1, f->v1_len, err, sizeof err), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    stop(f);
+    fk_device_close(f->d);
+    DIR *dd = opendir(f->dir);
+    struct dirent *e;
+    char p[512];
+    while (dd && (e = readdir(dd))) {
+        if (e->d_name[0] != '.') {
+            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
+            unlink(p);
+        }
+    }
+    if (dd) {
+        closedir(dd);
+    }
+    rmdir(f->dir);
+    free(f->v1);
+    free(f->v2);
+    free(f);
+    return 0;
+}
+
+/* The running image: what the primary slot's chip file holds. */
+static void assert_primary_holds(struct fx *f, const uint8_t *img, size_t len)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/flash_primary.bin", f->dir);
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    uint8_t *buf = malloc(len);
+    assert_int_equal(fseek(fp, PRIMARY_OFF, SEEK_SET), 0);
+    assert_int_equal(fread(buf, 1, len, fp), len);
+    fclose(fp);
+    assert_memory_equal(buf, img, len);
+    free(buf);
+}
+
+static void ok(int rc, const struct fk_client_status *st)
+{
+    char buf[256];
+    if (rc || fk_client_status_failed(st)) {
+        fprintf(stderr, "rc %d, status %s\n", rc, fk_client_status_str(st, buf, sizeof buf));
+    }
+    assert_int_equal(rc, 0);
+    assert_false(fk_client_status_failed(st));
+}
+
+/* The slot entry of the image list, or NULL. */
+static const struct fk_client_slot *slot(const struct fk_client_image_list *l, int s)
+{
+    for (unsigned i = 0; i < l->count; i++) {
+        if (l->slot[i].slot == s) {
+            return &l->slot[i];
+        }
+    }
+    return NULL;
+}
+
+static void list(struct fx *f, struct fk_client_image_list *l)
+{
+    struct fk_client_status st;
+    ok(fk_client_image_list(&f->c, l, &st), &st);
+}
+
+static void upload(struct fx *f, const uint8_t *img, size_t len, unsigned window, unsigned chunk,
+                   uint32_t stop_after, struct fk_client_upload_stats *s)
+{
+    struct fk_client_upload_opts o = {.window = window, .chunk = chunk, .stop_after = stop_after};
+    struct fk_client_status st;
+    ok(fk_client_upload(&f->c, img, len, &o, s, &st), &st);
+}
+
+static void reset(struct fx *f, struct fk_device_boot_report *rep)
+{
+    struct fk_client_status st;
+    ok(fk_client_reset(&f->c, &st), &st);
+    char out[16];
+    ok(fk_client_echo(&f->c, "x", out, sizeof out, &st), &st); /* answered after the reboot */
+    fk_device_last_boot(f->d, rep);
+}
+
+static void expect_running(struct fx *f, const uint8_t hash[32], int confirmed)
+{
+    struct fk_client_image_list l;
+    list(f, &l);
+    const struct fk_client_slot *s0 = slot(&l, 0);
+    assert_non_null(s0);
+    assert_true(s0->active);
+    assert_true(s0->has_hash);
+    assert_memory_equal(s0->hash, hash, 32);
+    if (confirmed >= 0) {
+        assert_int_equal(s0->confirmed, confirmed);
+    }
+}
+
+static void update_cycle(struct fx *f, unsigned window)
+{
+    struct fk_client_image_list l;
+    struct fk_client_status st;
+    struct fk_device_boot_report rep;
+    struct fk_client_upload_stats s;
+    expect_running(f, f->h1, -1);
+
+    upload(f, f->v2, f->v2_len, window, 0, 0, &s);
+    assert_int_equal(s.done, f->v2_len);
+    assert_int_equal(s.match, 1);
+    assert_primary_holds(f, f->v1, f->v1_len); /* upload never touches the running image */
+    list(f, &l);
+    assert_non_null(slot(&l, 1));
+    assert_memory_equal(slot(&l, 1)->hash, f->h2, 32);
+    assert_false(slot(&l, 1)->pending);
+
+    ok(fk_client_image_state(&f->c, f->h2, false, &l, &st), &st); /* test */
+    list(f, &l);
+    assert_true(slot(&l, 1)->pending);
+    assert_false(slot(&l, 1)->permanent);
+
+    reset(f, &rep); /* the bootloader swaps */
+    assert_true(rep.running);
+    assert_string_equal(rep.version, "2.0.0+0");
+    expect_running(f, f->h2, 0);
+    assert_primary_holds(f, f->v2, f->v2_len);
+
+    reset(f, &rep); /* not confirmed: reverted */
+    assert_string_equal(rep.version, "1.0.0+0");
+    expect_running(f, f->h1, -1);
+    assert_primary_holds(f, f->v1, f->v1_len);
+
+    /* the old v2 is back in the secondary after the revert: test it again, confirm */
+    list(f, &l);
+    if (!slot(&l, 1) || memcmp(slot(&l, 1)->hash, f->h2, 32)) {
+        upload(f, f->v2, f->v2_len, window, 0, 0, &s);
+    }
+    ok(fk_client_image_state(&f->c, f->h2, false, &l, &st), &st);
+    reset(f, &rep);
+    assert_string_equal(rep.version, "2.0.0+0");
+    ok(fk_client_image_state(&f->c, NULL, true, &l, &st), &st); /* confirm the running one */
+    expect_running(f, f->h2, 1);
+    reset(f, &rep); /* confirmed: stays */
+    assert_string_equal(rep.version, "2.0.0+0");
+    expect_running(f, f->h2, 1);
+    assert_primary_holds(f, f->v2, f->v2_len);
+}
+
+static void test_udp_update_cycle(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    update_cycle(f, 4);
+}
+
+static void test_serial_update_cycle(void **state)
+{
+    struct fx *f = *state;
+    memset(&f->run, 0, sizeof f->run);
+    char link[300];
+    snprintf(link, sizeof link, "%s/tty", f->dir);
+    f->run.serial = link;
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    char conn[400], err[256];
+    snprintf(conn, sizeof conn, "serial:%s,baud=115200", link); /* through the symlink */
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_open(conn, &tp, err, sizeof err), 0);
+    fk_client_init(&f->c, tp);
+    f->c.timeout_ms = 3000;
+    f->c.retries = 2;
+    update_cycle(f, 2);
+}
+
+static void test_resume_across_reset(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    struct fk_client_upload_stats s;
+    upload(f, f->v2, f->v2_len, 1, 512, 12000, &s); /* interrupted */
+    assert_true(s.done >= 12000 && s.done < f->v2_len);
+    /* resume in the same session */
+    upload(f, f->v2, f->v2_len, 1, 512, 20000, &s);
+    assert_true(s.resumed_at >= 12000);
+    uint32_t had = s.done;
+    /* a device reset in between: RAM is gone, the upload record is in flash */
+    struct fk_device_boot_report rep;
+    reset(f, &rep);
+    assert_string_equal(rep.version, "1.0.0+0");
+    upload(f, f->v2, f->v2_len, 4, 0, 0, &s);
+    assert_true(s.resumed_at > 0);
+    assert_true(s.resumed_at <= had);
+    assert_int_equal(s.done, f->v2_len);
+    assert_int_equal(s.match, 1);
+    struct fk_client_image_list l;
+    list(f, &l);
+    assert_non_null(slot(&l, 1));
+    assert_memory_equal(slot(&l, 1)->hash, f->h2, 32);
+    /* and it boots */
+    struct fk_client_status st;
+    ok(fk_client_image_state(&f->c, f->h2, false, &l, &st), &st);
+    reset(f, &rep);
+    assert_string_equal(rep.version, "2.0.0+0");
+}
+
+/* Send a raw packet over the client's link and decode the status of the answer. */
+static int raw(struct fx *f, const uint8_t *pkt, size_t len, struct fk_client_status *st, int *got_op)
+{
+    assert_int_equal(f->c.tp->send(f->c.tp, pkt, len), 0);
+    uint8_t buf[4096];
+    int n = f->c.tp->recv(f->c.tp, buf, sizeof buf, 2000);
+    if (n <= 0) {
+        return n;
+    }
+    assert_true(n >= 8);
+    *got_op = buf[0] & 7;
+    memset(st, 0, sizeof *st);
+    st->group = -1;
+    struct cbor_load_result lr;
+    cbor_item_t *root = cbor_load(buf + 8, (size_t)n - 8, &lr);
+    assert_non_null(root); /* answers are always valid CBOR */
+    assert_true(cbor_isa_map(root));
+    struct cbor_pair *p = cbor_map_handle(root);
+    for (size_t i = 0; i < cbor_map_size(root); i++) {
+        if (cbor_string_length(p[i].key) == 2 && !memcmp(cbor_string_handle(p[i].key), "rc", 2)) {
+            st->rc = (int)cbor_get_int(p[i].value);
+        }
+        if (cbor_string_length(p[i].key) == 3 && !memcmp(cbor_string_handle(p[i].key), "err", 3)) {
+            struct cbor_pair *q = cbor_map_handle(p[i].value);
+            for (size_t k = 0; k < cbor_map_size(p[i].value); k++) {
+                if (!memcmp(cbor_string_handle(q[k].key), "group", 5)) {
+                    st->group = (int)cbor_get_int(q[k].value);
+                } else if (!memcmp(cbor_string_handle(q[k].key), "rc", 2)) {
+                    st->group_rc = (int)cbor_get_int(q[k].value);
+                }
+            }
+        }
+    }
+    cbor_decref(&root);
+    return n;
+}
+
+static size_t pkt(uint8_t *out, int op, uint16_t group, uint8_t cmd, uint16_t len_field, const uint8_t *pl,
+                  size_t pl_len)
+{
+    out[0] = (uint8_t)(1 << 3 | op);
+    out[1] = 0;
+    out[2] = (uint8_t)(len_field >> 8);
+    out[3] = (uint8_t)len_field;
+    out[4] = (uint8_t)(group >> 8);
+    out[5] = (uint8_t)group;
+    out[6] = 0x77;
+    out[7] = cmd;
+    memcpy(out + 8, pl, pl_len);
+    return 8 + pl_len;
+}
+
+static void still_serving(struct fx *f)
+{
+    struct fk_client_status st;
+    char out[32];
+    ok(fk_client_echo(&f->c, "still here", out, sizeof out, &st), &st);
+    assert_string_equal(out, "still here");
+}
+
+/* First upload chunk {image 0, len L, off 0, sha, data} with the given data. */
+static size_t first_chunk(uint8_t *out, uint32_t len, const uint8_t *data, size_t dlen)
+{
+    cbor_item_t *m = cbor_new_definite_map(5);
+    uint8_t sha[32] = {1, 2, 3};
+    cbor_map_add(m, (struct cbor_pair){cbor_move(cbor_build_string("image")), cbor_move(cbor_build_uint8(0))});
+    cbor_map_add(m, (struct cbor_pair){cbor_move(cbor_build_string("len")), cbor_move(cbor_build_uint32(len))});
+    cbor_map_add(m, (struct cbor_pair){cbor_move(cbor_build_string("off")), cbor_move(cbor_build_uint8(0))});
+    cbor_map_add(m, (struct cbor_pair){cbor_move(cbor_build_string("sha")), cbor_move(cbor_build_bytestring(sha, 32))});
+    cbor_map_add(m, (struct cbor_pair){cbor_move(cbor_build_string("data")), cbor_move(cbor_build_bytestring(data, dlen))});
+    uint8_t body[2048];
+    size_t n = cbor_serialize(m, body, sizeof body);
+    cbor_decref(&m);
+    return pkt(out, 2, 1, 1, (uint16_t)n, body, n);
+}
+
+static void test_malformed_udp(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    struct fk_client_status st;
+    int op;
+    uint8_t p[4096];
+    /* CBOR garbage */
+    static const uint8_t garbage[] = {0xff, 0xfe, 0x1f, 0x5b, 0x00};
+    size_t n = pkt(p, 2, 0, 0, sizeof garbage, garbage, sizeof garbage);
+    assert_true(raw(f, p, n, &st, &op) > 0);
+    assert_int_equal(op, 3);
+    assert_true(fk_client_status_failed(&st));
+    still_serving(f);
+    /* a length field that lies (says more than there is) */
+    static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
+    n = pkt(p, 2, 0, 0, 200, echo, sizeof echo);
+    assert_true(raw(f, p, n, &st, &op) > 0);
+    assert_true(fk_client_status_failed(&st));
+    still_serving(f);
+    /* unknown group */
+    n = pkt(p, 0, 77, 0, 1, (const uint8_t[]){0xa0}, 1);
+    assert_true(raw(f, p, n, &st, &op) > 0);
+    assert_int_equal(st.rc, 8); /* MGMT_ERR_ENOTSUP */
+    still_serving(f);
+    /* an image that does not fit the slot */
+    n = first_chunk(p, 0x200000, f->v2, 512);
+    assert_true(raw(f, p, n, &st, &op) > 0);
+    assert_true(fk_client_status_failed(&st));
+    assert_int_equal(st.group, 1);
+    assert_int_equal(st.group_rc, 30); /* IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE */
+    still_serving(f);
+    /* a bad header in the first chunk */
+    uint8_t bad[512];
+    memcpy(bad, f->v2, sizeof bad);
+    bad[0] ^= 0xff;
+    n = first_chunk(p, (uint32_t)f->v2_len, bad, sizeof bad);
+    assert_true(raw(f, p, n, &st, &op) > 0);
+    assert_int_equal(st.group, 1);
+    assert_int_equal(st.group_rc, 23); /* IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC */
+    still_serving(f);
+    /* the whole thing through the client API: a refusal with a name */
+    struct fk_client_upload_opts o = {.window = 4};
+    struct fk_client_upload_stats s;
+    uint8_t *copy = malloc(f->v2_len);
+    memcpy(copy, f->v2, f->v2_len);
+    copy[1] ^= 0x55;
+    assert_int_equal(fk_client_upload(&f->c, copy, f->v2_len, &o, &s, &st), 0);
+    free(copy);
+    assert_true(fk_client_status_failed(&st));
+    char buf[256];
+    assert_non_null(strstr(fk_client_status_str(&st, buf, sizeof buf), "IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC"));
+    /* too big for the server's buffer */
+    static uint8_t big[3000];
+    memset(big, 0x61, sizeof big);
+    big[0] = 0xa1;
+    big[1] = 0x61;
+    big[2] = 0x64;
+    big[3] = 0x79;
+    big[4] = (uint8_t)((sizeof big - 5) >> 8);
+    big[5] = (uint8_t)(sizeof big - 5);
+    n = pkt(p, 2, 0, 0, sizeof big, big, sizeof big);
+    assert_true(raw(f, p, n, &st, &op) > 0);
+    assert_int_equal(st.rc, 7); /* MGMT_ERR_EMSGSIZE */
+    still_serving(f);
+    /* SMP v1 requests are answered in v1 */
+    f->c.version = 1;
+    still_serving(f);
+    f->c.version = 2;
+    stop(f);
+    assert_primary_holds(f, f->v1, f->v1_len);
+}
+
+static void test_malformed_serial(void **state)
+{
+    struct fx *f = *state;
+    memset(&f->run, 0, sizeof f->run);
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    int fd = open(f->run.serial_path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+    assert_true(fd >= 0);
+    struct termios t;
+    assert_int_equal(tcgetattr(fd, &t), 0);
+    cfmakeraw(&t);
+    tcsetattr(fd, TCSANOW, &t);
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_serial_from_fd(fd, &tp), 0);
+    fk_client_init(&f->c, tp);
+    f->c.timeout_ms = 2000;
+    f->c.retries = 1;
+    still_serving(f);
+    /* a frame with a bad CRC, one with truncated base64, one whose length
+     * field lies, a continuation line out of nowhere, console noise */
+    uint8_t echo_pkt[64];
+    static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
+    size_t n = pkt(echo_pkt, 2, 0, 0, sizeof echo, echo, sizeof echo);
+    uint8_t lines[256];
+    int ln = fk_client_serial_encode(echo_pkt, n, lines, sizeof lines);
+    assert_true(ln > 4);
+    uint8_t bad[256];
+    memcpy(bad, lines, (size_t)ln);
+    bad[4] = bad[4] == 'A' ? 'B' : 'A'; /* bad CRC (or length) */
+    assert_int_equal(write(fd, bad, (size_t)ln), ln);
+    memcpy(bad, lines, (size_t)ln);
+    bad[ln - 3] = '\n'; /* truncated base64 */
+    assert_int_equal(write(fd, bad, (size_t)ln - 2), ln - 2);
+    static const char junk[] = "\x04\x14QUJD\nhello console\n\x06\x09AAA\n";
+    assert_int_equal(write(fd, junk, sizeof junk - 1), (ssize_t)(sizeof junk - 1));
+    /* a frame whose SMP length field lies */
+    n = pkt(echo_pkt, 2, 0, 0, 100, echo, sizeof echo);
+    struct fk_client_status st;
+    int op;
+    assert_true(raw(f, echo_pkt, n, &st, &op) > 0);
+    assert_true(fk_client_status_failed(&st));
+    still_serving(f);
+    /* an upload over serial still works */
+    struct fk_client_upload_stats s;
+    upload(f, f->v2, f->v2_len, 2, 0, 0, &s);
+    assert_int_equal(s.done, f->v2_len);
+    stop(f);
+    assert_primary_holds(f, f->v1, f->v1_len);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_udp_update_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serial_update_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_across_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_udp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_serial, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,456 @@
+/*
+ * fotakit demo: a full update on a virtual device, end to end, on the seed
+ * layout (nrf5340-spi-nor-2mb). The device runs in this process, in a thread
+ * serving SMP over UDP on 127.0.0.1 (an ephemeral port); the client side is
+ * the same code as `fotakit smp`.
+ */
+#ifdef FK_HAVE_DEVICE_HOST
+#include "cli_smp.h"
+
+#include "fotakit/client.h"
+#include "fotakit/device.h"
+#include "fotakit/err.h"
+#include "fotakit/image_host.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEED "nrf5340-spi-nor-2mb"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: fotakit demo [--shared DIR] [--state DIR] [--keep] [--realtime] [--quiet]\n"
+            "\n"
+            "A full update on a virtual device: makes a key, signs v1 and v2, flashes v1,\n"
+            "boots it, uploads v2 over UDP (127.0.0.1), marks it for test, resets (the\n"
+            "bootloader swaps), shows v2 running, resets without confirming (revert to v1),\n"
+            "uploads and confirms v2, and prints a summary.\n"
+            "\n"
+            "  --shared DIR   the shared reference folder (default: %s)\n"
+            "  --state DIR    keep the device's files here (default: a fresh temporary folder,\n"
+            "                 removed at the end)\n"
+            "  --keep         keep the temporary folder\n"
+            "  --realtime     flash operations take their modeled time (slower: ~a minute)\n"
+            "  --quiet        only the summary\n",
+            fk_device_shared_dir());
+}
+
+static bool quiet;
+
+static void step(const char *fmt, ...)
+{
+    if (quiet) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    printf("\n==> ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+}
+
+static int fail(const char *what, const char *why)
+{
+    fprintf(stderr, "fotakit demo: %s: %s\n", what, why);
+    return 1;
+}
+
+static int fail_st(const char *what, int rc, const struct fk_client_status *st)
+{
+    char buf[512];
+    if (rc) {
+        snprintf(buf, sizeof buf, "%s (%s)", fk_err_str(rc), fk_err_name(rc));
+    } else {
+        fk_client_status_str(st, buf, sizeof buf);
+    }
+    return fail(what, buf);
+}
+
+/* A deterministic "firmware" payload: differs per version. */
+static uint8_t *make_payload(size_t len, uint32_t seed)
+{
+    uint8_t *p = malloc(len);
+    uint32_t x = seed * 2654435761u + 1;
+    for (size_t i = 0; p && i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[i] = (uint8_t)x;
+    }
+    return p;
+}
+
+static int sign(const char *key, int major, const uint8_t *payload, size_t len, uint8_t **out,
+                size_t *out_len, struct fk_sign_result *res)
+{
+    struct fk_sign_opts o;
+    fk_sign_opts_init(&o);
+    o.key_path = key;
+    o.version.major = (uint8_t)major;
+    o.header_size = 0x200; /* the seed layout's mcuboot_pad */
+    o.pad_header = true;
+    o.align = 4;
+    o.slot_size = 0xe8000;
+    char err[512];
+    int rc = fk_image_sign_ex(&o, payload, len, out, out_len, res, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "fotakit demo: signing v%d: %s\n", major, err);
+    }
+    return rc;
+}
+
+static void list(struct fk_client *c)
+{
+    struct fk_client_image_list l;
+    struct fk_client_status st;
+    if (fk_client_image_list(c, &l, &st) == 0 && !fk_client_status_failed(&st) && !quiet) {
+        fk_cli_print_images(&l);
+    }
+}
+
+static int running_version(struct fk_client *c, char *ver, size_t len, bool *confirmed)
+{
+    struct fk_client_image_list l;
+    struct fk_client_status st;
+    int rc = fk_client_image_list(c, &l, &st);
+    if (rc || fk_client_status_failed(&st)) {
+        return rc ? rc : FK_EIO;
+    }
+    for (unsigned i = 0; i < l.count; i++) {
+        if (l.slot[i].active) {
+            snprintf(ver, len, "%s", l.slot[i].version);
+            *confirmed = l.slot[i].confirmed;
+            return 0;
+        }
+    }
+    return FK_ENOENT;
+}
+
+struct upload_total {
+    uint64_t bytes, wire;
+    double seconds;
+};
+
+static int upload(struct fk_client *c, const uint8_t *img, size_t len, struct upload_total *tot)
+{
+    struct fk_cli_progress pr;
+    fk_cli_progress_init(&pr, !quiet && isatty(STDOUT_FILENO));
+    struct fk_client_upload_opts o = {.window = 4, .progress = fk_cli_progress_cb, .arg = &pr};
+    struct fk_client_upload_stats s;
+    struct fk_client_status st;
+    int rc = fk_client_upload(c, img, len, &o, &s, &st);
+    fk_cli_progress_end(&pr);
+    if (rc || fk_client_status_failed(&st)) {
+        return fail_st("upload", rc, &st);
+    }
+    if (!quiet) {
+        printf("uploaded %u bytes in %.3f s (%.1f kB/s), %u requests of %u bytes, %llu bytes on the "
+               "wire%s\n",
+               s.done, s.seconds, s.seconds > 0 ? s.done / s.seconds / 1000 : 0, s.requests, s.chunk,
+               (unsigned long long)s.tx_wire, s.match == 1 ? ", device: sha matches" : "");
+    }
+    tot->bytes += s.done;
+    tot->wire += s.tx_wire;
+    tot->seconds += s.seconds;
+    return 0;
+}
+
+static int reset_and_wait(struct fk_client *c, struct fk_device *d, struct fk_device_boot_report *rep)
+{
+    struct fk_client_status st;
+    int rc = fk_client_reset(c, &st);
+    if (rc || fk_client_status_failed(&st)) {
+        return fail_st("reset", rc, &st);
+    }
+    /* The device answers, then reboots; it serves again once booted. */
+    char out[64];
+    rc = fk_client_echo(c, "up?", out, sizeof out, &st);
+    if (rc || fk_client_status_failed(&st)) {
+        return fail_st("after reset", rc, &st);
+    }
+    fk_device_last_boot(d, rep);
+    if (!quiet) {
+        printf("bootloader: %s\n", rep->decision);
+        printf("boot took %.3f s of modeled flash time (%.3f s with the NOR chip overlapped)\n",
+               rep->modeled_sum_s, rep->modeled_overlap_s);
+    }
+    return 0;
+}
+
+static void rm_tree_files(const char *dir)
+{
+    DIR *dd = opendir(dir);
+    if (!dd) {
+        return;
+    }
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(dd))) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(dd);
+    rmdir(dir);
+}
+
+/* want_confirmed: 0/1, or -1 for either */
+static int expect_version(struct fk_client *c, const char *want, int want_confirmed)
+{
+    char ver[32];
+    bool conf = false;
+    int rc = running_version(c, ver, sizeof ver, &conf);
+    if (rc) {
+        return fail("image list", fk_err_str(rc));
+    }
+    if (strncmp(ver, want, strlen(want)) || (want_confirmed >= 0 && conf != (want_confirmed == 1))) {
+        char why[128];
+        snprintf(why, sizeof why, "expected %s%s running, the device reports %s%s", want,
+                 want_confirmed == 1 ? " (confirmed)" : want_confirmed == 0 ? " (not confirmed)" : "", ver, conf ? " (confirmed)" : "");
+        return fail("check", why);
+    }
+    return 0;
+}
+
+int fk_cli_demo(int argc, char **argv)
+{
+    const char *shared = NULL, *state = NULL;
+    bool keep = false, realtime = false;
+    quiet = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--shared") && i + 1 < argc) {
+            shared = argv[++i];
+        } else if (!strcmp(argv[i], "--state") && i + 1 < argc) {
+            state = argv[++i];
+        } else if (!strcmp(argv[i], "--keep")) {
+            keep = true;
+        } else if (!strcmp(argv[i], "--realtime")) {
+            realtime = true;
+        } else if (!strcmp(argv[i], "--quiet")) {
+            quiet = true;
+        } else {
+            fprintf(stderr, "fotakit demo: unexpected '%s' (fotakit demo --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!shared) {
+        shared = getenv("FOTAKIT_SHARED");
+    }
+    if (!shared) {
+        shared = fk_device_shared_dir();
+    }
+    char layout[1024], board[1024], dir[512], key[600], chips[600];
+    snprintf(layout, sizeof layout, "%s/layouts/" SEED ".pm_static.yml", shared);
+    snprintf(board, sizeof board, "%s/layouts/" SEED ".board.yml", shared);
+    if (access(layout, R_OK) || access(board, R_OK)) {
+        fprintf(stderr, "fotakit demo: cannot read %s (and its board file); point --shared at the "
+                        "shared reference folder\n", layout);
+        return 2;
+    }
+    bool tmp = !state;
+    if (tmp) {
+        snprintf(dir, sizeof dir, "%s/fotakit-demo-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(dir)) {
+            fprintf(stderr, "fotakit demo: cannot create a temporary folder: %s\n", strerror(errno));
+            return 2;
+        }
+    } else {
+        snprintf(dir, sizeof dir, "%s", state);
+        if (mkdir(dir, 0777) && errno != EEXIST) {
+            fprintf(stderr, "fotakit demo: --state %s: %s\n", dir, strerror(errno));
+            return 2;
+        }
+    }
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    snprintf(chips, sizeof chips, "%s/chips", dir);
+    int ret = 1;
+    uint8_t *p1 = NULL, *p2 = NULL, *v1 = NULL, *v2 = NULL;
+    size_t v1_len = 0, v2_len = 0;
+    struct fk_device *d = NULL;
+    struct fk_device_thread *th = NULL;
+    struct fk_client cl;
+    fk_client_init(&cl, NULL);
+    char err[1024], hex[65];
+    struct fk_sign_result r1, r2;
+    struct upload_total tot = {0};
+    struct fk_device_boot_report swap_rep = {0}, revert_rep = {0}, rep;
+
+    step("a virtual device on the seed layout " SEED " (state in %s)", dir);
+    step("make a key (ECDSA P-256) and sign v1.0.0 and v2.0.0");
+    if (fk_host_keygen(FK_KEY_ECDSA_P256, key, err, sizeof err)) {
+        fail("keygen", err);
+        goto out;
+    }
+    const size_t l1 = 120 * 1024, l2 = 150 * 1024;
+    p1 = make_payload(l1, 1);
+    p2 = make_payload(l2, 2);
+    if (!p1 || !p2 || sign(key, 1, p1, l1, &v1, &v1_len, &r1) || sign(key, 2, p2, l2, &v2, &v2_len, &r2)) {
+        goto out;
+    }
+    if (!quiet) {
+        fk_client_hex(r1.hash, 32, hex);
+        printf("v1.0.0: %zu bytes, hash %s\n", v1_len, hex);
+        fk_client_hex(r2.hash, 32, hex);
+        printf("v2.0.0: %zu bytes, hash %s\n", v2_len, hex);
+    }
+
+    step("flash v1 into the primary slot (factory programming)");
+    struct fk_device_cfg cfg = {.layout = layout, .board = board, .state_dir = chips, .nkeys = 1,
+                                .realtime = realtime, .log = stdout, .quiet = true};
+    cfg.keys[0] = key;
+    if (fk_device_open(&d, &cfg, err, sizeof err)) {
+        fail("device", err);
+        goto out;
+    }
+    if (fk_device_flash_image(d, v1, v1_len, err, sizeof err)) {
+        fail("flash", err);
+        goto out;
+    }
+
+    step("power on: the bootloader checks v1 and starts it; SMP over UDP on 127.0.0.1");
+    struct fk_device_run run = {.udp = "127.0.0.1:0"};
+    int rc = fk_device_spawn(d, &run, &th);
+    if (rc) {
+        fail("device", "could not start serving UDP on 127.0.0.1 (see above)");
+        goto out;
+    }
+    fk_device_last_boot(d, &rep);
+    if (!quiet) {
+        printf("bootloader: %s\n", rep.decision);
+    }
+    char conn[64];
+    snprintf(conn, sizeof conn, "udp:127.0.0.1:%u", run.udp_port);
+    struct fk_client_tp *tp;
+    if (fk_client_tp_open(conn, &tp, err, sizeof err)) {
+        fail("client", err);
+        goto out;
+    }
+    cl.tp = tp;
+    cl.timeout_ms = 5000;
+    cl.retries = 2;
+    if (!quiet) {
+        printf("fotakit smp --conn %s image list\n", conn);
+    }
+    list(&cl);
+    if (expect_version(&cl, "1.0.0", -1)) {
+        goto out;
+    }
+
+    step("upload v2 (fotakit smp image upload v2.bin)");
+    if (upload(&cl, v2, v2_len, &tot)) {
+        goto out;
+    }
+    struct fk_client_status st;
+    step("mark v2 for test (image test <hash>) and reset: the bootloader swaps");
+    if ((rc = fk_client_image_state(&cl, r2.hash, false, NULL, &st)) || fk_client_status_failed(&st)) {
+        fail_st("image test", rc, &st);
+        goto out;
+    }
+    if (reset_and_wait(&cl, d, &swap_rep)) {
+        goto out;
+    }
+    list(&cl);
+    if (expect_version(&cl, "2.0.0", 0)) {
+        goto out;
+    }
+
+    step("reset without confirming: the bootloader reverts to v1");
+    if (reset_and_wait(&cl, d, &revert_rep)) {
+        goto out;
+    }
+    list(&cl);
+    if (expect_version(&cl, "1.0.0", -1)) {
+        goto out;
+    }
+
+    step("upload v2 again, test, reset, and confirm it");
+    if (upload(&cl, v2, v2_len, &tot)) {
+        goto out;
+    }
+    if ((rc = fk_client_image_state(&cl, r2.hash, false, NULL, &st)) || fk_client_status_failed(&st)) {
+        fail_st("image test", rc, &st);
+        goto out;
+    }
+    if (reset_and_wait(&cl, d, &rep)) {
+        goto out;
+    }
+    if ((rc = fk_client_image_state(&cl, NULL, true, NULL, &st)) || fk_client_status_failed(&st)) {
+        fail_st("image confirm", rc, &st);
+        goto out;
+    }
+    step("reset once more: v2 is confirmed and stays");
+    if (reset_and_wait(&cl, d, &rep)) {
+        goto out;
+    }
+    list(&cl);
+    if (expect_version(&cl, "2.0.0", 1)) {
+        goto out;
+    }
+
+    struct fk_device_flash_stats fs;
+    fk_device_flash_stats(d, &fs);
+    printf("\n== summary\n");
+    printf("uploads:       %llu image bytes sent in %.3f s (%.1f kB/s over loopback UDP), %llu bytes "
+           "on the wire\n",
+           (unsigned long long)tot.bytes, tot.seconds, tot.seconds > 0 ? tot.bytes / tot.seconds / 1000 : 0,
+           (unsigned long long)tot.wire);
+    printf("test swap:     %.2f s modeled flash time (plain sum), %.2f s with the NOR chip's work "
+           "overlapped\n",
+           swap_rep.modeled_sum_s, swap_rep.modeled_overlap_s);
+    printf("revert:        %.2f s modeled (sum), %.2f s overlapped\n", revert_rep.modeled_sum_s,
+           revert_rep.modeled_overlap_s);
+    printf("whole demo:    %.2f s of modeled flash time (sum), %.2f s overlapped\n", fs.sum_s, fs.overlap_s);
+    for (unsigned i = 0; i < fs.ndevs; i++) {
+        printf("%-14s %llu erase calls, %llu bytes programmed, at most %u erases of any %u-byte "
+               "page over %s\n",
+               fs.name[i], (unsigned long long)fs.erase_calls[i], (unsigned long long)fs.prog_bytes[i],
+               fs.max_sector_erases[i], fs.sector_size[i],
+               "3 swaps (test, revert, test) and 2 uploads");
+    }
+    printf("result:        v2.0.0 running and confirmed\n");
+    ret = 0;
+out:
+    if (cl.tp) {
+        fk_client_close(&cl);
+    }
+    if (th) {
+        fk_device_join(th);
+    }
+    fk_device_close(d);
+    free(p1);
+    free(p2);
+    free(v1);
+    free(v2);
+    if (tmp && !keep) {
+        rm_tree_files(chips);
+        rm_tree_files(dir);
+    } else if (!quiet) {
+        printf("state kept in %s\n", dir);
+    }
+    return ret;
+}
+#else /* fotakit_device_host not built (a component it needs is missing) */
+#include <stdio.h>
+int fk_cli_demo(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "fotakit demo: this build has no virtual device (a component it needs was not "
+                    "built; see the cmake output)\n");
+    return 2;
+}
+#endif

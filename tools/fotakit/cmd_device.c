@@ -1,0 +1,204 @@
+/*
+ * fotakit device: the virtual device (simulated chips + bootloader + SMP).
+ */
+#ifdef FK_HAVE_DEVICE_HOST
+#include "cli_smp.h"
+
+#include "fotakit/device.h"
+#include "fotakit/err.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: fotakit device flash --layout L --board B --state DIR IMAGE\n"
+            "       fotakit device run   --layout L --board B --state DIR [--key KEY]...\n"
+            "                            (--udp HOST:PORT | --serial PATH) [options]\n"
+            "\n"
+            "flash   program IMAGE into the primary slot, as a factory programmer would. The\n"
+            "        chips' contents live in DIR/<device>.bin (created erased when missing).\n"
+            "run     power the device on: fotakit's bootloader runs on the chips in DIR (each\n"
+            "        decision logged), then the application: an SMP server reporting the\n"
+            "        booted image. An SMP reset re-enters the bootloader (swap, revert, ...).\n"
+            "\n"
+            "options:\n"
+            "  --layout FILE          pm_static.yml\n"
+            "  --board FILE           board file (*.board.yml)\n"
+            "  --state DIR            where the chips' files live (persist between runs)\n"
+            "  --key FILE             a trusted key (PEM, public or private); repeatable\n"
+            "  --hash-only            development: also boot images carrying only a SHA256 TLV\n"
+            "  --udp HOST:PORT        serve SMP over UDP (e.g. 127.0.0.1:1337; port 0: any)\n"
+            "  --serial PATH          serve SMP over a serial line: PATH, if it is a terminal\n"
+            "                         device; else a new pseudo-terminal, linked at PATH\n"
+            "  --realtime             flash operations take their modeled time\n"
+            "  --confirm-on-boot      the application confirms its image as soon as it runs\n"
+            "                         (default: only when told, by SMP image confirm)\n"
+            "  --exit-after-resets N  stop after the N-th SMP reset's boot\n"
+            "  --boot-only            run the bootloader once, print the result, exit\n"
+            "  --quiet                no log lines\n"
+            "\n"
+            "Exit: 0 ok, 1 the bootloader found nothing to boot (--boot-only), 2 bad usage or\n"
+            "unreadable input.\n");
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void print_boot(void *arg, const struct fk_device_boot_report *r)
+{
+    (void)arg;
+    char hex[65];
+    fk_client_hex(r->hash, 32, hex);
+    if (r->running) {
+        printf("[device] boot %u: running %s, hash %s; flash time %.3f s modeled (%.3f s with "
+               "overlap)\n",
+               r->boot_no, r->version, hex, r->modeled_sum_s, r->modeled_overlap_s);
+    } else {
+        printf("[device] boot %u: nothing bootable (%s); serving SMP so an image can be uploaded\n",
+               r->boot_no, r->decision);
+    }
+    fflush(stdout);
+}
+
+int fk_cli_device(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "flash") && strcmp(sub, "run")) {
+        fprintf(stderr, "fotakit device: unknown command '%s'; use flash or run (fotakit device --help)\n", sub);
+        return 2;
+    }
+    struct fk_device_cfg cfg = {.log = stdout};
+    struct fk_device_run run = {0};
+    const char *image = NULL;
+    bool boot_only = false;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--layout") && has) {
+            cfg.layout = argv[++i];
+        } else if (!strcmp(a, "--board") && has) {
+            cfg.board = argv[++i];
+        } else if (!strcmp(a, "--state") && has) {
+            cfg.state_dir = argv[++i];
+        } else if (!strcmp(a, "--key") && has) {
+            if (cfg.nkeys == FK_DEVICE_MAX_KEYS) {
+                fprintf(stderr, "fotakit device: at most %d --key options\n", FK_DEVICE_MAX_KEYS);
+                return 2;
+            }
+            cfg.keys[cfg.nkeys++] = argv[++i];
+        } else if (!strcmp(a, "--hash-only")) {
+            cfg.allow_hash_only = true;
+        } else if (!strcmp(a, "--udp") && has) {
+            run.udp = argv[++i];
+        } else if (!strcmp(a, "--serial") && has) {
+            run.serial = argv[++i];
+        } else if (!strcmp(a, "--realtime")) {
+            cfg.realtime = true;
+        } else if (!strcmp(a, "--confirm-on-boot")) {
+            cfg.confirm_on_boot = true;
+        } else if (!strcmp(a, "--exit-after-resets") && has) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 1000000) {
+                fprintf(stderr, "fotakit device: --exit-after-resets takes a number >= 1\n");
+                return 2;
+            }
+            run.max_resets = (int)n;
+        } else if (!strcmp(a, "--boot-only")) {
+            boot_only = true;
+        } else if (!strcmp(a, "--quiet")) {
+            cfg.quiet = true;
+        } else if (a[0] != '-' && !image && !strcmp(sub, "flash")) {
+            image = a;
+        } else {
+            fprintf(stderr, "fotakit device %s: unexpected '%s' (fotakit device --help)\n", sub, a);
+            return 2;
+        }
+    }
+    if (!cfg.layout || !cfg.board || !cfg.state_dir) {
+        fprintf(stderr, "fotakit device %s: --layout, --board and --state are required\n", sub);
+        return 2;
+    }
+    char err[1024];
+    if (!strcmp(sub, "flash")) {
+        if (!image) {
+            fprintf(stderr, "fotakit device flash: which IMAGE? (a signed image file)\n");
+            return 2;
+        }
+        size_t len;
+        uint8_t *data = fk_cli_read_file(image, &len);
+        if (!data) {
+            return 2;
+        }
+        struct fk_device *d;
+        int rc = fk_device_open(&d, &cfg, err, sizeof err);
+        if (rc) {
+            fprintf(stderr, "fotakit device flash: %s\n", err);
+            free(data);
+            return 2;
+        }
+        rc = fk_device_flash_image(d, data, len, err, sizeof err);
+        fk_device_close(d);
+        free(data);
+        if (rc) {
+            fprintf(stderr, "fotakit device flash: %s\n", err);
+            return rc == FK_ENOSPC ? 1 : 2;
+        }
+        printf("programmed %s (%zu bytes) into the primary slot; state in %s\n", image, len, cfg.state_dir);
+        return 0;
+    }
+    if (!boot_only && !!run.udp == !!run.serial) {
+        fprintf(stderr, "fotakit device run: give one of --udp HOST:PORT or --serial PATH\n");
+        return 2;
+    }
+    struct fk_device *d;
+    int rc = fk_device_open(&d, &cfg, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "fotakit device run: %s\n", err);
+        return 2;
+    }
+    if (boot_only) {
+        struct fk_device_boot_report r;
+        fk_device_boot(d, &r);
+        print_boot(NULL, &r);
+        fk_device_close(d);
+        return r.running ? 0 : 1;
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    run.stop = &stop_flag;
+    run.booted = print_boot;
+    rc = fk_device_serve(d, &run);
+    fk_device_close(d);
+    return rc ? 2 : 0;
+}
+#else /* fotakit_device_host not built (a component it needs is missing) */
+#include <stdio.h>
+int fk_cli_device(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "fotakit device: this build has no virtual device (a component it needs was not "
+                    "built; see the cmake output)\n");
+    return 2;
+}
+#endif
