@@ -41,14 +41,19 @@
  * Timing and overlap: every device has datasheet timings (board file figures,
  * else the defaults below). The clock keeps
  *   sum_us  the plain sum of every operation's duration (internal erase and
- *           program; NOR command/data transfer time and internal busy time);
+ *           program; NOR command/data transfer time, internal busy time, and
+ *           dead waits on an idle chip such as the tRES1 wake-up);
  *   now_us  the CPU's timeline under the hardware's overlap rule: the CPU
  *           halts during internal flash operations, SPI transfers take CPU
  *           time, and only a NOR chip's internal busy time (erase, page
  *           program) runs in parallel. The NOR driver returns without waiting
- *           for WIP and waits before its next command (status polls advance
- *           now_us, not sum_us).
+ *           for WIP and waits before its next command. Status polls made while
+ *           the chip is busy advance now_us but not sum_us, and a poll wait
+ *           ends as soon as the chip is idle (fine-grained polling), so neither
+ *           figure depends on the driver's poll interval.
  * fk_sim_board_overlap_us() = max(now_us, the time the last chip goes idle).
+ * For one device alone the two figures are equal. Memory-mapped internal
+ * reads cost no time.
  *
  * A NOR erase/program still running when power is cut is torn too (the chip
  * was mid-operation): sync the NOR device before recording that its work is
