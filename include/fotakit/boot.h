@@ -9,6 +9,7 @@
 #define FOTAKIT_BOOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fotakit/flash.h"
@@ -60,6 +61,182 @@ int fk_boot_read_slot_state(const struct fk_flash_map *map, uint8_t area_id,
 /* The swap type the bootloader would choose at the next reset, from both
  * trailers (MCUboot's boot_swap_type()). */
 int fk_boot_swap_type(const struct fk_flash_map *map);
+
+/* ======================================================================
+ * Extensions (boot engineer). Everything below is fotakit-specific.
+ * ====================================================================== */
+
+/* Trailer layout (MCUboot, BOOT_MAX_ALIGN 8), offsets from the slot end. */
+#define FK_BOOT_MAX_ALIGN 8u
+#define FK_BOOT_MAGIC_LEN 16u
+#define FK_BOOT_OFF_MAGIC 16u     /* magic at size - 16 */
+#define FK_BOOT_OFF_IMAGE_OK 24u  /* image_ok at size - 24 */
+#define FK_BOOT_OFF_COPY_DONE 32u /* copy_done at size - 32 */
+#define FK_BOOT_OFF_SWAP_INFO 40u /* swap_info at size - 40 */
+#define FK_BOOT_OFF_SWAP_SIZE 48u /* swap_size (u32 LE) at size - 48 */
+/* fotakit's own records, below MCUboot's fields (MCUboot ignores them):
+ * primary: swap start record at size - 64 (16 B), then 2 status markers per
+ * swapped sector at size - 64 - 8*(j+1); secondary: up to 8 swap "begin"
+ * records at size - 64 - 16*j. See docs/boot.md. */
+#define FK_BOOT_OFF_REC 64u
+#define FK_BOOT_REC_LEN 16u
+#define FK_BOOT_BEGIN_SLOTS 8u
+
+#define FK_BOOT_FLAG_SET 0x01u
+/* MCUboot's magic, as stored at the end of a slot. */
+extern const uint8_t fk_boot_magic[FK_BOOT_MAGIC_LEN];
+
+/* Decoded magic / flag, as MCUboot's boot_read_swap_state() classifies. */
+enum fk_boot_magic_state { FK_MAGIC_GOOD = 1, FK_MAGIC_BAD = 2, FK_MAGIC_UNSET = 3 };
+enum fk_boot_flag_state { FK_FLAG_SET = 1, FK_FLAG_BAD = 2, FK_FLAG_UNSET = 3 };
+
+/* Pure MCUboot swap-type table (boot_swap_tables): primary magic, secondary
+ * magic, primary/secondary image_ok and primary copy_done, each decoded.
+ * Returns FK_SWAP_TEST / PERM / REVERT or FK_SWAP_NONE. */
+int fk_boot_swap_type_decide(enum fk_boot_magic_state magic_pri, enum fk_boot_magic_state magic_sec,
+                             enum fk_boot_flag_state ok_pri, enum fk_boot_flag_state ok_sec,
+                             enum fk_boot_flag_state copy_done_pri);
+/* Classify raw trailer bytes (erased value `ev`). */
+enum fk_boot_magic_state fk_boot_magic_decode(const uint8_t magic[FK_BOOT_MAGIC_LEN], uint8_t ev);
+enum fk_boot_flag_state fk_boot_flag_decode(uint8_t raw, uint8_t ev);
+
+/* The MCUboot mode number (mcuboot_mode, as reported by the SMP bootloader
+ * info command) whose slot use each fotakit strategy matches. */
+#define FK_BOOT_MCUBOOT_MODE_UPGRADE_ONLY 2
+#define FK_BOOT_MCUBOOT_MODE_SWAP_USING_OFFSET 9
+
+/* Upgrade strategy of the bootloader. */
+enum fk_boot_strategy {
+    FK_BOOT_STRATEGY_SWAP = 0,      /* revertible, swap-offset slot use (MCUboot mode 9) */
+    FK_BOOT_STRATEGY_OVERWRITE = 1, /* overwrite-only, erases only what the image covers */
+};
+
+/* Slot geometry fotakit derives from a map (both strategies). `unit` is the
+ * swap sector: the larger erase size of the two slots' devices. */
+struct fk_boot_geometry {
+    uint32_t unit;
+    uint32_t pri_units, sec_units;   /* slot sizes in units */
+    uint32_t pri_trailer_units;      /* units at the end of the primary kept for the trailer */
+    uint32_t sec_trailer_units;
+    uint32_t max_units;              /* largest swap, in units */
+    uint32_t sec_image_off;          /* where uploads go in the secondary (one unit in) */
+    uint32_t max_image;              /* largest image, bytes */
+    uint32_t trailer_bytes;          /* primary trailer bytes fotakit uses at most */
+};
+/* FK_ENOENT/FK_ENODEV when a slot is missing, FK_EINVAL for geometry fotakit
+ * cannot swap (units not a multiple of both erase sizes, write size > 8,
+ * slots too small). Uses only the map (works with the secondary's device down). */
+int fk_boot_geometry(const struct fk_flash_map *map, struct fk_boot_geometry *g);
+
+/* Why fk_boot_go() chose what it booted. */
+enum fk_boot_reason {
+    FK_BOOT_R_NONE = 0,          /* no update pending: primary booted */
+    FK_BOOT_R_UPGRADED_TEST = 1, /* test upgrade performed: reverts unless confirmed */
+    FK_BOOT_R_UPGRADED_PERM = 2, /* permanent upgrade performed */
+    FK_BOOT_R_REVERTED = 3,      /* unconfirmed test image reverted */
+    FK_BOOT_R_OVERWRITTEN = 4,   /* overwrite-only upgrade performed */
+    FK_BOOT_R_SEC_INVALID = 5,   /* pending secondary image invalid: erased, primary booted */
+    FK_BOOT_R_SEC_DOWNGRADE = 6, /* pending secondary refused (version / security counter) */
+    FK_BOOT_R_SEC_DEAD = 7,      /* secondary's device unusable, no swap in progress: primary booted */
+    FK_BOOT_R_REVERT_IMPOSSIBLE = 8, /* revert due but the old image in the secondary is invalid */
+    FK_BOOT_R_STUCK = 9,         /* swap in progress but the secondary stays unusable: nothing booted */
+    FK_BOOT_R_NO_IMAGE = 10,     /* primary invalid and nothing to swap in: nothing booted */
+};
+const char *fk_boot_reason_name(enum fk_boot_reason r);
+
+/* Work done by one fk_boot_go() call. `data_*` are the swap's own sector
+ * operations; `status_progs` trailer/status programs into erased bytes;
+ * `trailer_erases` trailer-sector erases. */
+struct fk_boot_stats {
+    uint32_t data_erases_pri, data_erases_sec;
+    uint32_t data_progs_pri, data_progs_sec;
+    uint32_t data_bytes_pri, data_bytes_sec;
+    uint32_t skipped_units;  /* moves found already in place (no erase, no program) */
+    uint32_t status_progs;
+    uint32_t trailer_erases;
+    uint32_t units;          /* sectors the swap covered */
+};
+
+#define FK_BOOT_WHY_LEN 160
+
+struct fk_boot_rsp {
+    uint8_t area_id;                 /* FK_AREA_ID_PRIMARY */
+    const struct fk_flash_area *area;
+    uint32_t off;                    /* image header offset within the area */
+    struct fk_image_header hdr;
+    enum fk_boot_reason reason;
+    int swap_type;                   /* FK_SWAP_* performed (FK_SWAP_NONE if none) */
+    bool resumed;                    /* an interrupted swap was finished */
+    int secondary_err;               /* FK_OK, or why the secondary could not be used */
+    int err;                         /* fk_boot_go()'s return value */
+    char why[FK_BOOT_WHY_LEN];       /* one sentence: the decision and its reason */
+    struct fk_boot_stats stats;
+};
+
+/* A record the port keeps in RAM that survives the jump (e.g. .noinit) so
+ * the application can read why the bootloader did what it did. */
+#define FK_BOOT_RETAINED_MAGIC 0x464b4252u /* "RBKF" */
+struct fk_boot_retained {
+    uint32_t magic;
+    uint32_t reason;
+    int32_t swap_type;
+    int32_t secondary_err;
+    char why[FK_BOOT_WHY_LEN];
+    uint32_t crc;
+};
+void fk_boot_retained_store(struct fk_boot_retained *r, const struct fk_boot_rsp *rsp);
+/* FK_OK if *r holds a valid record (magic + CRC), else FK_ECORRUPT. */
+int fk_boot_retained_check(const struct fk_boot_retained *r);
+
+/* Bootloader configuration: one struct of data + callbacks (littlefs style).
+ * Every callback is optional. */
+struct fk_boot_config {
+    const struct fk_flash_map *map;
+    const struct fk_image_keyring *keys;  /* for the default validate */
+    enum fk_boot_strategy strategy;
+    bool skip_primary_verify;   /* don't verify the primary on every boot */
+    bool downgrade_prevention;  /* refuse a pending image with a lower version */
+    uint8_t retries;            /* secondary re-open attempts during a swap (0: 3) */
+    void *ctx;                  /* passed to every callback */
+    /* Full image check (hash + signature). NULL: fk_image_verify(fa, off, keys, info). */
+    int (*validate)(void *ctx, const struct fk_flash_area *fa, uint32_t off,
+                    struct fk_image_info *info);
+    void (*watchdog)(void *ctx);
+    void (*progress)(void *ctx, uint32_t done, uint32_t total);
+    void (*log)(void *ctx, const char *line);
+    /* Called between secondary re-open attempts (e.g. re-probe the chip). */
+    void (*reinit)(void *ctx, uint8_t area_id);
+    /* Security counter store. Both NULL: the default store in area
+     * FK_AREA_ID_COUNTERS (fotakit_counters, two sectors) when the map has
+     * it; else the counter feature is off. read returns FK_ENOENT when no
+     * value was ever stored (= 0). */
+    int (*counter_read)(void *ctx, uint32_t *val);
+    int (*counter_write)(void *ctx, uint32_t val);
+    /* Start the image (port). fk_boot_run() calls it; fk_boot_go() never does. */
+    void (*jump)(void *ctx, const struct fk_boot_rsp *rsp);
+};
+
+/* Decide what to boot, perform any pending upgrade or revert (or finish an
+ * interrupted one), validate, and describe the image to start in *rsp.
+ * Returns FK_OK when rsp names a bootable image; otherwise a negative code
+ * and rsp->reason/why say why nothing can be booted (stay in the bootloader). */
+int fk_boot_go(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp);
+/* fk_boot_go() and, on success, cfg->jump(). Returns only if nothing was started. */
+int fk_boot_run(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp);
+
+/* Where an image sits in the secondary: tries the upload offset, then 0
+ * (after a swap the previous image sits at 0). FK_ENOENT if neither has a
+ * valid header. */
+int fk_boot_secondary_find(const struct fk_flash_map *map, uint32_t *off);
+
+/* Default security-counter store over an area of >= 2 erase sectors
+ * (alternating sectors, sequence number, CRC). read: FK_ENOENT if empty. */
+int fk_boot_counter_read(const struct fk_flash_area *fa, uint32_t *val);
+/* Raises the stored value to `val` (never lowers it; equal is a no-op). */
+int fk_boot_counter_write(const struct fk_flash_area *fa, uint32_t val);
+
+/* CRC-32 (IEEE, reflected) used by fotakit's boot records. */
+uint32_t fk_boot_crc32(uint32_t crc, const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

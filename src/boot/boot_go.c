@@ -1,0 +1,594 @@
+/*
+ * fk_boot_go(): decide what to boot, perform or finish a swap, validate, and
+ * say why in one log line. Device code: no heap, no stdio.
+ *
+ * Order of questions (docs/boot.md):
+ *  1. Is a swap in progress? (secondary begin record and/or primary start
+ *     record with copy_done unset) -> finish it, whatever else the trailers say.
+ *  2. Else MCUboot's swap-type table on both trailers -> TEST/PERM: verify
+ *     the secondary fully, check downgrade/security counter, swap;
+ *     REVERT: verify the old image, swap back; NONE: nothing.
+ *  3. Verify the primary (unless configured off), update the security
+ *     counter for a confirmed image, describe it in *rsp.
+ */
+#include <string.h>
+
+#include "boot_priv.h"
+
+struct go {
+    const struct fk_boot_config *cfg;
+    struct fk_boot_rsp *rsp;
+    const struct fk_flash_area *pri, *sec;
+    const struct fk_flash_area *cnt; /* default counter store, or NULL */
+    bool geo_ok;
+    struct fk_boot_geometry g;
+    struct fk_boot_sb sb; /* builds rsp->why */
+};
+
+static void say(struct go *c, const char *s)
+{
+    fk_bsb_puts(&c->sb, s);
+}
+
+static void emit(struct go *c)
+{
+    if (c->cfg->log != NULL) {
+        c->cfg->log(c->cfg->ctx, c->rsp->why);
+    }
+}
+
+static int validate(struct go *c, const struct fk_flash_area *fa, uint32_t off,
+                    struct fk_image_info *info)
+{
+    memset(info, 0, sizeof *info);
+    if (c->cfg->watchdog != NULL) {
+        c->cfg->watchdog(c->cfg->ctx);
+    }
+    if (c->cfg->validate != NULL) {
+        return c->cfg->validate(c->cfg->ctx, fa, off, info);
+    }
+    if (c->cfg->keys == NULL) {
+        return FK_EINVAL;
+    }
+    return fk_image_verify(fa, off, c->cfg->keys, info);
+}
+
+/* Bytes from the header to the end of the TLVs, from the header and the TLV
+ * info only (no hashing). */
+static int image_end(const struct fk_flash_area *fa, uint32_t off, uint32_t *end)
+{
+    struct fk_image_header h;
+    int rc = fk_image_read_header(fa, off, &h);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    uint64_t t = (uint64_t)h.hdr_size + h.img_size + h.protect_tlv_size;
+    uint8_t info[4];
+    if (t + 4 > fa->size - off) {
+        return FK_ERANGE;
+    }
+    rc = fk_flash_read(fa, off + (uint32_t)t, info, sizeof info);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    uint16_t magic = (uint16_t)(info[0] | info[1] << 8), tot = (uint16_t)(info[2] | info[3] << 8);
+    if (magic != FK_IMAGE_TLV_INFO_MAGIC || t + tot > fa->size - off) {
+        return FK_ECORRUPT;
+    }
+    *end = (uint32_t)(t + tot);
+    return FK_OK;
+}
+
+static int ver_cmp(const struct fk_image_version *a, const struct fk_image_version *b)
+{
+    if (a->major != b->major) {
+        return a->major < b->major ? -1 : 1;
+    }
+    if (a->minor != b->minor) {
+        return a->minor < b->minor ? -1 : 1;
+    }
+    if (a->revision != b->revision) {
+        return a->revision < b->revision ? -1 : 1;
+    }
+    return 0;
+}
+
+static bool counter_enabled(struct go *c)
+{
+    return c->cfg->counter_read != NULL || c->cnt != NULL;
+}
+
+static int counter_get(struct go *c, uint32_t *v)
+{
+    int rc = c->cfg->counter_read != NULL ? c->cfg->counter_read(c->cfg->ctx, v)
+                                          : fk_boot_counter_read(c->cnt, v);
+    if (rc == FK_ENOENT) {
+        *v = 0;
+        rc = FK_OK;
+    }
+    return rc;
+}
+
+static int counter_set(struct go *c, uint32_t v)
+{
+    if (c->cfg->counter_write != NULL) {
+        return c->cfg->counter_write(c->cfg->ctx, v);
+    }
+    if (c->cnt != NULL) {
+        return fk_boot_counter_write(c->cnt, v);
+    }
+    return FK_OK;
+}
+
+/* Make an invalid pending secondary image harmless: erase the unit holding
+ * its header and the trailer units (the request). The primary is untouched. */
+static int invalidate_secondary(struct go *c, uint32_t off)
+{
+    uint32_t u = c->g.unit, tl = c->g.sec_trailer_units * u;
+    uint32_t hdr_unit = off - off % u;
+    int rc = fk_flash_erase(c->sec, hdr_unit, u);
+    if (rc == FK_OK) {
+        rc = fk_flash_erase(c->sec, c->sec->size - tl, tl);
+    }
+    if (rc == FK_OK) {
+        rc = fk_flash_sync(c->sec);
+    }
+    return rc;
+}
+
+static void swap_init(struct go *c, struct fk_swap *s)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = c->cfg;
+    s->pri = c->pri;
+    s->sec = c->sec;
+    s->g = c->g;
+    s->st = &c->rsp->stats;
+}
+
+static enum fk_boot_reason reason_of(uint8_t type)
+{
+    return type == FK_SWAP_REVERT ? FK_BOOT_R_REVERTED
+           : type == FK_SWAP_PERM ? FK_BOOT_R_UPGRADED_PERM
+                                  : FK_BOOT_R_UPGRADED_TEST;
+}
+
+static void say_type(struct go *c, uint8_t type)
+{
+    say(c, type == FK_SWAP_REVERT ? "revert" : type == FK_SWAP_PERM ? "permanent upgrade" : "test upgrade");
+}
+
+/* Re-open the secondary after a failure (port re-init between attempts). */
+static int secondary_retry(struct go *c)
+{
+    uint8_t n = c->cfg->retries ? c->cfg->retries : 3;
+    int rc = FK_ENODEV;
+    for (uint8_t i = 0; i < n; i++) {
+        if (c->cfg->reinit != NULL) {
+            c->cfg->reinit(c->cfg->ctx, FK_AREA_ID_SECONDARY);
+        }
+        rc = fk_flash_open(c->cfg->map, FK_AREA_ID_SECONDARY, &c->sec);
+        if (rc == FK_OK) {
+            struct fk_trailer t;
+            rc = fk_trailer_read(c->sec, &t);
+        }
+        if (rc == FK_OK) {
+            return FK_OK;
+        }
+    }
+    return rc;
+}
+
+static int stuck(struct go *c, int err)
+{
+    c->rsp->reason = FK_BOOT_R_STUCK;
+    c->rsp->secondary_err = err;
+    fk_bsb_init(&c->sb, c->rsp->why, sizeof c->rsp->why);
+    say(c, "swap in progress but the secondary slot is unusable (");
+    fk_bsb_err(&c->sb, err);
+    say(c, "); staying in the bootloader rather than start a half-swapped image");
+    emit(c);
+    return FK_EBOOT_STUCK;
+}
+
+/* Run a swap step function with retries on secondary failures. `restart`:
+ * nothing moved yet, start over; else resume from the primary's markers. */
+static int do_swap(struct go *c, const struct fk_swap_rec *rec, bool fresh, bool resume)
+{
+    struct fk_swap s;
+    int rc;
+    uint8_t tries = c->cfg->retries ? c->cfg->retries : 3;
+    for (uint8_t attempt = 0;; attempt++) {
+        swap_init(c, &s);
+        rc = resume ? fk_swap_resume(&s, rec) : fk_swap_start(&s, rec, fresh);
+        if (rc == FK_OK || rc == FK_EPOWER || rc == FK_EBOOT_TOOBIG || rc == FK_ENOSPC ||
+            attempt >= tries) {
+            break;
+        }
+        /* A failing device mid-swap: re-open and continue from the markers
+         * (the start record is in place once the magic is). */
+        if (secondary_retry(c) != FK_OK) {
+            break;
+        }
+        struct fk_swap_rec st;
+        struct fk_trailer tp;
+        if (fk_trailer_read(c->pri, &tp) == FK_OK && tp.magic == FK_MAGIC_GOOD &&
+            fk_swap_read_start(c->pri, &st, NULL) && st.id == rec->id) {
+            resume = true;
+        } else {
+            fresh = false;
+            resume = false;
+        }
+    }
+    return rc;
+}
+
+/* Verify and describe the primary; security counter; log line. */
+static int boot_primary(struct go *c)
+{
+    struct fk_boot_rsp *rsp = c->rsp;
+    struct fk_image_info info;
+    int rc;
+    rsp->area = c->pri;
+    rsp->area_id = FK_AREA_ID_PRIMARY;
+    rsp->off = 0;
+    if (!c->cfg->skip_primary_verify) {
+        rc = validate(c, c->pri, 0, &info);
+    } else {
+        memset(&info, 0, sizeof info);
+        rc = fk_image_read_header(c->pri, 0, &info.hdr);
+    }
+    if (rc == FK_OK && counter_enabled(c) && !c->cfg->skip_primary_verify) {
+        uint32_t stored;
+        int crc = counter_get(c, &stored);
+        uint32_t mine = info.has_sec_cnt ? info.sec_cnt : 0;
+        if (crc == FK_OK && mine < stored) {
+            rc = FK_EBOOT_DOWNGRADE;
+        } else if (crc == FK_OK && mine > stored) {
+            /* Raise the counter only for a confirmed image: a test image may
+             * still be reverted to the older one. */
+            struct fk_trailer tp;
+            if (fk_trailer_read(c->pri, &tp) == FK_OK &&
+                (tp.magic != FK_MAGIC_GOOD || tp.image_ok == FK_FLAG_SET)) {
+                (void)counter_set(c, mine);
+            }
+        }
+    }
+    if (rc != FK_OK) {
+        say(c, "; primary image not bootable (");
+        fk_bsb_err(&c->sb, rc);
+        say(c, "): staying in the bootloader");
+        if (rsp->reason == FK_BOOT_R_NONE) {
+            rsp->reason = FK_BOOT_R_NO_IMAGE;
+        }
+        emit(c);
+        return FK_EBOOT_NOIMAGE;
+    }
+    rsp->hdr = info.hdr;
+    say(c, "; booting primary ");
+    fk_bsb_ver(&c->sb, &info.hdr.ver);
+    if (c->cfg->skip_primary_verify) {
+        say(c, " (not verified: configured off)");
+    }
+    emit(c);
+    return FK_OK;
+}
+
+static void say_sec_err(struct go *c, const char *what, int err)
+{
+    say(c, what);
+    fk_bsb_err(&c->sb, err);
+}
+
+/* TEST / PERM with nothing in progress. */
+static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool have_start,
+                   const struct fk_swap_rec *start)
+{
+    struct fk_boot_rsp *rsp = c->rsp;
+    struct fk_image_info si;
+    uint32_t off = c->g.sec_image_off;
+    if (c->cfg->strategy == FK_BOOT_STRATEGY_OVERWRITE) {
+        struct fk_image_header h;
+        if (fk_image_read_header(c->sec, off, &h) != FK_OK &&
+            fk_image_read_header(c->sec, 0, &h) == FK_OK) {
+            off = 0; /* MCUboot overwrite-only apps upload at 0 */
+        }
+    }
+    int rc = validate(c, c->sec, off, &si);
+    enum fk_boot_reason bad = FK_BOOT_R_SEC_INVALID;
+    if (rc == FK_OK && si.end_off > c->g.max_image) {
+        rc = FK_EBOOT_TOOBIG;
+    }
+    struct fk_image_header ph;
+    bool pri_hdr = fk_image_read_header(c->pri, 0, &ph) == FK_OK;
+    if (rc == FK_OK && c->cfg->downgrade_prevention && pri_hdr && ver_cmp(&si.hdr.ver, &ph.ver) < 0) {
+        rc = FK_EBOOT_DOWNGRADE;
+        bad = FK_BOOT_R_SEC_DOWNGRADE;
+    }
+    if (rc == FK_OK && counter_enabled(c)) {
+        uint32_t stored;
+        int crc = counter_get(c, &stored);
+        if (crc == FK_OK && (si.has_sec_cnt ? si.sec_cnt : 0) < stored) {
+            rc = FK_EBOOT_DOWNGRADE;
+            bad = FK_BOOT_R_SEC_DOWNGRADE;
+        }
+    }
+    if (rc == FK_EPOWER) {
+        return rc;
+    }
+    if (rc != FK_OK) {
+        rsp->reason = bad;
+        rsp->secondary_err = rc;
+        say_type(c, type);
+        say(c, " refused: secondary image at ");
+        fk_bsb_hex(&c->sb, off);
+        say_sec_err(c, bad == FK_BOOT_R_SEC_DOWNGRADE ? " is a downgrade (" : " is invalid (", rc);
+        int erc = invalidate_secondary(c, off);
+        if (erc == FK_EPOWER) {
+            return erc;
+        }
+        say(c, erc == FK_OK ? "), erased it" : "), erase failed");
+        return boot_primary(c);
+    }
+    struct fk_swap s;
+    swap_init(c, &s);
+    if (c->cfg->strategy == FK_BOOT_STRATEGY_OVERWRITE) {
+        uint32_t units = si.end_off / c->g.unit + (si.end_off % c->g.unit != 0);
+        rc = fk_overwrite_run(&s, off, units);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        rsp->reason = FK_BOOT_R_OVERWRITTEN;
+        rsp->swap_type = FK_SWAP_PERM;
+        say(c, "overwrite-only upgrade to ");
+        fk_bsb_ver(&c->sb, &si.hdr.ver);
+        say(c, ": copied ");
+        fk_bsb_dec(&c->sb, units);
+        say(c, " sectors from the secondary");
+        return boot_primary(c);
+    }
+    uint32_t old_end = 0;
+    if (pri_hdr && image_end(c->pri, 0, &old_end) != FK_OK) {
+        old_end = 0;
+    }
+    /* An old image larger than a swap can move is cut to the swap region:
+     * a later revert then finds it invalid and refuses (logged). */
+    if (old_end > c->g.max_image) {
+        old_end = c->g.max_image;
+    }
+    struct fk_swap_rec rec = {
+        .id = have_start ? start->id + 1 : 1,
+        .swap_size = si.end_off > old_end ? si.end_off : old_end,
+        .type = type,
+    };
+    (void)tp;
+    rc = do_swap(c, &rec, true, false);
+    if (rc == FK_ENOSPC) {
+        rsp->reason = FK_BOOT_R_SEC_INVALID;
+        rsp->secondary_err = rc;
+        say_type(c, type);
+        say(c, " not started: the secondary trailer has no free begin record slot");
+        return boot_primary(c);
+    }
+    if (rc != FK_OK) {
+        return rc == FK_EPOWER ? rc : stuck(c, rc);
+    }
+    rsp->reason = reason_of(type);
+    rsp->swap_type = type;
+    say_type(c, type);
+    say(c, " to ");
+    fk_bsb_ver(&c->sb, &si.hdr.ver);
+    say(c, ": swapped ");
+    fk_bsb_dec(&c->sb, rec.swap_size);
+    say(c, " bytes (");
+    fk_bsb_dec(&c->sb, c->rsp->stats.units);
+    say(c, type == FK_SWAP_TEST ? " sectors), reverts at next reset unless confirmed"
+                                : " sectors), permanent");
+    return boot_primary(c);
+}
+
+static int revert(struct go *c, bool have_start, const struct fk_swap_rec *start)
+{
+    struct fk_image_info si;
+    int rc = validate(c, c->sec, 0, &si);
+    if (rc == FK_EPOWER) {
+        return rc;
+    }
+    if (rc != FK_OK) {
+        c->rsp->reason = FK_BOOT_R_REVERT_IMPOSSIBLE;
+        c->rsp->secondary_err = rc;
+        say_sec_err(c, "revert due (test image not confirmed) but the previous image in the secondary is invalid (", rc);
+        say(c, "), keeping the running one");
+        return boot_primary(c);
+    }
+    uint32_t new_end = 0;
+    if (image_end(c->pri, 0, &new_end) != FK_OK || new_end > c->g.max_image) {
+        new_end = 0;
+    }
+    struct fk_swap_rec rec = {
+        .id = have_start ? start->id + 1 : 1,
+        .swap_size = si.end_off > new_end ? si.end_off : new_end,
+        .type = FK_SWAP_REVERT,
+    };
+    rc = do_swap(c, &rec, true, false);
+    if (rc != FK_OK) {
+        return rc == FK_EPOWER ? rc : stuck(c, rc);
+    }
+    c->rsp->reason = FK_BOOT_R_REVERTED;
+    c->rsp->swap_type = FK_SWAP_REVERT;
+    say(c, "revert: test image not confirmed, swapped back to ");
+    fk_bsb_ver(&c->sb, &si.hdr.ver);
+    return boot_primary(c);
+}
+
+static int go(struct go *c)
+{
+    const struct fk_boot_config *cfg = c->cfg;
+    struct fk_boot_rsp *rsp = c->rsp;
+    int rc = fk_flash_open(cfg->map, FK_AREA_ID_PRIMARY, &c->pri);
+    if (rc != FK_OK) {
+        rsp->reason = FK_BOOT_R_NO_IMAGE;
+        say(c, "primary slot unusable: ");
+        char ex[FK_BOOT_WHY_LEN];
+        say(c, fk_flash_explain(cfg->map, FK_AREA_ID_PRIMARY, rc, ex, sizeof ex));
+        emit(c);
+        return rc;
+    }
+    const struct fk_flash_area *cnt = NULL;
+    if (cfg->counter_read == NULL && fk_flash_open(cfg->map, FK_AREA_ID_COUNTERS, &cnt) == FK_OK &&
+        cnt->dev->erase_size != 0 && cnt->size >= 2 * cnt->dev->erase_size) {
+        c->cnt = cnt;
+    }
+    int grc = fk_boot_geometry(cfg->map, &c->g);
+    c->geo_ok = grc == FK_OK;
+    int src = fk_flash_open(cfg->map, FK_AREA_ID_SECONDARY, &c->sec);
+    if (src == FK_OK && !c->geo_ok) {
+        src = FK_EBOOT_GEOMETRY;
+    }
+
+    struct fk_trailer tp, ts;
+    rc = fk_trailer_read(c->pri, &tp);
+    if (rc != FK_OK) {
+        return rc; /* power cut or primary unreadable: nothing safe to do */
+    }
+    struct fk_swap_rec start, begin;
+    int err = FK_OK;
+    bool have_start = fk_swap_read_start(c->pri, &start, &err);
+    if (err != FK_OK) {
+        return err;
+    }
+    bool p_inprog = cfg->strategy == FK_BOOT_STRATEGY_SWAP && have_start &&
+                    tp.magic == FK_MAGIC_GOOD && tp.copy_done == FK_FLAG_UNSET;
+    bool have_begin = false;
+    if (src == FK_OK) {
+        src = fk_trailer_read(c->sec, &ts);
+    }
+    if (src == FK_OK && cfg->strategy == FK_BOOT_STRATEGY_SWAP) {
+        have_begin = fk_swap_read_begin(c->sec, &begin, &src);
+    }
+    if (src == FK_EPOWER) {
+        return src;
+    }
+
+    /* 1. A swap in progress is finished before anything else. */
+    if (p_inprog || have_begin) {
+        if (src != FK_OK) {
+            int r2 = c->geo_ok ? secondary_retry(c) : src;
+            if (r2 != FK_OK) {
+                return stuck(c, r2);
+            }
+            src = FK_OK;
+            have_begin = fk_swap_read_begin(c->sec, &begin, NULL);
+        }
+        struct fk_swap_rec rec;
+        bool resume;
+        if (p_inprog && (!have_begin || begin.id == start.id)) {
+            rec = start; /* data may have moved: continue from the markers */
+            resume = true;
+        } else if (!p_inprog && have_begin && have_start && begin.id == start.id &&
+                   tp.copy_done == FK_FLAG_SET) {
+            rec = start; /* finished; only the secondary trailer erase was cut */
+            resume = true;
+        } else {
+            /* Begin record without a matching, complete start record:
+             * nothing has moved yet; start over from the primary trailer. */
+            rec = begin;
+            resume = false;
+        }
+        rsp->resumed = true;
+        rc = do_swap(c, &rec, false, resume);
+        if (rc != FK_OK) {
+            return rc == FK_EPOWER ? rc : stuck(c, rc);
+        }
+        rsp->reason = reason_of(rec.type);
+        rsp->swap_type = rec.type;
+        say(c, "finished an interrupted ");
+        say_type(c, rec.type);
+        say(c, " (");
+        fk_bsb_dec(&c->sb, rsp->stats.units);
+        say(c, " sectors)");
+        return boot_primary(c);
+    }
+
+    /* 2. Nothing in progress. */
+    if (src != FK_OK) {
+        rsp->reason = FK_BOOT_R_SEC_DEAD;
+        rsp->secondary_err = src;
+        char ex[FK_BOOT_WHY_LEN];
+        say(c, "secondary unusable, no swap in progress: ");
+        say(c, fk_flash_explain(cfg->map, FK_AREA_ID_SECONDARY, src, ex, sizeof ex));
+        return boot_primary(c);
+    }
+    /* copy_done is fotakit's commit write, made after every move: when our
+     * start record is present, a torn copy_done (neither 0x01 nor erased)
+     * still means the swap completed. */
+    enum fk_boot_flag_state cd = tp.copy_done;
+    if (cd == FK_FLAG_BAD && have_start && tp.magic == FK_MAGIC_GOOD &&
+        cfg->strategy == FK_BOOT_STRATEGY_SWAP && c->geo_ok) {
+        struct fk_swap s;
+        bool first = false;
+        swap_init(c, &s);
+        rc = fk_swap_commit_retry(&s, &start, &first);
+        if (rc == FK_EPOWER) {
+            return rc;
+        }
+        if (rc == FK_OK && first) {
+            rsp->reason = reason_of(start.type);
+            rsp->swap_type = start.type;
+            rsp->resumed = true;
+            say(c, "finished an interrupted ");
+            say_type(c, start.type);
+            say(c, " (its copy_done write was cut)");
+            return boot_primary(c);
+        }
+        cd = FK_FLAG_SET;
+    }
+    int type = fk_boot_swap_type_decide(tp.magic, ts.magic, tp.image_ok, ts.image_ok, cd);
+    if (cfg->strategy == FK_BOOT_STRATEGY_OVERWRITE && type == FK_SWAP_REVERT) {
+        type = FK_SWAP_NONE; /* overwrite-only has nothing to revert to */
+    }
+    switch (type) {
+    case FK_SWAP_TEST:
+    case FK_SWAP_PERM:
+        return upgrade(c, (uint8_t)type, &tp, have_start, &start);
+    case FK_SWAP_REVERT:
+        return revert(c, have_start, &start);
+    default:
+        say(c, "no update pending");
+        if (ts.magic == FK_MAGIC_BAD) {
+            say(c, " (secondary trailer magic corrupt: ignored, as MCUboot does)");
+        }
+        return boot_primary(c);
+    }
+}
+
+int fk_boot_go(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp)
+{
+    if (rsp == NULL) {
+        return FK_EINVAL;
+    }
+    memset(rsp, 0, sizeof *rsp);
+    rsp->swap_type = FK_SWAP_NONE;
+    rsp->area_id = FK_AREA_ID_PRIMARY;
+    if (cfg == NULL || cfg->map == NULL) {
+        rsp->err = FK_EINVAL;
+        return FK_EINVAL;
+    }
+    struct go c;
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.rsp = rsp;
+    fk_bsb_init(&c.sb, rsp->why, sizeof rsp->why);
+    int rc = go(&c);
+    rsp->err = rc;
+    return rc;
+}
+
+int fk_boot_run(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp)
+{
+    int rc = fk_boot_go(cfg, rsp);
+    if (rc == FK_OK && cfg->jump != NULL) {
+        cfg->jump(cfg->ctx, rsp);
+    }
+    return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * Bootloader internals shared by the files of src/boot (device code: no
+ * heap, no stdio, no OS calls).
+ */
+#ifndef FOTAKIT_BOOT_PRIV_H
+#define FOTAKIT_BOOT_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fotakit/boot.h"
+
+/* Chunk used to stream sector contents (stack buffers of this size). */
+#define FK_BOOT_CHUNK 256u
+
+/* One slot's trailer, decoded. */
+struct fk_trailer {
+    enum fk_boot_magic_state magic;
+    enum fk_boot_flag_state image_ok, copy_done;
+    uint8_t image_ok_raw, copy_done_raw, swap_info_raw;
+    uint32_t swap_size; /* 0xffffffff when unset */
+};
+
+/* fotakit's swap record (16 bytes): the primary's "start" record and the
+ * secondary's "begin" records share it. The CRC covers bytes 0..11 with a
+ * tag-specific seed, so a begin record never passes as a start record. */
+struct fk_swap_rec {
+    uint32_t id;        /* swap number: differs from any record the primary held before */
+    uint32_t swap_size; /* bytes the swap moves (max of both images) */
+    uint8_t type;       /* FK_SWAP_TEST / PERM / REVERT */
+};
+
+#define FK_REC_TAG_START 0x53574b46u /* "FKWS" */
+#define FK_REC_TAG_BEGIN 0x42574b46u /* "FKWB" */
+
+/* Slot-level helpers (trailer.c). */
+int fk_trailer_read(const struct fk_flash_area *fa, struct fk_trailer *t);
+/* Write one MCUboot flag field (image_ok / copy_done / swap_info) at
+ * size - off_from_end: `align` bytes, first = val, rest erased. */
+int fk_trailer_write_flag(const struct fk_flash_area *fa, uint32_t off_from_end, uint8_t val);
+int fk_trailer_write_swap_size(const struct fk_flash_area *fa, uint32_t size);
+int fk_trailer_write_magic(const struct fk_flash_area *fa);
+void fk_rec_encode(uint8_t out[FK_BOOT_REC_LEN], uint32_t tag, const struct fk_swap_rec *r);
+bool fk_rec_decode(const uint8_t in[FK_BOOT_REC_LEN], uint32_t tag, struct fk_swap_rec *r);
+/* True if [off, off+len) of fa reads as erased. Errors count as "not erased"
+ * and are returned through *err when err != NULL. */
+bool fk_region_erased(const struct fk_flash_area *fa, uint32_t off, uint32_t len, int *err);
+
+/* Small bounded string builder for log lines (log.c). */
+struct fk_boot_sb {
+    char *buf;
+    size_t cap, len;
+};
+void fk_bsb_init(struct fk_boot_sb *sb, char *buf, size_t cap);
+void fk_bsb_puts(struct fk_boot_sb *sb, const char *s);
+void fk_bsb_dec(struct fk_boot_sb *sb, uint32_t v);
+void fk_bsb_hex(struct fk_boot_sb *sb, uint32_t v);
+void fk_bsb_ver(struct fk_boot_sb *sb, const struct fk_image_version *v);
+void fk_bsb_err(struct fk_boot_sb *sb, int err);
+
+/* Swap engine (swap.c). */
+struct fk_swap {
+    const struct fk_boot_config *cfg;
+    const struct fk_flash_area *pri, *sec;
+    struct fk_boot_geometry g;
+    struct fk_boot_stats *st;
+    uint32_t units;  /* sectors this swap covers (k) */
+    uint32_t done;   /* progress: moves completed */
+};
+/* Begin a swap from scratch (nothing moved yet): S begin record (if `fresh`),
+ * P trailer erase, P start record + MCUboot fields, S trailer erase, moves,
+ * copy_done. `rec` carries id/type/size. */
+int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh);
+/* Finish a swap whose primary start record is in place. */
+int fk_swap_resume(struct fk_swap *s, const struct fk_swap_rec *rec);
+/* copy_done torn (reads neither set nor erased): the swap completed but
+ * the cut came before the new image ever ran. The first time this is seen,
+ * marker 2k is written and *first = true (boot the new image once); later
+ * *first = false (treat copy_done as set). */
+int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool *first);
+/* Overwrite-only copy of `units` sectors from secondary offset `src_off`. */
+int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units);
+/* Index of the first begin slot that is erased in the secondary, or -1. */
+int fk_swap_free_begin_slot(const struct fk_flash_area *sec);
+/* Latest valid begin record in the secondary trailer. */
+bool fk_swap_read_begin(const struct fk_flash_area *sec, struct fk_swap_rec *r, int *err);
+/* The primary's start record. */
+bool fk_swap_read_start(const struct fk_flash_area *pri, struct fk_swap_rec *r, int *err);
+/* Erase [off, off+len) of fa unless it already reads erased. */
+int fk_erase_if_needed(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,
+                       uint32_t len, bool trailer);
+
+#endif
