@@ -316,7 +316,13 @@ int main(int argc, char **argv)
             return 2;
         }
         const char *base = strrchr(board_file, '/');
-        return bench_board(base ? base + 1 : board_file, &b, bytes);
+        static char name[64];
+        snprintf(name, sizeof name, "%s", base ? base + 1 : board_file);
+        char *ext = strstr(name, ".board.yml");
+        if (ext != NULL) {
+            *ext = '\0';
+        }
+        return bench_board(name, &b, bytes);
 #else
         fprintf(stderr, "bench/flash: --board needs the layout library (not built); use "
                         "--preset\n");

@@ -256,6 +256,9 @@ int fk_nor_chip_erase(struct fk_nor *nor)
 static int nor_read(struct fk_flash_dev *dev, uint32_t off, void *buf, size_t len)
 {
     struct fk_nor *nor = dev->ctx;
+    if (nor->dev.state != FK_DEV_READY) {
+        return FK_ENODEV;
+    }
     uint8_t *p = buf;
     while (len > 0) {
         size_t n = len < NOR_READ_CHUNK ? len : NOR_READ_CHUNK;
@@ -286,6 +289,9 @@ static int nor_prog(struct fk_flash_dev *dev, uint32_t off, const void *buf, siz
 {
     struct fk_nor *nor = dev->ctx;
     const uint8_t *p = buf;
+    if (nor->dev.state != FK_DEV_READY) {
+        return FK_ENODEV;
+    }
     if (nor_protected(nor)) {
         return FK_EPROTECT;
     }
@@ -360,6 +366,9 @@ uint32_t fk_nor_erase_cmds(const struct fk_nor *nor, uint32_t off, size_t len)
 static int nor_erase(struct fk_flash_dev *dev, uint32_t off, size_t len)
 {
     struct fk_nor *nor = dev->ctx;
+    if (nor->dev.state != FK_DEV_READY) {
+        return FK_ENODEV;
+    }
     if (nor_protected(nor)) {
         return FK_EPROTECT;
     }
