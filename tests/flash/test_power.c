@@ -109,6 +109,34 @@ static void test_count_then_cut_before_each(void **s)
     }
 }
 
+/* Every k, torn: the scenario stops exactly at call k, power is off, and a
+ * restored board works again. */
+static void test_tear_sweep(void **s)
+{
+    (void)s;
+    setup_pattern();
+    for (uint32_t k = 1; k <= 6; k++) {
+        struct run r;
+        run_init(&r);
+        fk_sim_power_arm(&r.sb, k, FK_SIM_CUT_TEAR, 1000 + k);
+        int at;
+        assert_int_equal(scenario(&r, &at), FK_EPOWER);
+        assert_int_equal(fk_sim_power_count(&r.sb), k);
+        assert_int_equal(r.sb.power.cuts, 1);
+        assert_true(fk_sim_power_is_off(&r.sb));
+        assert_int_equal(fk_sim_power_restore(&r.sb), FK_OK);
+        fk_sim_power_arm(&r.sb, 0, FK_SIM_CUT_NONE, 0);
+        assert_int_equal(r.in->ops->erase(r.in, 0, 0x1000), FK_OK);
+        assert_int_equal(r.in->ops->prog(r.in, 0, pattern, 0x1000), FK_OK);
+        assert_int_equal(r.ex->ops->erase(r.ex, 0, 0x1000), FK_OK);
+        assert_int_equal(r.ex->ops->prog(r.ex, 0, pattern, 0x1000), FK_OK);
+        assert_int_equal(r.ex->ops->sync(r.ex), FK_OK);
+        assert_memory_equal(fk_sim_dev_mem(r.in, NULL), pattern, 0x1000);
+        assert_memory_equal(fk_sim_dev_mem(r.ex, NULL), pattern, 0x1000);
+        fk_sim_board_free(&r.sb);
+    }
+}
+
 /* words[0..j) fully programmed, word j partial or either, words after j erased */
 static void check_torn_prog(const uint8_t *mem, const uint8_t *want, size_t len, size_t unit,
                             size_t *torn_at)
@@ -303,6 +331,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_then_cut_before_each),
+        cmocka_unit_test(test_tear_sweep),
         cmocka_unit_test(test_torn_program_internal),
         cmocka_unit_test(test_torn_program_nor),
         cmocka_unit_test(test_torn_erase_both),
