@@ -58,6 +58,9 @@ void fk_cbor_array(struct fk_cbor_enc *e, size_t items);
 void fk_cbor_map_indef(struct fk_cbor_enc *e);
 void fk_cbor_array_indef(struct fk_cbor_enc *e);
 void fk_cbor_break(struct fk_cbor_enc *e); /* ends an indefinite container */
+/* Heads only: the content follows with fk_cbor_raw() (e.g. piece by piece). */
+void fk_cbor_tstr_head(struct fk_cbor_enc *e, size_t n);
+void fk_cbor_bstr_head(struct fk_cbor_enc *e, size_t n);
 /* Raw bytes (an already-encoded item). */
 void fk_cbor_raw(struct fk_cbor_enc *e, const uint8_t *b, size_t n);
 /* FK_OK and *len (may be NULL), or FK_ENOMEM if anything did not fit. */
@@ -110,7 +113,7 @@ struct fk_cbor_chunks {
     bool indef, done;
 };
 void fk_cbor_chunks_begin(struct fk_cbor_chunks *c, const struct fk_cbor_item *str);
-/* 1: *ptr/*n set; 0: no more. */
+/* 1: *ptr and *n set; 0: no more. */
 int fk_cbor_chunks_next(struct fk_cbor_chunks *c, const uint8_t **ptr, size_t *n);
 /* Copy a string item's content; FK_ENOMEM if it does not fit cap. */
 int fk_cbor_str_copy(const struct fk_cbor_item *str, uint8_t *out, size_t cap, size_t *n);

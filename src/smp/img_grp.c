@@ -1,0 +1,379 @@
+/*
+ * Image management group: state read/write, erase, slot info (upload is in
+ * img_upload.c). Slot 0 = primary (running image, header at offset 0),
+ * slot 1 = secondary (image at fk_boot_secondary_image_off()).
+ */
+#include <string.h>
+
+#include "smp_priv.h"
+
+static const struct fk_flash_area *open_slot(struct fk_smp_server *s, int slot, int *err)
+{
+    const struct fk_flash_area *fa = NULL;
+    *err = fk_flash_open(s->cfg->map, slot == 0 ? FK_AREA_ID_PRIMARY : FK_AREA_ID_SECONDARY, &fa);
+    return *err == FK_OK ? fa : NULL;
+}
+
+static uint32_t slot_image_off(struct fk_smp_server *s, int slot)
+{
+    return slot == 0 ? 0 : fk_boot_secondary_image_off(s->cfg->map);
+}
+
+/* IMG_MGMT code for an image-inspection failure. */
+static int img_rc_of(int err)
+{
+    switch (err) {
+    case FK_EIMG_MAGIC:
+        return FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC;
+    case FK_EIMG_HDR_SIZE:
+    case FK_EIMG_OVERFLOW:
+    case FK_EIMG_TOO_BIG:
+        return FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER;
+    case FK_EIMG_TLV_INFO:
+    case FK_EIMG_PROT_SIZE:
+        return FK_IMG_MGMT_ERR_NO_TLVS;
+    case FK_EIMG_NO_HASH:
+        return FK_IMG_MGMT_ERR_HASH_NOT_FOUND;
+    case FK_EIMG_HASH_DUP:
+        return FK_IMG_MGMT_ERR_TLV_MULTIPLE_HASHES_FOUND;
+    case FK_EIMG_HASH_LEN:
+        return FK_IMG_MGMT_ERR_TLV_INVALID_SIZE;
+    case FK_EIMG_TLV_BOUNDS:
+    case FK_EIMG_TLV_LEN:
+    case FK_EIMG_TLV_UNPROT:
+        return FK_IMG_MGMT_ERR_INVALID_TLV;
+    case FK_EIO:
+    case FK_ETIMEDOUT:
+    case FK_ERANGE:
+        return FK_IMG_MGMT_ERR_FLASH_READ_FAILED;
+    case FK_ENOENT:
+    case FK_ENODEV:
+        return FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED;
+    default:
+        return FK_IMG_MGMT_ERR_UNKNOWN;
+    }
+}
+
+void fk_smp_read_slot(struct fk_smp_server *s, int slot, struct fk_smp_slot_info *out)
+{
+    memset(out, 0, sizeof *out);
+    int err;
+    const struct fk_flash_area *fa = open_slot(s, slot, &err);
+    if (!fa) {
+        out->img_rc = FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED;
+        return;
+    }
+    uint32_t off = slot_image_off(s, slot);
+    uint8_t magic[4];
+    if (fk_flash_read(fa, off, magic, sizeof magic) != FK_OK) {
+        out->img_rc = FK_IMG_MGMT_ERR_FLASH_READ_FAILED;
+        return;
+    }
+    uint8_t ev = fk_flash_erased_val(fa);
+    if (magic[0] == ev && magic[1] == ev && magic[2] == ev && magic[3] == ev) {
+        out->img_rc = FK_IMG_MGMT_ERR_NO_IMAGE;
+        return;
+    }
+    err = fk_image_inspect(fa, off, &out->info);
+    if (err == FK_OK && out->info.has_hash) {
+        out->valid = true;
+        return;
+    }
+    out->img_rc = err == FK_OK ? FK_IMG_MGMT_ERR_HASH_NOT_FOUND : img_rc_of(err);
+}
+
+unsigned fk_smp_slot_flags(struct fk_smp_server *s, int slot)
+{
+    unsigned f = 0;
+    int swap = fk_boot_swap_type(s->cfg->map);
+    /* As Zephyr's img_mgmt_state_flags(); the active slot is always 0. */
+    switch (swap) {
+    case FK_SWAP_TEST:
+        f = slot == 0 ? FK_SMP_F_CONFIRMED : FK_SMP_F_PENDING;
+        break;
+    case FK_SWAP_PERM:
+        f = slot == 0 ? FK_SMP_F_CONFIRMED : FK_SMP_F_PENDING | FK_SMP_F_PERMANENT;
+        break;
+    case FK_SWAP_REVERT:
+        f = slot == 0 ? 0 : FK_SMP_F_CONFIRMED;
+        break;
+    default: /* NONE, FAIL, or an unreadable trailer */
+        f = slot == 0 ? FK_SMP_F_CONFIRMED : 0;
+        break;
+    }
+    if (slot == 0) {
+        f |= FK_SMP_F_ACTIVE;
+    }
+    return f;
+}
+
+int fk_smp_erase_range(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
+                       uint32_t to)
+{
+    uint32_t es = fa->dev->erase_size;
+    for (uint32_t o = from; o < to; o += es) {
+        int rc = fk_flash_erase(fa, o, es);
+        if (rc) {
+            return rc;
+        }
+        s->stats.erases++;
+    }
+    return FK_OK;
+}
+
+static void put_flag(struct fk_cbor_enc *e, const char *k, bool v)
+{
+    fk_cbor_tstr(e, k);
+    fk_cbor_bool(e, v);
+}
+
+/* The state read answer (also the answer to a successful state write). */
+static int state_answer(struct fk_smp_req *r)
+{
+    struct fk_smp_slot_info si[2];
+    unsigned n = 0;
+    for (int slot = 0; slot < 2; slot++) {
+        fk_smp_read_slot(r->s, slot, &si[slot]);
+        n += si[slot].valid;
+    }
+    struct fk_cbor_enc *e = &r->enc;
+    fk_cbor_map(e, 2);
+    fk_cbor_tstr(e, "images");
+    fk_cbor_array(e, n);
+    for (int slot = 0; slot < 2; slot++) {
+        if (!si[slot].valid) {
+            continue;
+        }
+        const struct fk_image_info *in = &si[slot].info;
+        unsigned fl = fk_smp_slot_flags(r->s, slot);
+        char ver[32];
+        fk_smp_ver_str(&in->hdr.ver, ver, sizeof ver);
+        fk_cbor_map(e, 9);
+        fk_cbor_tstr(e, "image");
+        fk_cbor_uint(e, 0);
+        fk_cbor_tstr(e, "slot");
+        fk_cbor_uint(e, (uint64_t)slot);
+        fk_cbor_tstr(e, "version");
+        fk_cbor_tstr(e, ver);
+        fk_cbor_tstr(e, "hash");
+        fk_cbor_bstr(e, in->hash, sizeof in->hash);
+        put_flag(e, "bootable", !(in->hdr.flags & FK_IMAGE_F_NON_BOOTABLE));
+        put_flag(e, "pending", fl & FK_SMP_F_PENDING);
+        put_flag(e, "confirmed", fl & FK_SMP_F_CONFIRMED);
+        put_flag(e, "active", fl & FK_SMP_F_ACTIVE);
+        put_flag(e, "permanent", fl & FK_SMP_F_PERMANENT);
+    }
+    fk_cbor_tstr(e, "splitStatus");
+    fk_cbor_uint(e, 0);
+    return FK_SMP_R_OK;
+}
+
+static int state_write(struct fk_smp_req *r)
+{
+    struct fk_cbor_field f[] = {
+        {.key = "hash", .accept = FK_CBOR_ACCEPT(FK_CBOR_BSTR)},
+        {.key = "confirm", .accept = FK_CBOR_ACCEPT(FK_CBOR_TRUE) | FK_CBOR_ACCEPT(FK_CBOR_FALSE)},
+    };
+    const char *bad;
+    int rc = fk_cbor_map_fields(r->payload, r->plen, f, 2, &bad);
+    if (rc) {
+        return fk_smp_payload_fail(r, rc, bad);
+    }
+    bool confirm = f[1].found && f[1].item.type == FK_CBOR_TRUE;
+    struct fk_smp_server *s = r->s;
+    int slot;
+    if (!f[0].found || f[0].item.len == 0) {
+        if (!confirm) {
+            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_HASH,
+                                     "marking an image for test needs its hash");
+        }
+        slot = 0;
+    } else {
+        uint8_t want[32];
+        size_t wl;
+        if (f[0].item.len != 32 || fk_cbor_str_copy(&f[0].item, want, sizeof want, &wl)) {
+            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_HASH,
+                                     "hash has %u bytes, a SHA256 TLV value has 32",
+                                     (unsigned)f[0].item.len);
+        }
+        slot = -1;
+        for (int i = 0; i < 2 && slot < 0; i++) {
+            struct fk_smp_slot_info si;
+            fk_smp_read_slot(s, i, &si);
+            if (si.valid && memcmp(si.info.hash, want, 32) == 0) {
+                slot = i;
+            }
+        }
+        if (slot < 0) {
+            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_HASH_NOT_FOUND,
+                                     "no slot holds an image with that hash (the hash is the "
+                                     "image's SHA256 TLV, as `image list` shows it)");
+        }
+    }
+    if (slot == 0 && !confirm) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED,
+                                 "that image is already running; test applies to slot 1");
+    }
+    if (slot == 0) {
+        /* confirm the running image; refused while an update is pending */
+        unsigned fl1 = fk_smp_slot_flags(s, 1);
+        if (fl1 & FK_SMP_F_PENDING) {
+            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_IMAGE_ALREADY_PENDING,
+                                     "slot 1 is pending; confirm it by hash or erase it first");
+        }
+        rc = fk_boot_confirm(s->cfg->map);
+        if (rc) {
+            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED,
+                                     "confirming failed: %s", fk_err_name(rc));
+        }
+        fk_smp_log(s, "running image confirmed");
+        return state_answer(r);
+    }
+    /* slot 1: test (or permanent with confirm) */
+    unsigned fl1 = fk_smp_slot_flags(s, 1);
+    if (fl1 & FK_SMP_F_CONFIRMED) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_IMAGE_ALREADY_PENDING,
+                                 "slot 1 holds the previous image, due to be restored at the next "
+                                 "reset; confirm the running image first");
+    }
+    if (s->up.active) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
+                                 "an upload to slot 1 is in progress (%u of %u bytes)",
+                                 (unsigned)s->up.off, (unsigned)s->up.len);
+    }
+    if (s->cfg->keys) {
+        int err;
+        const struct fk_flash_area *fa = open_slot(s, 1, &err);
+        struct fk_image_info info;
+        err = fa ? fk_image_verify(fa, slot_image_off(s, 1), s->cfg->keys, &info) : err;
+        if (err) {
+            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_TLV,
+                                     "slot 1 image fails verification: %s: %s", fk_err_name(err),
+                                     fk_err_str(err));
+        }
+    }
+    rc = fk_boot_set_pending(s->cfg->map, confirm);
+    if (rc) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED,
+                                 "marking slot 1 pending failed: %s", fk_err_name(rc));
+    }
+    fk_smp_log(s, "slot 1 marked for %s", confirm ? "permanent upgrade" : "test");
+    return state_answer(r);
+}
+
+static int img_erase(struct fk_smp_req *r)
+{
+    struct fk_cbor_field f[] = {{.key = "slot", .accept = FK_CBOR_ACCEPT(FK_CBOR_UINT)}};
+    const char *bad;
+    int rc = fk_cbor_map_fields(r->payload, r->plen, f, 1, &bad);
+    if (rc) {
+        return fk_smp_payload_fail(r, rc, bad);
+    }
+    uint64_t slot = f[0].found ? f[0].item.u : 1;
+    if (slot == 0) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
+                                 "slot 0 holds the running image and is never erased");
+    }
+    if (slot != 1) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_SLOT,
+                                 "slot %u does not exist (image 0 has slots 0 and 1)",
+                                 (unsigned)(slot > 0xffffffffu ? 0xffffffffu : slot));
+    }
+    struct fk_smp_server *s = r->s;
+    struct fk_smp_slot_info si;
+    fk_smp_read_slot(s, 1, &si);
+    if (si.valid && (fk_smp_slot_flags(s, 1) & (FK_SMP_F_PENDING | FK_SMP_F_CONFIRMED))) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
+                                 "slot 1 is in use (pending, or the image a revert restores)");
+    }
+    int err;
+    const struct fk_flash_area *fa = open_slot(s, 1, &err);
+    if (!fa) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "slot 1: %s",
+                                 fk_err_name(err));
+    }
+    fk_smp_upload_abort(s);
+    err = fk_smp_erase_range(s, fa, 0, fa->size);
+    if (err) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing slot 1: %s",
+                                 fk_err_name(err));
+    }
+    fk_smp_log(s, "slot 1 erased");
+    fk_cbor_map(&r->enc, 0);
+    return FK_SMP_R_OK;
+}
+
+static int slot_info(struct fk_smp_req *r)
+{
+    struct fk_smp_server *s = r->s;
+    int e0, e1;
+    const struct fk_flash_area *f0 = open_slot(s, 0, &e0);
+    const struct fk_flash_area *f1 = open_slot(s, 1, &e1);
+    struct fk_cbor_enc *e = &r->enc;
+    fk_cbor_map(e, 1);
+    fk_cbor_tstr(e, "images");
+    fk_cbor_array(e, 1);
+    fk_cbor_map(e, 3);
+    fk_cbor_tstr(e, "image");
+    fk_cbor_uint(e, 0);
+    fk_cbor_tstr(e, "slots");
+    fk_cbor_array(e, 2);
+    fk_cbor_map(e, 2);
+    fk_cbor_tstr(e, "slot");
+    fk_cbor_uint(e, 0);
+    if (f0) {
+        fk_cbor_tstr(e, "size");
+        fk_cbor_uint(e, f0->size);
+    } else {
+        fk_cbor_tstr(e, "rc");
+        fk_cbor_int(e, e0);
+    }
+    fk_cbor_map(e, f1 ? 3 : 2);
+    fk_cbor_tstr(e, "slot");
+    fk_cbor_uint(e, 1);
+    if (f1) {
+        fk_cbor_tstr(e, "size");
+        fk_cbor_uint(e, f1->size);
+        fk_cbor_tstr(e, "upload_image_id");
+        fk_cbor_uint(e, 0);
+    } else {
+        fk_cbor_tstr(e, "rc");
+        fk_cbor_int(e, e1);
+    }
+    fk_cbor_tstr(e, "max_image_size");
+    fk_cbor_uint(e, fk_boot_max_image_size(s->cfg->map));
+    return FK_SMP_R_OK;
+}
+
+int fk_smp_img_handle(struct fk_smp_req *r)
+{
+    bool wr = r->hdr.op == FK_SMP_OP_WRITE;
+    switch (r->hdr.id) {
+    case FK_SMP_IMG_STATE:
+        if (!wr) {
+            /* a read carries no fields; an unreadable payload is still an error */
+            int rc = fk_cbor_map_fields(r->payload, r->plen, NULL, 0, NULL);
+            return rc ? fk_smp_payload_fail(r, rc, NULL) : state_answer(r);
+        }
+        return state_write(r);
+    case FK_SMP_IMG_UPLOAD:
+        if (wr) {
+            return fk_smp_img_upload(r);
+        }
+        break;
+    case FK_SMP_IMG_ERASE:
+        if (wr) {
+            return img_erase(r);
+        }
+        break;
+    case FK_SMP_IMG_SLOT_INFO:
+        if (!wr) {
+            return slot_info(r);
+        }
+        break;
+    default:
+        break;
+    }
+    return fk_smp_mgmt_fail(r, FK_MGMT_ERR_ENOTSUP, "image group has no %s command %u",
+                            wr ? "write" : "read", (unsigned)r->hdr.id);
+}
