@@ -651,3 +651,84 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
     }
     return 0;
 }
+
+/* ---- sweeps ------------------------------------------------------------- */
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static void note_fail(struct fk_pf_totals *t, const struct fk_pf_run *r, uint32_t k, int mode, uint32_t k2)
+{
+    t->failures++;
+    if (t->first_failure[0] == '\0') {
+        snprintf(t->first_failure, sizeof t->first_failure, "%s ws=%u %s old=%u new=%u k=%u %s k2=%u: %s",
+                 r->c.layout, r->c.force_ws, fk_pf_scenario_name(r->c.scn), r->c.old_len, r->c.new_len, k,
+                 mode == FK_SIM_CUT_TEAR ? "torn" : "before", k2, r->why);
+    }
+}
+
+int fk_pf_sweep(const char *shared_dir, const char *layout, uint32_t ws, enum fk_pf_scenario scn,
+                const struct fk_pf_sweep_opts *o, struct fk_pf_totals *t)
+{
+    const uint32_t unit = 4096;
+    unsigned lo = o->min_units ? o->min_units : 4, hi = o->max_units ? o->max_units : 8;
+    for (unsigned n = lo; n <= hi + (o->big_stride ? 1u : 0u); n++) {
+        bool big = n > hi;
+        struct fk_pf_case c = {layout, ws, scn, 0, 0};
+        if (big) {
+            c.new_len = 460u * 1024u;
+            c.old_len = 460u * 1024u - 5000u;
+        } else {
+            c.new_len = n * unit - 700u;
+            /* odd sizes: the old image is the larger one */
+            c.old_len = (n % 2) ? n * unit - 100u : (n - 1) * unit + 300u;
+        }
+        struct fk_pf_run *r = calloc(1, sizeof *r);
+        if (r == NULL) {
+            return FK_ENOMEM;
+        }
+        int rc = fk_pf_prepare(r, shared_dir, &c);
+        if (rc != FK_OK) {
+            t->trials++;
+            note_fail(t, r, 0, 0, 0);
+            fk_pf_release(r);
+            free(r);
+            continue;
+        }
+        uint32_t stride = big ? o->big_stride : (o->stride ? o->stride : 1);
+        for (uint32_t k = 1 + o->offset % stride; k <= r->calls; k += stride) {
+            for (int mode = FK_SIM_CUT_BEFORE; mode <= FK_SIM_CUT_TEAR; mode++) {
+                uint64_t seed = mix(((uint64_t)k << 20) ^ ((uint64_t)n << 8) ^ (uint64_t)mode ^ ((uint64_t)scn << 40));
+                t->trials++;
+                if (fk_pf_trial(r, k, (enum fk_sim_cut)mode, seed, 0, 0) != 0) {
+                    note_fail(t, r, k, mode, 0);
+                }
+            }
+        }
+        for (uint32_t i = 0; i < o->doubles && !big; i++) {
+            uint64_t s = mix(0x5eed0000ull + i + ((uint64_t)n << 16) + ((uint64_t)scn << 32));
+            uint32_t k = 1 + (uint32_t)(s % r->calls);
+            enum fk_sim_cut mode = (i % 2) ? FK_SIM_CUT_TEAR : FK_SIM_CUT_BEFORE;
+            uint32_t n2 = fk_pf_recovery_calls(r, k, mode, s);
+            if (n2 == 0) {
+                n2 = 1;
+            }
+            uint32_t k2 = 1 + (uint32_t)(mix(s) % n2);
+            t->trials++;
+            t->doubles++;
+            if (fk_pf_trial(r, k, mode, s, k2, mix(s + 1)) != 0) {
+                note_fail(t, r, k, mode, k2);
+            }
+        }
+        fk_pf_release(r);
+        free(r);
+    }
+    return FK_OK;
+}

@@ -127,3 +127,22 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
 uint32_t fk_pf_recovery_calls(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t seed);
 
 #endif
+
+/* ---- sweeps (shared by tests/boot and bench/powerfail) ------------------- */
+
+struct fk_pf_sweep_opts {
+    uint32_t stride;     /* every stride-th k for 4..8-sector images (1: all) */
+    uint32_t offset;     /* first k = 1 + offset % stride */
+    uint32_t big_stride; /* every big_stride-th k for the 460 KB image; 0: skip it */
+    uint32_t doubles;    /* double-cut trials per image size */
+    unsigned min_units, max_units; /* image sizes in sectors (4..8) */
+};
+
+struct fk_pf_totals {
+    uint64_t trials, failures, doubles;
+    char first_failure[384];
+};
+
+/* Run the sweep for one layout / write size / scenario and add to *t. */
+int fk_pf_sweep(const char *shared_dir, const char *layout, uint32_t ws, enum fk_pf_scenario scn,
+                const struct fk_pf_sweep_opts *o, struct fk_pf_totals *t);
