@@ -255,6 +255,45 @@ static void draw_col(FILE *o, const struct fk_layout *l, const struct fk_board *
         level = (level + 1) % 3;
     }
 
+    /* the bootloader's reserved units inside the slots (fk_layout_geometry):
+     * primary trailer, secondary spare unit and trailer, as dashed bands */
+    struct fk_layout_geometry g;
+    if (fk_layout_geometry(l, b, &g, NULL, 0) == FK_OK) {
+        for (int k = 0; k < 2; k++) {
+            int pi = fk_layout_find(l, k ? "mcuboot_secondary" : "mcuboot_primary");
+            if (pi < 0 || strcmp(l->part[pi].region, c->region) != 0) {
+                continue;
+            }
+            const struct fk_layout_part *p = &l->part[pi];
+            uint64_t end = (uint64_t)p->address + p->size;
+            struct {
+                uint64_t lo, hi;
+                const char *what;
+            } band[2] = {
+                {end - (uint64_t)(k ? g.sec_trailer_units : g.pri_trailer_units) * g.unit, end,
+                 "trailer"},
+                {p->address, (uint64_t)p->address + g.sec_image_off, "spare unit"},
+            };
+            for (int j = 0; j < (k ? 2 : 1); j++) {
+                double y0 = ypos(c, band[j].lo), y1 = ypos(c, band[j].hi);
+                double h = y1 - y0 < 1.5 ? 1.5 : y1 - y0;
+                fprintf(o, "<rect x=\"%.0f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" "
+                           "class=\"rsv\"/>\n",
+                        BOX_X + 1, y0, BOX_W - 2, h);
+                if (nl < sizeof lb / sizeof lb[0]) {
+                    lb[nl].want = y0 + h / 2;
+                    lb[nl].ax = BOX_X + BOX_W;
+                    lb[nl].red = 0;
+                    snprintf(lb[nl].text, sizeof lb[nl].text, "%s %s 0x%llx-0x%llx%s",
+                             k ? "secondary" : "primary", band[j].what,
+                             (unsigned long long)band[j].lo, (unsigned long long)band[j].hi,
+                             j ? " (uploads start after it)" : "");
+                    nl++;
+                }
+            }
+        }
+    }
+
     /* problems too small to see at this scale get a red callout */
     for (unsigned i = 0; r != NULL && i < r->count && nl < sizeof lb / sizeof lb[0]; i++) {
         const struct fk_layout_finding *f = &r->f[i];
@@ -432,6 +471,7 @@ int fk_layout_write_svg(FILE *o, const struct fk_layout *l, const struct fk_boar
             ".lead{fill:none;stroke:#888;stroke-width:0.7}\n"
             ".ovl{fill:#d00000;fill-opacity:0.55;stroke:#d00000}\n"
             ".m{font-family:DejaVu Sans Mono,monospace;font-size:10.5px}\n"
+            ".rsv{fill:#000;fill-opacity:0.12;stroke:#333;stroke-width:0.6;stroke-dasharray:3 2}\n"
             "</style>\n"
             "<defs><pattern id=\"hatch\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" "
             "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#fafafa\"/>"
