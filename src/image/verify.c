@@ -79,6 +79,9 @@ static int find_keyhash(const struct fk_image_keyring *ring, const uint8_t want[
     uint8_t h[32];
     br_sha256_context c;
     for (size_t i = 0; ring != NULL && i < ring->count; i++) {
+        if (ring->keys[i].der == NULL) {
+            continue;
+        }
         br_sha256_init(&c);
         br_sha256_update(&c, ring->keys[i].der, ring->keys[i].der_len);
         br_sha256_out(&c, h);
@@ -97,7 +100,7 @@ static int find_pubkey(const struct fk_image_keyring *ring, const struct fk_flas
     uint8_t buf[FK_IMAGE_CHUNK];
     *err = FK_OK;
     for (size_t i = 0; ring != NULL && i < ring->count; i++) {
-        bool same = ring->keys[i].der_len == len;
+        bool same = ring->keys[i].der != NULL && ring->keys[i].der_len == len;
         for (uint32_t done = 0; same && done < len;) {
             uint32_t n = len - done < sizeof buf ? len - done : (uint32_t)sizeof buf;
             int rc = fk_flash_read(fa, off + done, buf, n);
