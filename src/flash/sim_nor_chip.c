@@ -310,7 +310,11 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
             c->pend_data[(a - base + (i - 4)) % c->page_size] = tx[i];
         }
         int bad = 0;
-        for (uint32_t j = 0; j < c->page_size; j++) {
+        /* Only the bytes sent count: the rest of the page keeps its contents
+         * (pend_data holds 0xff there, which programs nothing). */
+        uint32_t sent = (uint32_t)(n - 4) < c->page_size ? (uint32_t)(n - 4) : c->page_size;
+        for (uint32_t k = 0; k < sent; k++) {
+            uint32_t j = (a - base + k) % c->page_size;
             bad |= (c->pend_data[j] & (uint8_t)~m[base + j]) != 0;
         }
         if (bad) {
