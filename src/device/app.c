@@ -102,6 +102,9 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     struct fk_boot_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
     fk_dev_log(d, "power on: boot %u, bootloader starts", d->boots);
+    if (!d->ring.count && !d->ring.allow_hash_only && d->boots == 1) {
+        fk_dev_log(d, "no --key given: the bootloader trusts no key, so no signed image will boot");
+    }
     int rc = fk_boot_go(&bc, &rsp);
     fk_sim_board_sync(&d->sb);
     rep.rc = rc;

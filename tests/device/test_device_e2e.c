@@ -512,7 +512,7 @@ static void test_malformed_serial(void **state)
     memcpy(bad, lines, (size_t)ln);
     bad[ln - 3] = '\n'; /* truncated base64 */
     assert_int_equal(write(fd, bad, (size_t)ln - 2), ln - 2);
-    static const char junk[] = "\x04\x14QUJD\nhello console\n\x06\x09AAA\n";
+    static const char junk[] = "\x04\x14" "QUJD\nhello console\n\x06\x09" "AAA\n";
     assert_int_equal(write(fd, junk, sizeof junk - 1), (ssize_t)(sizeof junk - 1));
     /* a frame whose SMP length field lies */
     n = pkt(echo_pkt, 2, 0, 0, 100, echo, sizeof echo);
