@@ -238,8 +238,10 @@ int main(int argc, char **argv)
         fk_device_join(th);
     }
     if (!json) {
-        printf("\nchunk 0 = the largest that fits the device's buf_size (mcumgr_params). tx/B = wire bytes\n"
-               "sent per image byte. model_s: serial = line time (+ flash at window 1), UDP = flash time.\n");
+        printf("\nThe largest chunk of each link is what fits the device's buf_size (mcumgr_params).\n"
+               "tx/B = wire bytes sent per image byte. model_s: serial = the line time in each direction\n"
+               "(+ flash time, summed, at window 1; the largest of the three at window > 1); UDP = the\n"
+               "device's flash time (loopback itself is nearly free). vs3kB: modeled rate / 3 kB/s.\n");
     }
     fk_device_close(d);
     free(img);

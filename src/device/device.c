@@ -116,7 +116,7 @@ int fk_device_open(struct fk_device **out, const struct fk_device_cfg *cfg, char
         rc = FK_EIO;
         goto fail;
     }
-    struct fk_sim_opts so = {.state_dir = cfg->state_dir, .lenient = getenv("FOTAKIT_SIM_LENIENT") != NULL};
+    struct fk_sim_opts so = {.state_dir = cfg->state_dir};
     rc = fk_sim_board_build(&d->sb, &d->board, &so);
     if (rc) {
         snprintf(err, errlen, "--state %s: cannot build the simulated chips: %s (%s)", cfg->state_dir,

@@ -356,9 +356,10 @@ static int raw(struct fx *f, const uint8_t *pkt, size_t len, struct fk_client_st
         if (cbor_string_length(p[i].key) == 3 && !memcmp(cbor_string_handle(p[i].key), "err", 3)) {
             struct cbor_pair *q = cbor_map_handle(p[i].value);
             for (size_t k = 0; k < cbor_map_size(p[i].value); k++) {
-                if (!memcmp(cbor_string_handle(q[k].key), "group", 5)) {
+                size_t kl = cbor_string_length(q[k].key);
+                if (kl == 5 && !memcmp(cbor_string_handle(q[k].key), "group", 5)) {
                     st->group = (int)cbor_get_int(q[k].value);
-                } else if (!memcmp(cbor_string_handle(q[k].key), "rc", 2)) {
+                } else if (kl == 2 && !memcmp(cbor_string_handle(q[k].key), "rc", 2)) {
                     st->group_rc = (int)cbor_get_int(q[k].value);
                 }
             }
