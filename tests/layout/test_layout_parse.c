@@ -285,6 +285,11 @@ static void fuzz_smoke(void **state)
     assert_true(n > 100);
     unsigned ok = 0, bad = 0;
     uint32_t x = 12345;
+    struct fk_board *seed_board = lt_board("nrf5340-spi-nor-2mb.board.yml");
+    struct fk_layout_report *rep = calloc(1, sizeof *rep);
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_non_null(rep);
+    assert_non_null(devnull);
     char buf[4096];
     for (int it = 0; it < 3000; it++) {
         size_t len = n;
@@ -302,10 +307,49 @@ static void fuzz_smoke(void **state)
         int rc = fk_layout_load_mem("fz", buf, len, &lay, err, sizeof err);
         if (rc == 0) {
             ok++;
+            /* whatever loads, the checker, header and picture survive */
+            fk_layout_check(&lay, seed_board, "seed", it % 3 - 1, rep);
+            int hr = fk_layout_write_header(devnull, &lay, seed_board, "a", "b");
+            assert_true(hr == FK_OK || hr == FK_EINVAL); /* EINVAL: names collide in upper case */
+            assert_int_equal(fk_layout_write_svg(devnull, &lay, seed_board, "b", rep), FK_OK);
         } else {
             bad++;
             assert_true(rc == FK_ELAYOUT_SYNTAX || rc == FK_ELAYOUT_LIMIT);
             assert_has(err, "fz:");
+        }
+    }
+    assert_true(ok > 0 && bad > 0);
+    fclose(devnull);
+    free(rep);
+    free(seed_board);
+
+    /* the same for a board file */
+    snprintf(path, sizeof path, "%snrf5340-spi-nor-2mb.board.yml", LT_SHARED);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    n = fread(base, 1, sizeof base, f);
+    fclose(f);
+    ok = bad = 0;
+    for (int it = 0; it < 3000; it++) {
+        size_t len = n;
+        memcpy(buf, base, n);
+        if (it % 3 == 0) {
+            len = (size_t)(it * 7919u % n);
+        } else {
+            for (int k = 0; k < 1 + it % 5; k++) {
+                x = x * 1103515245u + 12345u;
+                size_t pos = (x >> 8) % n;
+                x = x * 1103515245u + 12345u;
+                buf[pos] = (char)(x >> 16);
+            }
+        }
+        int rc = fk_board_load_mem("fb", buf, len, &brd, err, sizeof err);
+        if (rc == 0) {
+            ok++;
+        } else {
+            bad++;
+            assert_true(rc == FK_ELAYOUT_SYNTAX || rc == FK_ELAYOUT_LIMIT);
+            assert_has(err, "fb:");
         }
     }
     assert_true(ok > 0 && bad > 0);
