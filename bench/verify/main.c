@@ -190,7 +190,7 @@ static double count(const char *self, const char *what)
 static bool find_file(const char *dir, const char *pattern, char *out, size_t outlen)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "find '%s' -name '%s' -type f 2>/dev/null | sort | head -n 1", dir, pattern);
+    snprintf(cmd, sizeof cmd, "find -L '%s' -name '%s' -type f 2>/dev/null | sort | head -n 1", dir, pattern);
     FILE *p = popen(cmd, "r");
     if (p == NULL) return false;
     bool ok = fgets(out, (int)outlen, p) != NULL;

@@ -214,6 +214,7 @@ static bool allowed_unprot(uint16_t type)
     switch (type) {
     case FK_TLV_KEYHASH:
     case FK_TLV_PUBKEY:
+    case 0x03: /* KEYID (imgtool multi-signature): selects a key, like KEYHASH */
     case FK_TLV_SHA256:
     case 0x11: /* SHA384 */
     case 0x12: /* SHA512 */
