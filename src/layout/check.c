@@ -486,11 +486,25 @@ int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, const c
     check_boot(l, b, bname, r);
     check_slot_sizes(l, b, r);
     check_strategy(l, strategy, r);
-    if (fk_layout_find(l, "fotakit_counters") < 0) {
+    int ci = fk_layout_find(l, "fotakit_counters");
+    if (ci < 0) {
         add(r, FK_LAYOUT_NOTE, FK_RULE_COUNTERS, NULL, NULL,
             "no fotakit_counters partition: downgrade protection by security counter is off "
             "(a signed older image with a lower security counter would be accepted); add a "
-            "fotakit_counters partition on internal flash to turn it on");
+            "fotakit_counters partition of two erase sectors on internal flash to turn it on");
+    } else {
+        /* The bootloader's counter store alternates between two erase sectors
+         * (src/boot/counter.c). */
+        int d = fk_layout_part_dev(l, b, (unsigned)ci);
+        const struct fk_layout_part *p = &l->part[ci];
+        if (d >= 0 && p->size / b->dev[d].erase_size < 2) {
+            add(r, FK_LAYOUT_ERROR, FK_RULE_COUNTERS, p->name, NULL,
+                "fotakit_counters [0x%x-0x%llx) is 0x%x bytes, less than two 0x%x-byte erase "
+                "sectors of %s: the security-counter store alternates between two sectors so "
+                "that an erase never destroys the latest value; fix: make it 0x%x bytes",
+                p->address, (unsigned long long)pend(p), p->size, b->dev[d].erase_size,
+                b->dev[d].name, 2 * b->dev[d].erase_size);
+        }
     }
     /* Errors first, then warnings, then notes; stable within a severity. */
     for (unsigned i = 1; i < r->count; i++) {

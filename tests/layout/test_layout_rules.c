@@ -59,6 +59,13 @@ static void base_is_clean(void **state)
     assert_null(lt_find(&rep, FK_RULE_COUNTERS, NULL));
     assert_int_equal(fk_layout_area_id(&lay, (unsigned)fk_layout_find(&lay, "fotakit_counters")),
                      FK_AREA_ID_COUNTERS);
+    /* one sector is too small for the two-sector counter store */
+    e = run(BASE_BOOT BASE_PRI BASE_SEC "fotakit_counters: {address: 0x80000, size: 0x1000}\n");
+    assert_int_equal(e, 1);
+    const struct fk_layout_finding *f = lt_find(&rep, FK_RULE_COUNTERS, "fotakit_counters");
+    assert_non_null(f);
+    assert_int_equal(f->sev, FK_LAYOUT_ERROR);
+    assert_has(f->msg, "fix: make it 0x2000 bytes");
 }
 
 static void end_address(void **state)
