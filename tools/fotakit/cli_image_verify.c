@@ -296,7 +296,11 @@ static void print_json(const char *path, const uint8_t *img, size_t len, const s
             json_str_hex(img + t->off, t->len);
             printf("}");
         }
-        printf("\n ],\n \"image_end_offset\": %u,\n", d->end);
+        printf("\n ],\n");
+        if (d->tlvs_truncated) {
+            printf(" \"tlvs_truncated\": true,\n");
+        }
+        printf(" \"image_end_offset\": %u,\n", d->end);
         printf(" \"hash_region\": {\"start\": 0, \"end_exclusive\": %u, \"sha256\": ", d->unprot_off);
         json_str_hex(d->region_sha, 32);
         printf("},\n");
