@@ -93,7 +93,7 @@ struct fk_client_status {
     int rc;           /* generic MGMT_ERR number ({rc} form, or v1), 0 = none */
     int group;        /* v2 {err: {group, rc}}: group, -1 when absent */
     int group_rc;     /* v2 group's own code, 0 = none */
-    char rsn[128];    /* "rsn" text if the device sent one */
+    char rsn[256];    /* "rsn" text if the device sent one */
 };
 
 void fk_client_init(struct fk_client *c, struct fk_client_tp *tp);

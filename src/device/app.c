@@ -133,18 +133,20 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
             memcpy(rep.hash, info.hash, 32);
         }
         rep.running = true;
-        fk_dev_log(d, "bootloader: %s", rep.decision);
-        fk_dev_log(d, "application v%s starts (flash work during boot: %.3f s modeled, %.3f s "
-                      "overlapped)",
-                   rep.version, rep.modeled_sum_s, rep.modeled_overlap_s);
+        char hex[65];
+        fk_client_hex(rep.hash, 32, hex);
+        fk_dev_log(d, "boot %u [%s]: application v%s starts, hash %s; flash work during boot %.3f s "
+                      "modeled (%.3f s with the NOR chip overlapped)",
+                   rep.boot_no, fk_boot_reason_name(rsp.reason), rep.version, hex, rep.modeled_sum_s,
+                   rep.modeled_overlap_s);
         if (d->cfg.confirm_on_boot) {
             int crc = fk_boot_confirm(&d->map);
             fk_dev_log(d, "application: confirmed itself (--confirm-on-boot): %s", fk_err_name(crc));
         }
     } else {
-        fk_dev_log(d, "bootloader: nothing bootable: %s (%s); the SMP server runs anyway so an image "
+        fk_dev_log(d, "boot %u: nothing bootable: %s (%s); the SMP server runs anyway so an image "
                       "can be uploaded",
-                   rep.decision, fk_err_name(rc));
+                   rep.boot_no, rep.decision, fk_err_name(rc));
     }
     /* Application RAM starts from zero. */
     memset(&a->srv, 0, sizeof a->srv);

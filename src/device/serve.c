@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -72,7 +73,6 @@ static int udp_bind(const char *spec, unsigned *port_out, char *err, size_t errl
 
 static void after_request(struct fk_device *d, struct fk_device_run *run, int *resets, bool *done)
 {
-    fk_dev_realtime_sleep(d);
     if (!fk_device_reset_pending(d)) {
         return;
     }
@@ -112,6 +112,7 @@ static int serve_udp(struct fk_device *d, struct fk_device_run *run, int fd)
         }
         size_t len = (size_t)n > FK_DEV_PKT_MAX ? FK_DEV_PKT_MAX : (size_t)n;
         size_t out = fk_device_handle(d, req, len, rsp, FK_DEV_PKT_MAX);
+        fk_dev_realtime_sleep(d); /* --realtime: the flash work precedes the answer */
         if (out) {
             sendto(fd, rsp, out, 0, (struct sockaddr *)&from, fl);
         }
@@ -196,6 +197,7 @@ static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd)
                 continue;
             }
             size_t out = fk_device_handle(d, pkt, (size_t)plen, rsp, FK_DEV_PKT_MAX);
+            fk_dev_realtime_sleep(d); /* --realtime: the flash work precedes the answer */
             if (out) {
                 size_t ln = 0;
                 if (fk_smp_serial_encode(rsp, out, lines, lines_cap, &ln) == FK_OK) {
@@ -301,6 +303,17 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run)
         run->ready(run->ready_arg, run);
     }
     int rc = run->udp ? serve_udp(d, run, fd) : serve_serial(d, run, fd);
+    if (keep >= 0) {
+        /* Let the client read the last answer before the pty goes away (a
+         * closed master discards what the slave has not read yet). */
+        for (int i = 0; i < 100; i++) {
+            int pending = 0;
+            if (ioctl(keep, FIONREAD, &pending) != 0 || pending == 0) {
+                break;
+            }
+            usleep(10000);
+        }
+    }
     close(fd);
     if (keep >= 0) {
         close(keep);

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -530,6 +531,71 @@ static void test_malformed_serial(void **state)
     assert_primary_holds(f, f->v1, f->v1_len);
 }
 
+/* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
+static int cli(const char *args, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s/tools/fotakit %s 2>&1", FOTAKIT_BINARY_DIR, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *path, const uint8_t *d, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(d, 1, n, fp), n);
+    fclose(fp);
+}
+
+static void test_cli_smp(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    static char out[16384];
+    char args[1024], v2[300], bad[300];
+    snprintf(v2, sizeof v2, "%s/v2.bin", f->dir);
+    snprintf(bad, sizeof bad, "%s/bad.bin", f->dir);
+    write_file(v2, f->v2, f->v2_len);
+    uint8_t *b = malloc(f->v2_len);
+    memcpy(b, f->v2, f->v2_len);
+    b[0] = 0;
+    write_file(bad, b, f->v2_len);
+    free(b);
+    /* a refusal: exit 1, the error by name and meaning */
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image upload %s", f->run.udp_port, bad);
+    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC"));
+    /* an upload prints the SHA256 TLV that image list then shows */
+    char hex[65];
+    fk_client_hex(f->h2, 32, hex);
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image upload %s --window 3", f->run.udp_port, v2);
+    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, hex));
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image list", f->run.udp_port);
+    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, hex));
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image test %.63s", f->run.udp_port, hex);
+    assert_int_equal(cli(args, out, sizeof out), 2); /* a 63-digit hash is bad usage */
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image test %s", f->run.udp_port, hex);
+    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "pending"));
+    /* testing an unknown hash: a refusal with a name */
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image test %064d", f->run.udp_port, 0);
+    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "ERR"));
+    /* nobody answering: bounded, exit 1 */
+    assert_int_equal(cli("smp --conn udp:127.0.0.1:9 --timeout 50 --retries 1 echo x", out, sizeof out), 1);
+    assert_non_null(strstr(out, "no answer"));
+    assert_int_equal(cli("smp --conn tcp:1.2.3.4 echo x", out, sizeof out), 2);
+    stop(f);
+    assert_primary_holds(f, f->v1, f->v1_len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,6 +604,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_across_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_udp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_serial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_smp, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,22 +53,6 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static void print_boot(void *arg, const struct fk_device_boot_report *r)
-{
-    (void)arg;
-    char hex[65];
-    fk_client_hex(r->hash, 32, hex);
-    if (r->running) {
-        printf("[device] boot %u: running %s, hash %s; flash time %.3f s modeled (%.3f s with "
-               "overlap)\n",
-               r->boot_no, r->version, hex, r->modeled_sum_s, r->modeled_overlap_s);
-    } else {
-        printf("[device] boot %u: nothing bootable (%s); serving SMP so an image can be uploaded\n",
-               r->boot_no, r->decision);
-    }
-    fflush(stdout);
-}
-
 int fk_cli_device(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -175,8 +159,7 @@ int fk_cli_device(int argc, char **argv)
     }
     if (boot_only) {
         struct fk_device_boot_report r;
-        fk_device_boot(d, &r);
-        print_boot(NULL, &r);
+        fk_device_boot(d, &r); /* the log says what it did */
         fk_device_close(d);
         return r.running ? 0 : 1;
     }
@@ -186,7 +169,6 @@ int fk_cli_device(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     run.stop = &stop_flag;
-    run.booted = print_boot;
     rc = fk_device_serve(d, &run);
     fk_device_close(d);
     return rc ? 2 : 0;

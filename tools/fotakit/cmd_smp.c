@@ -101,13 +101,19 @@ static int cmd_upload(struct fk_client *c, const char *conn, int argc, char **ar
     for (int i = 0; i < argc; i++) {
         unsigned long v;
         if (!strcmp(argv[i], "--window") && i + 1 < argc) {
-            if (parse_uint("--window", argv[++i], 32, &v) || v == 0) {
+            if (parse_uint("--window", argv[++i], 32, &v)) {
+                return 2;
+            }
+            if (v == 0) {
                 fprintf(stderr, "fotakit smp: --window takes 1..32\n");
                 return 2;
             }
             o.window = (unsigned)v;
         } else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) {
-            if (parse_uint("--chunk", argv[++i], 8192, &v) || v < 16) {
+            if (parse_uint("--chunk", argv[++i], 8192, &v)) {
+                return 2;
+            }
+            if (v < 16) {
                 fprintf(stderr, "fotakit smp: --chunk takes 16..8192 bytes\n");
                 return 2;
             }
@@ -186,7 +192,11 @@ int fk_cli_smp(int argc, char **argv)
         } else if (!strcmp(argv[i], "--conn") && i + 1 < argc) {
             conn = argv[++i];
         } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-            if (parse_uint("--timeout", argv[++i], 600000, &v) || v == 0) {
+            if (parse_uint("--timeout", argv[++i], 600000, &v)) {
+                return 2;
+            }
+            if (v == 0) {
+                fprintf(stderr, "fotakit smp: --timeout takes 1..600000 ms\n");
                 return 2;
             }
             cl.timeout_ms = (int)v;
@@ -220,6 +230,10 @@ int fk_cli_smp(int argc, char **argv)
                  (!strcmp(cmd, "image") && (!strcmp(sub, "list") || !strcmp(sub, "upload") ||
                                             !strcmp(sub, "test") || !strcmp(sub, "confirm") ||
                                             !strcmp(sub, "erase")));
+    if (!known && !strcmp(cmd, "image") && !sub[0]) {
+        fprintf(stderr, "fotakit smp: image needs a command: list, upload, test, confirm or erase\n");
+        return 2;
+    }
     if (!known) {
         fprintf(stderr, "fotakit smp: unknown command '%s%s%s' (fotakit smp --help)\n", cmd,
                 !strcmp(cmd, "image") ? " " : "", !strcmp(cmd, "image") ? sub : "");
