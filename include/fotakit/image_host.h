@@ -53,7 +53,8 @@ struct fk_sign_opts {
     uint32_t slot_size;         /* --slot-size; 0: no fit check, no --pad */
     uint32_t max_sectors;       /* -M (default 128): sizes the swap-status trailer */
     bool pad;                   /* --pad: pad to slot_size with the trailer magic */
-    bool confirm;               /* --confirm: with pad, image_ok = 0x01 */
+    bool confirm;               /* --confirm: image_ok = 0x01 (implies pad) */
+    bool test;                  /* --test: pad without image_ok (implies pad; not with confirm) */
     bool overwrite_only;        /* --overwrite-only: small trailer (2*max_align + magic) */
     bool has_security_counter;  /* -s given */
     bool security_counter_auto; /* -s auto: (major << 24) | (minor << 16) | revision */

@@ -184,12 +184,13 @@ int fk_image_sign_ex(const struct fk_sign_opts *o, const uint8_t *payload, size_
         fk_seterr(err, errlen, "--rom-fixed and --load-addr cannot be used together");
         return FK_EINVAL;
     }
-    if (o->pad && o->slot_size == 0) {
-        fk_seterr(err, errlen, "--pad needs --slot-size");
+    if (o->test && o->confirm) {
+        fk_seterr(err, errlen, "--test and --confirm contradict each other");
         return FK_EINVAL;
     }
-    if ((o->confirm || o->pad) && o->slot_size == 0) {
-        fk_seterr(err, errlen, "--confirm/--pad need --slot-size");
+    const bool pad = o->pad || o->confirm || o->test; /* both imply a padded image */
+    if (pad && o->slot_size == 0) {
+        fk_seterr(err, errlen, "--pad/--confirm/--test need --slot-size");
         return FK_EINVAL;
     }
     if (!o->pad_header) {
@@ -387,7 +388,7 @@ int fk_image_sign_ex(const struct fk_sign_opts *o, const uint8_t *payload, size_
         memcpy(res->hash, digest, 32);
         res->key_type = have_key ? key.type : (enum fk_key_type)0;
     }
-    if (o->pad) {
+    if (pad) {
         size_t image_len = img.len;
         uint8_t magic[16];
         uint32_t magic_align = align_up(FK_TRAILER_MAGIC_LEN, ma);

@@ -226,6 +226,20 @@ static void test_padded_trailers(void **state)
     (void)state;
     padded_like("img-ecdsa-p256-pad-confirm.bin", true, false);
     padded_like("img-ecdsa-p256-pad-test.bin", false, false);
+    /* opts.test alone (no pad flag) makes the same padded test image */
+    struct fk_sign_opts o;
+    size_t len;
+    vec_opts(&o, NULL, 1, 0, 0, 0);
+    o.test = true;
+    uint8_t *img = sign_ok(&o, &len);
+    assert_int_equal(len, 0x74000);
+    assert_int_equal(img[0x74000 - 24], 0xff);
+    assert_int_equal(img[0x74000 - 16], 0x77);
+    free(img);
+    uint8_t *out;
+    char e[200];
+    o.confirm = true;
+    assert_int_equal(fk_image_sign(&o, payload20k, payload20k_len, &out, &len, e, sizeof e), FK_EINVAL);
     padded_like("img-ecdsa-p256-overwrite-only-pad.bin", false, true);
 }
 
