@@ -346,7 +346,7 @@ int fk_cli_demo(int argc, char **argv)
         goto out;
     }
     cl.tp = tp;
-    cl.timeout_ms = 5000;
+    cl.timeout_ms = realtime ? 20000 : 5000; /* a --realtime swap takes ~7 s */
     cl.retries = 2;
     if (!quiet) {
         printf("fotakit smp --conn %s image list\n", conn);
