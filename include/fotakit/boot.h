@@ -212,6 +212,12 @@ struct fk_boot_config {
      * value was ever stored (= 0). */
     int (*counter_read)(void *ctx, uint32_t *val);
     int (*counter_write)(void *ctx, uint32_t val);
+    /* Work buffer of at least one swap sector (e.g. 4 KB of RAM), optional.
+     * With it, and the slots on two devices, the swap runs two halves of its
+     * chain side by side so the external chip's erase/program time overlaps
+     * internal-flash work (docs/boot.md). Without it the swap is serial. */
+    void *buf;
+    uint32_t buf_size;
     /* Start the image (port). fk_boot_run() calls it; fk_boot_go() never does. */
     void (*jump)(void *ctx, const struct fk_boot_rsp *rsp);
 };

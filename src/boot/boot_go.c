@@ -361,6 +361,7 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
         .swap_size = si.end_off > old_end ? si.end_off : old_end,
         .type = type,
     };
+    rec.sched = fk_swap_pick_sched(&s, rec.swap_size);
     (void)tp;
     rc = do_swap(c, &rec, true, false);
     if (rc == FK_ENOSPC) {
@@ -410,6 +411,9 @@ static int revert(struct go *c, bool have_start, const struct fk_swap_rec *start
         .swap_size = si.end_off > new_end ? si.end_off : new_end,
         .type = FK_SWAP_REVERT,
     };
+    struct fk_swap s;
+    swap_init(c, &s);
+    rec.sched = fk_swap_pick_sched(&s, rec.swap_size);
     rc = do_swap(c, &rec, true, false);
     if (rc != FK_OK) {
         return rc == FK_EPOWER ? rc : stuck(c, rc);

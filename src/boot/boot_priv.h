@@ -29,7 +29,16 @@ struct fk_swap_rec {
     uint32_t id;        /* swap number: differs from any record the primary held before */
     uint32_t swap_size; /* bytes the swap moves (max of both images) */
     uint8_t type;       /* FK_SWAP_TEST / PERM / REVERT */
+    uint8_t sched;      /* FK_SCHED_*: move order (fixed for the whole swap) */
 };
+
+/* Move schedules. SERIAL: the single chain. TWO_*: the chain split in two
+ * halves that run side by side (one moving into the NOR chip while the
+ * other moves into internal flash); the unit where they meet is parked
+ * first in a free unit Z (Z = secondary unit k+1, or primary unit k). */
+#define FK_SCHED_SERIAL 0
+#define FK_SCHED_TWO_ZS 1
+#define FK_SCHED_TWO_ZP 2
 
 #define FK_REC_TAG_START 0x53574b46u /* "FKWS" */
 #define FK_REC_TAG_BEGIN 0x42574b46u /* "FKWB" */
@@ -67,7 +76,13 @@ struct fk_swap {
     struct fk_boot_stats *st;
     uint32_t units;  /* sectors this swap covers (k) */
     uint32_t done;   /* progress: moves completed */
+    uint8_t type, sched;
+    uint32_t half;   /* two-chain schedules: steps in the first chain (m) */
+    const struct fk_flash_area *zfa; /* parking unit */
+    uint32_t zoff;
 };
+/* Which schedule a fresh swap of `swap_size` bytes uses on these slots. */
+uint8_t fk_swap_pick_sched(const struct fk_swap *s, uint32_t swap_size);
 /* Begin a swap from scratch (nothing moved yet): S begin record (if `fresh`),
  * P trailer erase, P start record + MCUboot fields, S trailer erase, moves,
  * copy_done. `rec` carries id/type/size. */

@@ -261,6 +261,8 @@ int fk_env_open(struct fk_env *e, const char *shared_dir, const char *layout, ui
     e->cfg.keys = &e->keys;
     e->cfg.log = env_log;
     e->cfg.ctx = e;
+    e->cfg.buf = e->work;
+    e->cfg.buf_size = sizeof e->work;
     return FK_OK;
 }
 

@@ -43,6 +43,7 @@ struct fk_env {
     struct fk_image_key key;
     uint8_t key_der[160];
     struct fk_boot_config cfg;
+    uint8_t work[4096]; /* cfg.buf: lets the swap overlap the two chips */
     char last_log[FK_BOOT_WHY_LEN];
     unsigned log_lines;
     bool echo; /* print log lines to stderr */

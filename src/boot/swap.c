@@ -13,6 +13,13 @@
  * (revert). A marker is written only after its move is complete and synced,
  * so a marker that reads non-erased (even torn) proves its move done, and a
  * move's source is only ever overwritten after the move's marker.
+ *
+ * The chain is strictly sequential, so on its own nothing overlaps. With a
+ * work buffer and the slots on two chips, the chain is cut in two halves
+ * that run side by side (see entry()): one half moves a unit into the NOR
+ * chip (which erases/programs on its own) while the other moves a unit into
+ * internal flash. The unit where the halves meet is parked in a free unit
+ * first: one extra unit copy buys the overlap.
  */
 #include <string.h>
 
@@ -28,7 +35,7 @@ static void tick(struct fk_swap *s)
 static void progress(struct fk_swap *s)
 {
     if (s->cfg->progress != NULL) {
-        s->cfg->progress(s->cfg->ctx, s->done, 2 * s->units);
+        s->cfg->progress(s->cfg->ctx, s->done, 2 * s->units + (s->sched != FK_SCHED_SERIAL));
     }
 }
 
@@ -62,24 +69,32 @@ int fk_erase_if_needed(struct fk_swap *s, const struct fk_flash_area *fa, uint32
 
 enum move_need { NEED_NOTHING = 0, NEED_PROG = 1, NEED_ERASE = 2 };
 
-/* What it takes to make dst[doff..+unit) equal src[soff..+unit): nothing,
- * programs into erased chunks, or an erase first. Stops reading at the first
- * chunk that needs an erase. */
-static int classify(struct fk_swap *s, const struct fk_flash_area *src, uint32_t soff,
-                    const struct fk_flash_area *dst, uint32_t doff, enum move_need *need)
+/* One unit move: dst[doff..+unit) := src[soff..+unit). */
+struct mv {
+    const struct fk_flash_area *src, *dst;
+    uint32_t soff, doff;
+};
+
+/* What it takes to make dst equal the source (flash, or `buf` when not
+ * NULL): nothing, programs into erased chunks, or an erase first. Stops
+ * reading at the first chunk that needs an erase. */
+static int classify(struct fk_swap *s, const struct mv *m, const uint8_t *buf, enum move_need *need)
 {
     uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
-    uint8_t ev = fk_flash_erased_val(dst);
+    uint8_t ev = fk_flash_erased_val(m->dst);
     *need = NEED_NOTHING;
     for (uint32_t o = 0; o < s->g.unit; o += FK_BOOT_CHUNK) {
-        int rc = fk_flash_read(dst, doff + o, b, FK_BOOT_CHUNK);
-        if (rc == FK_OK) {
-            rc = fk_flash_read(src, soff + o, a, FK_BOOT_CHUNK);
+        int rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
+        const uint8_t *src = a;
+        if (rc == FK_OK && buf == NULL) {
+            rc = fk_flash_read(m->src, m->soff + o, a, FK_BOOT_CHUNK);
+        } else {
+            src = buf + o;
         }
         if (rc != FK_OK) {
             return rc;
         }
-        if (memcmp(a, b, FK_BOOT_CHUNK) == 0) {
+        if (memcmp(src, b, FK_BOOT_CHUNK) == 0) {
             continue;
         }
         if (all_ev(b, FK_BOOT_CHUNK, ev)) {
@@ -92,13 +107,60 @@ static int classify(struct fk_swap *s, const struct fk_flash_area *src, uint32_t
     return FK_OK;
 }
 
+static void count_erase(struct fk_swap *s, const struct fk_flash_area *dst)
+{
+    if (dst == s->pri) {
+        s->st->data_erases_pri++;
+    } else {
+        s->st->data_erases_sec++;
+    }
+}
+
+/* Program chunk `o` of a move (data from `buf` when not NULL). With
+ * `no_erase`, the destination was not erased: only a chunk that still reads
+ * erased is programmed (an interrupted earlier copy left the others equal). */
+static int prog_chunk(struct fk_swap *s, const struct mv *m, uint32_t o, const uint8_t *buf, bool no_erase)
+{
+    uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
+    const uint8_t *data = buf != NULL ? buf + o : a;
+    int rc;
+    if (buf == NULL) {
+        rc = fk_flash_read(m->src, m->soff + o, a, FK_BOOT_CHUNK);
+        if (rc != FK_OK) {
+            return rc;
+        }
+    }
+    if (all_ev(data, FK_BOOT_CHUNK, fk_flash_erased_val(m->dst))) {
+        return FK_OK; /* erased data needs no program */
+    }
+    if (no_erase) {
+        rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        if (memcmp(data, b, FK_BOOT_CHUNK) == 0) {
+            return FK_OK;
+        }
+    }
+    rc = fk_flash_write(m->dst, m->doff + o, data, FK_BOOT_CHUNK);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (m->dst == s->pri) {
+        s->st->data_progs_pri++;
+        s->st->data_bytes_pri += FK_BOOT_CHUNK;
+    } else {
+        s->st->data_progs_sec++;
+        s->st->data_bytes_sec += FK_BOOT_CHUNK;
+    }
+    return FK_OK;
+}
+
 /* Copy one unit; afterwards dst equals src and dst's device is idle. */
-static int move_unit(struct fk_swap *s, const struct fk_flash_area *src, uint32_t soff,
-                     const struct fk_flash_area *dst, uint32_t doff)
+static int move_unit(struct fk_swap *s, const struct mv *m)
 {
     enum move_need need;
-    bool to_pri = dst == s->pri;
-    int rc = classify(s, src, soff, dst, doff, &need);
+    int rc = classify(s, m, NULL, &need);
     if (rc != FK_OK) {
         return rc;
     }
@@ -108,73 +170,161 @@ static int move_unit(struct fk_swap *s, const struct fk_flash_area *src, uint32_
     }
     tick(s);
     if (need == NEED_ERASE) {
-        rc = fk_flash_erase(dst, doff, s->g.unit);
+        rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
         if (rc != FK_OK) {
             return rc;
         }
-        if (to_pri) {
-            s->st->data_erases_pri++;
-        } else {
-            s->st->data_erases_sec++;
-        }
+        count_erase(s, m->dst);
     }
-    uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
-    uint8_t ev = fk_flash_erased_val(dst);
-    for (uint32_t o = 0; o < s->g.unit; o += FK_BOOT_CHUNK) {
-        rc = fk_flash_read(src, soff + o, a, FK_BOOT_CHUNK);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        if (all_ev(a, FK_BOOT_CHUNK, ev)) {
-            continue; /* erased data needs no program */
-        }
-        if (need == NEED_PROG) {
-            /* No erase: only chunks still erased get programmed; chunks that
-             * already match (an interrupted earlier copy) are left alone. */
-            rc = fk_flash_read(dst, doff + o, b, FK_BOOT_CHUNK);
-            if (rc != FK_OK) {
-                return rc;
-            }
-            if (memcmp(a, b, FK_BOOT_CHUNK) == 0) {
-                continue;
-            }
-        }
-        rc = fk_flash_write(dst, doff + o, a, FK_BOOT_CHUNK);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        if (to_pri) {
-            s->st->data_progs_pri++;
-            s->st->data_bytes_pri += FK_BOOT_CHUNK;
-        } else {
-            s->st->data_progs_sec++;
-            s->st->data_bytes_sec += FK_BOOT_CHUNK;
-        }
+    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
+        rc = prog_chunk(s, m, o, NULL, need == NEED_PROG);
     }
     /* A NOR program still running at a cut is torn: finish before the marker. */
-    return fk_flash_sync(dst);
+    return rc == FK_OK ? fk_flash_sync(m->dst) : rc;
 }
 
-/* Source and destination of move j (= 2*step + phase). */
-static void move_of(const struct fk_swap *s, uint8_t type, uint32_t j, const struct fk_flash_area **src,
-                    uint32_t *soff, const struct fk_flash_area **dst, uint32_t *doff)
+/*
+ * Two independent moves side by side: `n` into the secondary (an external
+ * chip that erases and programs on its own), `i` into the primary (internal
+ * flash, the CPU waits). i's source is read into the work buffer first, so
+ * the external chip is free to be busy with n's erase and page programs
+ * while the CPU erases and programs internal flash. Both finish (synced)
+ * before their markers are written.
+ */
+static int move_pair(struct fk_swap *s, const struct mv *n, const struct mv *i)
+{
+    uint8_t *buf = s->cfg->buf;
+    enum move_need nn, ni;
+    int rc = fk_flash_read(i->src, i->soff, buf, s->g.unit);
+    if (rc == FK_OK) {
+        rc = classify(s, i, buf, &ni);
+    }
+    if (rc == FK_OK) {
+        rc = classify(s, n, NULL, &nn);
+    }
+    if (rc != FK_OK) {
+        return rc;
+    }
+    tick(s);
+    if (nn == NEED_ERASE) {
+        rc = fk_flash_erase(n->dst, n->doff, s->g.unit); /* returns while the chip erases */
+        if (rc != FK_OK) {
+            return rc;
+        }
+        count_erase(s, n->dst);
+    }
+    if (ni == NEED_ERASE) {
+        rc = fk_flash_erase(i->dst, i->doff, s->g.unit);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        count_erase(s, i->dst);
+    }
+    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
+        if (nn != NEED_NOTHING) {
+            rc = prog_chunk(s, n, o, NULL, nn == NEED_PROG); /* a page program, left running */
+        }
+        if (rc == FK_OK && ni != NEED_NOTHING) {
+            rc = prog_chunk(s, i, o, buf, ni == NEED_PROG);
+        }
+    }
+    s->st->skipped_units += (nn == NEED_NOTHING) + (ni == NEED_NOTHING);
+    if (rc == FK_OK) {
+        rc = fk_flash_sync(n->dst);
+    }
+    if (rc == FK_OK) {
+        rc = fk_flash_sync(i->dst);
+    }
+    return rc;
+}
+
+/* Move j of the single chain (see the top of this file). */
+static void chain_move(const struct fk_swap *s, uint32_t j, struct mv *m)
 {
     uint32_t u = s->g.unit, step = j / 2, phase = j % 2;
-    if (type != FK_SWAP_REVERT) {
+    if (s->type != FK_SWAP_REVERT) {
         uint32_t i = step;
         if (phase == 0) { /* old P[i] -> S[i] */
-            *src = s->pri, *soff = i * u, *dst = s->sec, *doff = i * u;
+            *m = (struct mv){s->pri, s->sec, i * u, i * u};
         } else { /* new S[i+1] -> P[i] */
-            *src = s->sec, *soff = (i + 1) * u, *dst = s->pri, *doff = i * u;
+            *m = (struct mv){s->sec, s->pri, (i + 1) * u, i * u};
         }
     } else {
         uint32_t i = s->units - 1 - step;
         if (phase == 0) { /* P[i] -> S[i+1] */
-            *src = s->pri, *soff = i * u, *dst = s->sec, *doff = (i + 1) * u;
+            *m = (struct mv){s->pri, s->sec, i * u, (i + 1) * u};
         } else { /* old S[i] -> P[i] */
-            *src = s->sec, *soff = i * u, *dst = s->pri, *doff = i * u;
+            *m = (struct mv){s->sec, s->pri, i * u, i * u};
         }
     }
+}
+
+static uint32_t n_entries(const struct fk_swap *s)
+{
+    return 2 * s->units + (s->sched != FK_SCHED_SERIAL);
+}
+
+/*
+ * Entry g of the schedule. SERIAL: chain move g. Two chains: entry 0 parks
+ * the unit where the halves meet (the source of chain move 2m-1, which
+ * chain move 2m overwrites) in Z; then round t = 0, 1, ... runs chain move
+ * t of the first half (A, moves 0..2m-1, its last one reading from Z) and
+ * chain move 2m+t-1 of the second half (B). In every round A and B write to
+ * different slots. *paired: entry g+1 is in the same round.
+ */
+static void entry(const struct fk_swap *s, uint32_t g, struct mv *m, bool *paired)
+{
+    *paired = false;
+    if (s->sched == FK_SCHED_SERIAL) {
+        chain_move(s, g, m);
+        return;
+    }
+    uint32_t la = 2 * s->half, lb = 2 * (s->units - s->half);
+    if (g == 0) {
+        struct mv last;
+        chain_move(s, la - 1, &last);
+        *m = (struct mv){last.src, s->zfa, last.soff, s->zoff};
+        return;
+    }
+    uint32_t idx = 1;
+    for (uint32_t t = 0; t < la || t <= lb; t++) {
+        bool has_a = t < la, has_b = t >= 1 && t - 1 < lb;
+        if (has_a) {
+            if (idx++ == g) {
+                chain_move(s, t, m);
+                if (t == la - 1) {
+                    m->src = s->zfa;
+                    m->soff = s->zoff;
+                }
+                *paired = has_b;
+                return;
+            }
+        }
+        if (has_b && idx++ == g) {
+            chain_move(s, la + t - 1, m);
+            return;
+        }
+    }
+}
+
+static bool can_overlap(const struct fk_swap *s)
+{
+    return s->cfg->buf != NULL && s->cfg->buf_size >= s->g.unit && s->pri->dev != s->sec->dev;
+}
+
+uint8_t fk_swap_pick_sched(const struct fk_swap *s, uint32_t swap_size)
+{
+    uint32_t u = s->g.unit, k = swap_size / u + (swap_size % u != 0);
+    if (!can_overlap(s) || k < 2) {
+        return FK_SCHED_SERIAL;
+    }
+    if (k + 1 < s->g.sec_units - s->g.sec_trailer_units) {
+        return FK_SCHED_TWO_ZS;
+    }
+    if (k < s->g.pri_units - s->g.pri_trailer_units) {
+        return FK_SCHED_TWO_ZP;
+    }
+    return FK_SCHED_SERIAL;
 }
 
 static uint32_t marker_off(const struct fk_swap *s, uint32_t j)
@@ -198,7 +348,7 @@ static int write_marker(struct fk_swap *s, uint32_t j)
 /* First marker that reads erased (markers are written in order). */
 static int first_open_marker(struct fk_swap *s, uint32_t *j)
 {
-    uint32_t n = 2 * s->units, align = fk_flash_align(s->pri);
+    uint32_t n = n_entries(s), align = fk_flash_align(s->pri);
     uint8_t ev = fk_flash_erased_val(s->pri);
     for (uint32_t i = 0; i < n; i++) {
         uint8_t b[FK_BOOT_MAX_ALIGN];
@@ -215,33 +365,67 @@ static int first_open_marker(struct fk_swap *s, uint32_t *j)
     return FK_OK;
 }
 
-static int run_moves(struct fk_swap *s, uint8_t type, uint32_t from)
+static int run_moves(struct fk_swap *s, uint32_t from)
 {
-    for (uint32_t j = from; j < 2 * s->units; j++) {
-        const struct fk_flash_area *src, *dst;
-        uint32_t soff, doff;
-        move_of(s, type, j, &src, &soff, &dst, &doff);
-        int rc = move_unit(s, src, soff, dst, doff);
-        if (rc == FK_OK) {
-            rc = write_marker(s, j);
+    uint32_t n = n_entries(s);
+    bool overlap = can_overlap(s);
+    for (uint32_t g = from; g < n;) {
+        struct mv m, m2;
+        bool paired, unused;
+        entry(s, g, &m, &paired);
+        int rc;
+        uint32_t adv = 1;
+        if (paired && overlap) {
+            entry(s, g + 1, &m2, &unused);
+            rc = m.dst == s->sec ? move_pair(s, &m, &m2) : move_pair(s, &m2, &m);
+            adv = 2;
+        } else {
+            rc = move_unit(s, &m);
+        }
+        /* markers in schedule order: the completed moves are always a prefix */
+        for (uint32_t x = 0; x < adv && rc == FK_OK; x++) {
+            rc = write_marker(s, g + x);
         }
         if (rc != FK_OK) {
             return rc;
         }
-        s->done = j + 1;
+        g += adv;
+        s->done = g;
         progress(s);
     }
     return FK_OK;
 }
 
-static int units_of(const struct fk_swap *s, uint32_t swap_size, uint32_t *k)
+/* Units, schedule and parking unit of a swap, from its record. */
+static int plan(struct fk_swap *s, const struct fk_swap_rec *rec)
 {
     uint32_t u = s->g.unit;
-    uint32_t n = swap_size / u + (swap_size % u != 0);
+    uint32_t n = rec->swap_size / u + (rec->swap_size % u != 0);
     if (n == 0 || n > s->g.max_units) {
         return FK_EBOOT_TOOBIG;
     }
-    *k = n;
+    s->units = n;
+    s->st->units = n;
+    s->type = rec->type;
+    s->sched = rec->sched;
+    s->half = (n + 1) / 2;
+    if (s->sched == FK_SCHED_TWO_ZS) {
+        if (n < 2 || n + 1 >= s->g.sec_units - s->g.sec_trailer_units) {
+            return FK_ECORRUPT;
+        }
+        s->zfa = s->sec;
+        s->zoff = (n + 1) * u;
+    } else if (s->sched == FK_SCHED_TWO_ZP) {
+        if (n < 2 || n >= s->g.pri_units - s->g.pri_trailer_units) {
+            return FK_ECORRUPT;
+        }
+        s->zfa = s->pri;
+        s->zoff = n * u;
+    }
+    /* markers for every entry + the commit-retry marker must fit the trailer */
+    if (FK_BOOT_OFF_REC + 8u * (n_entries(s) + 1) > s->g.pri_trailer_units * u) {
+        return FK_EBOOT_TOOBIG;
+    }
     return FK_OK;
 }
 
@@ -255,11 +439,11 @@ static int erase_sec_trailer(struct fk_swap *s)
     return rc;
 }
 
-static int finish(struct fk_swap *s, uint8_t type, uint32_t from)
+static int finish(struct fk_swap *s, uint32_t from)
 {
     int rc = erase_sec_trailer(s);
     if (rc == FK_OK) {
-        rc = run_moves(s, type, from);
+        rc = run_moves(s, from);
     }
     if (rc == FK_OK) {
         /* copy_done is the commit: after it the primary trailer reads as
@@ -320,11 +504,10 @@ bool fk_swap_read_start(const struct fk_flash_area *pri, struct fk_swap_rec *r, 
 
 int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
 {
-    int rc = units_of(s, rec->swap_size, &s->units);
+    int rc = plan(s, rec);
     if (rc != FK_OK) {
         return rc;
     }
-    s->st->units = s->units;
     uint8_t b[FK_BOOT_REC_LEN];
     if (fresh) {
         /* 1. Begin record in the secondary: ties the primary's coming start
@@ -350,24 +533,20 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
      * its own) and erase the primary trailer meanwhile. Nothing has moved
      * yet, so the spare holds nothing needed. */
     {
-        const struct fk_flash_area *src, *dst;
-        uint32_t soff, doff;
+        struct mv m;
+        bool paired;
         enum move_need need;
-        move_of(s, rec->type, 0, &src, &soff, &dst, &doff);
-        rc = classify(s, src, soff, dst, doff, &need);
+        entry(s, 0, &m, &paired);
+        rc = classify(s, &m, NULL, &need);
         if (rc != FK_OK) {
             return rc;
         }
         if (need == NEED_ERASE) {
-            rc = fk_flash_erase(dst, doff, s->g.unit);
+            rc = fk_flash_erase(m.dst, m.doff, s->g.unit);
             if (rc != FK_OK) {
                 return rc;
             }
-            if (dst == s->pri) {
-                s->st->data_erases_pri++;
-            } else {
-                s->st->data_erases_sec++;
-            }
+            count_erase(s, m.dst);
         }
     }
     /* 2. Primary trailer: erase, start record, MCUboot fields, magic last. */
@@ -406,39 +585,38 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
     }
     /* 3. Secondary trailer erase (the request is now in the primary), moves,
      * copy_done. */
-    return finish(s, rec->type, 0);
+    return finish(s, 0);
 }
 
 int fk_swap_resume(struct fk_swap *s, const struct fk_swap_rec *rec)
 {
-    int rc = units_of(s, rec->swap_size, &s->units);
+    int rc = plan(s, rec);
     if (rc != FK_OK) {
         return rc;
     }
-    s->st->units = s->units;
     uint32_t j;
     rc = first_open_marker(s, &j);
     if (rc != FK_OK) {
         return rc;
     }
     s->done = j;
-    return finish(s, rec->type, j);
+    return finish(s, j);
 }
 
 int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool *first)
 {
-    int rc = units_of(s, rec->swap_size, &s->units);
+    int rc = plan(s, rec);
     if (rc != FK_OK) {
         return rc;
     }
-    uint32_t align = fk_flash_align(s->pri);
+    uint32_t align = fk_flash_align(s->pri), j = n_entries(s);
     uint8_t b[FK_BOOT_MAX_ALIGN];
-    rc = fk_flash_read(s->pri, marker_off(s, 2 * s->units), b, align);
+    rc = fk_flash_read(s->pri, marker_off(s, j), b, align);
     if (rc != FK_OK) {
         return rc;
     }
     *first = all_ev(b, align, fk_flash_erased_val(s->pri));
-    return *first ? write_marker(s, 2 * s->units) : FK_OK;
+    return *first ? write_marker(s, j) : FK_OK;
 }
 
 int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units)
@@ -446,7 +624,8 @@ int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units)
     s->units = units;
     s->st->units = units;
     for (uint32_t i = 0; i < units; i++) {
-        int rc = move_unit(s, s->sec, src_off + i * s->g.unit, s->pri, i * s->g.unit);
+        struct mv m = {s->sec, s->pri, src_off + i * s->g.unit, i * s->g.unit};
+        int rc = move_unit(s, &m);
         if (rc != FK_OK) {
             return rc;
         }

@@ -142,7 +142,7 @@ void fk_rec_encode(uint8_t out[FK_BOOT_REC_LEN], uint32_t tag, const struct fk_s
     put32(out, r->id);
     put32(out + 4, r->swap_size);
     out[8] = r->type;
-    out[9] = 0;
+    out[9] = r->sched;
     out[10] = 0;
     out[11] = 0;
     put32(out + 12, fk_boot_crc32(tag, out, 12));
@@ -156,6 +156,10 @@ bool fk_rec_decode(const uint8_t in[FK_BOOT_REC_LEN], uint32_t tag, struct fk_sw
     if (in[8] != FK_SWAP_TEST && in[8] != FK_SWAP_PERM && in[8] != FK_SWAP_REVERT) {
         return false;
     }
+    if (in[9] > FK_SCHED_TWO_ZP) {
+        return false;
+    }
+    r->sched = in[9];
     r->id = get32(in);
     r->swap_size = get32(in + 4);
     r->type = in[8];
@@ -243,7 +247,8 @@ int fk_boot_geometry(const struct fk_flash_map *map, struct fk_boot_geometry *g)
         uint32_t k_p = g->pri_units - t;
         uint32_t k_s = g->sec_units - g->sec_trailer_units - 1; /* one unit is the spare */
         uint32_t k = k_p < k_s ? k_p : k_s;
-        uint32_t bytes = FK_BOOT_OFF_REC + 16u * k + 8u; /* + the commit-retry marker */
+        /* 2 markers per unit, + the parking move, + the commit-retry marker */
+        uint32_t bytes = FK_BOOT_OFF_REC + 16u * k + 16u;
         if (bytes <= t * unit) {
             g->pri_trailer_units = t;
             g->max_units = k;

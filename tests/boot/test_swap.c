@@ -164,7 +164,12 @@ static void upgrade_revert_costs(void **s)
     assert_int_equal(fk_env_violations(&T.e), 0);
     assert_true(T.wd > 0);
     assert_int_equal(T.prog_done, T.prog_total);
-    assert_int_equal(T.prog_total, 12);
+    /* 2 moves per sector + parking the unit where the two half-chains meet */
+    assert_int_equal(T.prog_total, 13);
+    /* the NOR chip's work overlapped internal-flash work */
+    assert_true(fk_sim_board_overlap_us(&T.e.sb) < 0.85 * T.e.sb.clock.sum_us);
+    /* the parking unit S[7] is erased at most once too */
+    assert_true(max_erases(FK_AREA_ID_SECONDARY, 7 * U, U) <= 1);
     struct fk_boot_slot_state st;
     assert_int_equal(fk_boot_read_slot_state(&T.e.map, FK_AREA_ID_PRIMARY, &st), FK_OK);
     assert_true(st.magic_good);
@@ -204,6 +209,28 @@ static void upgrade_revert_costs(void **s)
         assert_int_equal(r.reason, FK_BOOT_R_NONE);
         assert_true(primary_holds(T.new_img, T.new_len));
     }
+}
+
+static void serial_without_buffer(void **s)
+{
+    (void)s;
+    open_env("nrf52840-spi-nor-2mb", 6 * U - 100, 6 * U - 300, 1, 2);
+    T.e.cfg.buf = NULL;
+    assert_int_equal(fk_boot_set_pending(&T.e.map, false), FK_OK);
+    fk_sim_board_reset_stats(&T.e.sb);
+    struct fk_boot_rsp r = boot_ok();
+    assert_int_equal(r.reason, FK_BOOT_R_UPGRADED_TEST);
+    assert_true(primary_holds(T.new_img, T.new_len));
+    assert_int_equal(T.prog_total, 12);
+    assert_int_equal(max_erases(FK_AREA_ID_PRIMARY, 0, 6 * U), 1);
+    assert_int_equal(max_erases(FK_AREA_ID_SECONDARY, 0, 8 * U), 1);
+    /* revert with the buffer back: a swap keeps the schedule it started with,
+     * a new one (the revert) may overlap */
+    T.e.cfg.buf = T.e.work;
+    r = boot_ok();
+    assert_int_equal(r.reason, FK_BOOT_R_REVERTED);
+    assert_true(primary_holds(T.old_img, T.old_len));
+    assert_int_equal(fk_env_reprogs(&T.e), 0);
 }
 
 static void permanent_never_reverts(void **s)
@@ -494,6 +521,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(upgrade_revert_costs, teardown),
+        cmocka_unit_test_teardown(serial_without_buffer, teardown),
         cmocka_unit_test_teardown(permanent_never_reverts, teardown),
         cmocka_unit_test_teardown(invalid_secondary_erased, teardown),
         cmocka_unit_test_teardown(too_big_refused, teardown),
