@@ -44,6 +44,7 @@ struct fx {
     struct fk_device_run run;
     struct fk_device_thread *th;
     struct fk_client c;
+    int serial_fd;
 };
 
 static uint8_t *payload(size_t len, uint32_t seed)
@@ -298,7 +299,7 @@ static void test_serial_update_cycle(void **state)
     fk_client_init(&f->c, tp);
     f->c.timeout_ms = 3000;
     f->c.retries = 2;
-    update_cycle(f, 2);
+    update_cycle(f, 5); /* the Go client keeps 5 requests in flight */
 }
 
 static void test_resume_across_reset(void **state)
@@ -525,8 +526,163 @@ static void test_malformed_serial(void **state)
     still_serving(f);
     /* an upload over serial still works */
     struct fk_client_upload_stats s;
-    upload(f, f->v2, f->v2_len, 2, 0, 0, &s);
+    upload(f, f->v2, f->v2_len, 8, 0, 0, &s); /* mcumgr-web's fast mode: 8 in flight */
     assert_int_equal(s.done, f->v2_len);
+    stop(f);
+    assert_primary_holds(f, f->v1, f->v1_len);
+}
+
+/* Power off, power on with the application confirming itself: the chips'
+ * files carry the pending test upgrade across the restart. */
+static void test_persist_confirm_on_boot(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    struct fk_client_upload_stats s;
+    struct fk_client_status st;
+    struct fk_client_image_list l;
+    upload(f, f->v2, f->v2_len, 4, 0, 0, &s);
+    ok(fk_client_image_state(&f->c, f->h2, false, &l, &st), &st);
+    stop(f);
+    fk_device_close(f->d);
+    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1, .quiet = true,
+                                .confirm_on_boot = true};
+    cfg.keys[0] = KEY;
+    char err[512];
+    assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
+    start_udp(f); /* power on: the bootloader swaps, the application confirms */
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    assert_string_equal(rep.version, "2.0.0+0");
+    assert_true(rep.modeled_sum_s > 0);
+    expect_running(f, f->h2, 1);
+    reset(f, &rep);
+    assert_string_equal(rep.version, "2.0.0+0"); /* confirmed: no revert */
+    stop(f);
+}
+
+/* Captured real-client sessions (../shared/vectors/smp) through the device's
+ * transports, header checking off (their payload is not an image). */
+static int read_hex(const char *name, uint8_t recs[][2048], size_t *lens, int max)
+{
+    char path[512];
+    snprintf(path, sizeof path, FOTAKIT_SHARED_DIR "/vectors/smp/%s", name);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char line[8192];
+    int n = 0;
+    while (n < max && fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0]) {
+            int r = fk_client_unhex(line, recs[n], 2048);
+            assert_true(r > 0);
+            lens[n++] = (size_t)r;
+        }
+    }
+    fclose(fp);
+    return n;
+}
+
+static void check_answer(const uint8_t *a, int n, const uint8_t *req, uint32_t *off)
+{
+    assert_true(n >= 8);
+    assert_int_equal(a[0] & 7, (req[0] & 7) + 1);       /* response op */
+    assert_int_equal((a[0] >> 3) & 3, (req[0] >> 3) & 3); /* answered in the version asked */
+    assert_int_equal(a[6], req[6]);                       /* sequence echoed */
+    struct cbor_load_result lr;
+    cbor_item_t *root = cbor_load(a + 8, (size_t)n - 8, &lr);
+    assert_non_null(root);
+    struct cbor_pair *p = cbor_map_handle(root);
+    for (size_t i = 0; i < cbor_map_size(root); i++) {
+        size_t kl = cbor_string_length(p[i].key);
+        const unsigned char *k = cbor_string_handle(p[i].key);
+        if (kl == 2 && !memcmp(k, "rc", 2)) {
+            assert_int_equal(cbor_get_int(p[i].value), 0);
+        }
+        assert_false(kl == 3 && !memcmp(k, "err", 3));
+        if (kl == 3 && !memcmp(k, "off", 3)) {
+            *off = (uint32_t)cbor_get_int(p[i].value);
+        }
+        if (kl == 1 && k[0] == 'r') {
+            assert_int_equal(cbor_string_length(p[i].value), 5);
+            assert_memory_equal(cbor_string_handle(p[i].value), "hello", 5);
+        }
+    }
+    cbor_decref(&root);
+}
+
+static void vector_session(struct fx *f, const char *name, bool serial_lines)
+{
+    static uint8_t recs[32][2048];
+    static size_t lens[32];
+    static uint8_t pk[32][2048];
+    static size_t pkl[32];
+    struct fk_client_status st;
+    ok(fk_client_image_erase(&f->c, -1, &st), &st); /* a fresh session */
+    char pname[256];
+    snprintf(pname, sizeof pname, "%s.hex", name);
+    int np = read_hex(pname, pk, pkl, 32);
+    int nl = 0;
+    if (serial_lines) {
+        snprintf(pname, sizeof pname, "%s_lines.hex", name);
+        nl = read_hex(pname, recs, lens, 32);
+    }
+    uint32_t off = 0;
+    int li = 0;
+    uint8_t a[4096];
+    for (int i = 0; i < np; i++) {
+        if (serial_lines) {
+            /* the lines of packet i: from its 06 09 line up to the next one */
+            struct fk_client_tp *tp = f->c.tp;
+            do {
+                assert_true(li < nl);
+                assert_int_equal(write(f->serial_fd, recs[li], lens[li]), (ssize_t)lens[li]);
+                li++;
+            } while (li < nl && !(recs[li][0] == 0x06 && recs[li][1] == 0x09));
+            int n = tp->recv(tp, a, sizeof a, 3000);
+            check_answer(a, n, pk[i], &off);
+        } else {
+            assert_int_equal(f->c.tp->send(f->c.tp, pk[i], pkl[i]), 0);
+            int n = f->c.tp->recv(f->c.tp, a, sizeof a, 3000);
+            check_answer(a, n, pk[i], &off);
+        }
+    }
+    if (strstr(name, "upload")) {
+        assert_int_equal(off, 1000); /* the whole 1000-byte file accepted */
+    }
+}
+
+static void test_vectors_through_transports(void **state)
+{
+    struct fx *f = *state;
+    fk_device_close(f->d);
+    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1, .quiet = true,
+                                .smp_no_header_check = true};
+    cfg.keys[0] = KEY;
+    char err[512];
+    assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
+    start_udp(f);
+    vector_session(f, "mcumgr-go_udp_echo_hello", false);
+    vector_session(f, "smpclient_udp_echo_hello", false);
+    vector_session(f, "mcumgr-go_udp_upload", false);
+    vector_session(f, "smpclient_udp_upload", false);
+    stop(f);
+    memset(&f->run, 0, sizeof f->run);
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    f->serial_fd = open(f->run.serial_path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+    assert_true(f->serial_fd >= 0);
+    struct termios t;
+    assert_int_equal(tcgetattr(f->serial_fd, &t), 0);
+    cfmakeraw(&t);
+    tcsetattr(f->serial_fd, TCSANOW, &t);
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_serial_from_fd(f->serial_fd, &tp), 0);
+    fk_client_init(&f->c, tp);
+    f->c.timeout_ms = 3000;
+    vector_session(f, "mcumgr-go_serial_echo_hello", true);
+    vector_session(f, "smpclient_serial_echo_hello", true);
+    vector_session(f, "mcumgr-go_serial_upload", true);
+    vector_session(f, "smpclient_serial_upload", true);
     stop(f);
     assert_primary_holds(f, f->v1, f->v1_len);
 }
@@ -605,6 +761,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_udp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_serial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_smp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_persist_confirm_on_boot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vectors_through_transports, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

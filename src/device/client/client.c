@@ -194,6 +194,15 @@ int fk_client_call(struct fk_client *c, int op, uint16_t group, uint8_t cmd, con
         }
     }
     free(pk);
+    if (rc == 0 && st->rc == 13 /* MGMT_ERR_UNSUPPORTED_TOO_NEW */ && c->version == 2) {
+        /* An SMP v1-only device: talk v1 from now on (as smpclient does). */
+        if (rsp) {
+            free(*rsp);
+            *rsp = NULL;
+        }
+        c->version = 1;
+        return fk_client_call(c, op, group, cmd, req, req_len, rsp, rsp_len, st);
+    }
     return rc;
 }
 
