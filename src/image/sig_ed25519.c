@@ -1,6 +1,8 @@
 /*
  * Ed25519 with libsodium (FK_IMAGE_ED25519: always on the host, a build
- * option on the device). Two forms, as MCUboot has them:
+ * option on the device; the pure form also needs FK_IMAGE_ED25519_PURE, a
+ * second device option, because it uses more of libsodium: crypto_core_ed25519
+ * and crypto_scalarmult_ed25519). Two forms, as MCUboot has them:
  *  - TLV 0x24 alone: the message is the 32-byte SHA-256 digest;
  *  - with SIG_PURE (0x25): the message is the whole hash region. The verifier
  *    never holds the image in RAM, so this is RFC 8032 verification spelt
@@ -24,6 +26,7 @@ int fk_sig_ed25519(const struct fk_key_view *k, const uint8_t *msg, size_t msgle
     return crypto_sign_ed25519_verify_detached(sig, msg, msglen, k->q) == 0 ? FK_OK : FK_EIMG_SIG;
 }
 
+#ifdef FK_IMAGE_ED25519_PURE
 /* S < L = 2^252 + 27742317777372353535851937790883648493, little endian. */
 static bool scalar_canonical(const uint8_t s[32])
 {
@@ -74,6 +77,7 @@ int fk_sig_ed25519_pure(const struct fk_key_view *k, const struct fk_flash_area 
     }
     return sodium_memcmp(r2, sig, 32) == 0 ? FK_OK : FK_EIMG_SIG;
 }
+#endif /* FK_IMAGE_ED25519_PURE */
 
 #else
 
@@ -87,6 +91,9 @@ int fk_sig_ed25519(const struct fk_key_view *k, const uint8_t *msg, size_t msgle
     (void)siglen;
     return FK_EIMG_SIG_UNSUP;
 }
+#endif /* FK_IMAGE_ED25519 */
+
+#ifndef FK_IMAGE_ED25519_PURE
 
 int fk_sig_ed25519_pure(const struct fk_key_view *k, const struct fk_flash_area *fa, uint32_t off,
                         uint32_t len, const uint8_t *sig, size_t siglen)

@@ -32,8 +32,13 @@ bool fk_image_sig_supported(uint16_t tlv_type)
     case FK_TLV_ECDSA_SIG:
         return true;
     case FK_TLV_ED25519:
-    case FK_TLV_SIG_PURE:
 #ifdef FK_IMAGE_ED25519
+        return true;
+#else
+        return false;
+#endif
+    case FK_TLV_SIG_PURE:
+#ifdef FK_IMAGE_ED25519_PURE
         return true;
 #else
         return false;
@@ -222,7 +227,7 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
             if (key_type_for_sig(t.type) != k->type) {
                 return FK_EIMG_SIG_TYPE;
             }
-            if (!fk_image_sig_supported(t.type)) {
+            if (!fk_image_sig_supported(t.type) || (pure && !fk_image_sig_supported(FK_TLV_SIG_PURE))) {
                 return FK_EIMG_SIG_UNSUP;
             }
             if (t.len > sizeof sig) {
