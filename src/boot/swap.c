@@ -594,7 +594,7 @@ int fk_swap_resume(struct fk_swap *s, const struct fk_swap_rec *rec)
     if (rc != FK_OK) {
         return rc;
     }
-    uint32_t j;
+    uint32_t j = 0;
     rc = first_open_marker(s, &j);
     if (rc != FK_OK) {
         return rc;
