@@ -569,47 +569,59 @@ int fk_smp_img_upload(struct fk_smp_req *r)
             }
         }
         /* Resume: the same sha (and len) as the session in RAM, or as the
-         * record in flash after a reset. */
+         * record in flash after a reset. A session still at offset 0 just
+         * takes this chunk as its first (answering "0" would loop). */
+        bool resume = false;
         if (sha_len && len <= 0xffffffffu) {
             if (up->active && up->len == len && up->sha_len == sha_len &&
                 memcmp(up->sha, sha, sha_len) == 0) {
-                s->stats.upload_resumes++;
-                fk_smp_log(s, "upload: resuming at %u of %u", (unsigned)up->off, (unsigned)up->len);
-                return answer_off(r, up->off, -1);
+                resume = true;
+                if (up->off > 0) {
+                    s->stats.upload_resumes++;
+                    fk_smp_log(s, "upload: resuming at %u of %u", (unsigned)up->off,
+                               (unsigned)up->len);
+                    return answer_off(r, up->off, -1);
+                }
             }
-            if (!up->active && len <= g.max) {
+            if (!resume && !up->active && len <= g.max) {
                 struct fk_smp_upload ld;
                 if (rec_load(s, &g, (uint32_t)len, sha, (uint8_t)sha_len, &ld) == FK_OK) {
                     *up = ld;
-                    s->stats.upload_resumes++;
+                    resume = true;
                     fk_smp_log(s, "upload: resuming after reset at %u of %u", (unsigned)up->off,
                                (unsigned)up->len);
-                    if (up->off < up->len) {
+                    if (up->off == 0) {
+                        /* nothing kept yet: this chunk starts the data */
+                    } else if (up->off < up->len) {
+                        s->stats.upload_resumes++;
                         return answer_off(r, up->off, -1);
+                    } else {
+                        /* all data was there (the end was cut before the
+                         * record was cleared): finish as a last chunk would */
+                        bool m = false;
+                        if (sha_len == 32 && sha_match(&g, up->len, up->sha, &m)) {
+                            return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_READ_FAILED,
+                                              "hashing slot 1", FK_EIO);
+                        }
+                        (void)erase_if_needed(s, &g, g.base + up->rec_off, g.es);
+                        uint32_t done = up->len;
+                        fk_smp_upload_abort(s);
+                        return answer_off(r, done, sha_len == 32 ? m : -1);
                     }
-                    /* all data was there (the end was cut before the record
-                     * was cleared): finish as a last chunk would */
-                    bool m = false;
-                    if (sha_len == 32 && sha_match(&g, up->len, up->sha, &m)) {
-                        return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_READ_FAILED, "hashing slot 1",
-                                          FK_EIO);
-                    }
-                    (void)erase_if_needed(s, &g, g.base + up->rec_off, g.es);
-                    uint32_t done = up->len;
-                    fk_smp_upload_abort(s);
-                    return answer_off(r, done, sha_len == 32 ? m : -1);
                 }
             }
         }
-        rc = first_chunk_checks(r, &g, len, data, f[F_UPGRADE].found &&
-                                                      f[F_UPGRADE].item.type == FK_CBOR_TRUE);
-        if (rc != FK_SMP_R_OK) {
-            fk_smp_log(s, "upload refused: %s", r->rsn);
-            return rc;
-        }
-        rc = session_start(r, &g, (uint32_t)len, sha, (uint8_t)sha_len);
-        if (rc != FK_SMP_R_OK) {
-            return rc;
+        if (!resume) {
+            rc = first_chunk_checks(r, &g, len, data,
+                                    f[F_UPGRADE].found && f[F_UPGRADE].item.type == FK_CBOR_TRUE);
+            if (rc != FK_SMP_R_OK) {
+                fk_smp_log(s, "upload refused: %s", r->rsn);
+                return rc;
+            }
+            rc = session_start(r, &g, (uint32_t)len, sha, (uint8_t)sha_len);
+            if (rc != FK_SMP_R_OK) {
+                return rc;
+            }
         }
     } else if (!up->active) {
         /* no session (e.g. after a reset): ask for the start, as Zephyr */

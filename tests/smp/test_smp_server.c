@@ -1,0 +1,989 @@
+/* SMP server: the captured client sessions, protocol and error rules, OS and
+ * image groups, uploads (pipelined, resumed, after a reset, under power
+ * cuts) on RAM flash with the real image and boot libraries. Responses are
+ * decoded with libcbor, independently of fotakit's decoder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fotakit/boot.h"
+#include "fotakit/cbor.h"
+#include "fotakit/smp.h"
+#include "smp_test_util.h"
+
+#define VEC FOTAKIT_SHARED_DIR "/vectors/smp/"
+#define RSP_CAP 2048
+
+struct fx {
+    struct testdev t;
+    struct fk_smp_config cfg;
+    struct fk_smp_server srv;
+    uint8_t *primary_img;
+    size_t primary_len;
+    uint8_t primary_hash[32];
+    uint8_t *primary_copy; /* the primary area as programmed */
+    int resets;
+};
+
+static void on_reset(void *ctx)
+{
+    ((struct fx *)ctx)->resets++;
+}
+
+static struct fx *fx_new(uint32_t flags)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    testdev_init(&f->t);
+    f->primary_img = make_image(1, 0, 0, 5000, 1, &f->primary_len, f->primary_hash);
+    testdev_flash_primary(&f->t, f->primary_img, f->primary_len);
+    f->primary_copy = malloc(f->t.in.dev.size);
+    memcpy(f->primary_copy, f->t.in.mem, f->t.in.dev.size);
+    f->cfg = (struct fk_smp_config){.map = &f->t.map, .buf_size = 2048, .buf_count = 4,
+                                    .flags = flags, .reset = on_reset, .ctx = f};
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    return f;
+}
+
+static void fx_free(struct fx *f)
+{
+    /* whatever happened, the running image was never touched */
+    assert_memory_equal(f->t.in.mem, f->primary_copy, 60 * 1024);
+    free(f->primary_img);
+    free(f->primary_copy);
+    testdev_free(&f->t);
+    free(f);
+}
+
+/* Send one packet, parse the answer (must exist and be CBOR). */
+static void call(struct fx *f, const uint8_t *req, size_t len, struct rsp *r)
+{
+    static uint8_t out[RSP_CAP];
+    size_t ol;
+    assert_int_equal(fk_smp_handle(&f->srv, req, len, out, sizeof out, &ol), FK_OK);
+    assert_true(ol >= 8);
+    assert_true(rsp_parse(r, out, ol));
+    struct fk_smp_hdr h;
+    fk_smp_hdr_decode(req, len, &h);
+    assert_int_equal(r->hdr.op, h.op + 1);
+    assert_int_equal(r->hdr.seq, h.seq);
+    assert_int_equal(r->hdr.group, h.group);
+    assert_int_equal(r->hdr.id, h.id);
+    assert_int_equal(r->hdr.version, h.version > 1 ? 1 : h.version);
+}
+
+/* Build a request from an fk_cbor encoder's contents. */
+static void call_enc(struct fx *f, int ver, int op, uint16_t group, uint8_t id,
+                     const struct fk_cbor_enc *e, struct rsp *r)
+{
+    static uint8_t req[4096];
+    static uint8_t seq;
+    size_t n = make_req(req, ver, op, group, seq++, id, e ? e->buf : NULL, e ? e->len : 0);
+    call(f, req, n, r);
+}
+
+static void expect_group_err(const struct rsp *r, int ver, int group, int code)
+{
+    int rc, g, grc;
+    rsp_err(r, &rc, &g, &grc);
+    if (ver == 1) {
+        assert_int_equal(g, group);
+        assert_int_equal(grc, code);
+        assert_int_equal(rc, 0);
+    } else {
+        assert_int_equal(g, -1);
+        int want = group == FK_SMP_GROUP_IMAGE ? fk_smp_img_err_to_mgmt(code)
+                                               : fk_smp_os_err_to_mgmt(code);
+        assert_int_equal(rc, want);
+        char rsn[200];
+        assert_true(map_str(r->root, "rsn", rsn, sizeof rsn));
+        /* v1 keeps the group's own code name in the reason */
+        assert_non_null(strstr(rsn, fk_smp_group_err_name(group, code)));
+    }
+}
+
+static void expect_mgmt_err(const struct rsp *r, int code)
+{
+    int rc, g, grc;
+    rsp_err(r, &rc, &g, &grc);
+    assert_int_equal(rc, code);
+    assert_int_equal(g, -1);
+    char rsn[200];
+    assert_true(map_str(r->root, "rsn", rsn, sizeof rsn));
+    assert_true(strlen(rsn) > 5);
+}
+
+static void expect_ok(const struct rsp *r)
+{
+    int rc, g, grc;
+    rsp_err(r, &rc, &g, &grc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(g, -1);
+}
+
+/* ---- captured sessions ----------------------------------------------------- */
+
+static const char *vectors[] = {
+    "mcumgr-go_serial_echo_hello", "mcumgr-go_serial_upload", "mcumgr-go_udp_echo_hello",
+    "mcumgr-go_udp_upload",        "smpclient_serial_echo_hello", "smpclient_serial_upload",
+    "smpclient_udp_echo_hello",    "smpclient_udp_upload",
+};
+
+static void run_vectors(bool header_check)
+{
+    for (size_t v = 0; v < sizeof vectors / sizeof *vectors; v++) {
+        struct fx *f = fx_new(header_check ? 0 : FK_SMP_F_NO_HEADER_CHECK);
+        char path[512];
+        uint8_t *pkts[16];
+        size_t lens[16];
+        snprintf(path, sizeof path, VEC "%s.hex", vectors[v]);
+        size_t np = read_hex_lines(path, pkts, lens, 16);
+        assert_true(np > 0);
+        uint32_t expect_off = 0;
+        for (size_t i = 0; i < np; i++) {
+            struct rsp r;
+            struct fk_smp_hdr h;
+            assert_int_equal(fk_smp_hdr_decode(pkts[i], lens[i], &h), FK_OK);
+            call(f, pkts[i], lens[i], &r);
+            if (h.group == 0 && h.id == FK_SMP_OS_ECHO) {
+                char s[32];
+                assert_true(map_str(r.root, "r", s, sizeof s));
+                assert_string_equal(s, "hello");
+            } else if (h.group == 0 && h.id == FK_SMP_OS_MCUMGR_PARAMS) {
+                int64_t bs, bc;
+                assert_true(map_int(r.root, "buf_size", &bs));
+                assert_true(map_int(r.root, "buf_count", &bc));
+                assert_int_equal(bs, 2048);
+                assert_int_equal(bc, 4);
+            } else if (h.group == 1 && h.id == FK_SMP_IMG_UPLOAD) {
+                /* what the chunk carries (decoded with libcbor) */
+                struct cbor_load_result lr;
+                cbor_item_t *req = cbor_load(pkts[i] + 8, lens[i] - 8, &lr);
+                int64_t off;
+                assert_true(map_int(req, "off", &off));
+                cbor_item_t *data = map_get(req, "data");
+                size_t dl = cbor_bytestring_length(data);
+                int64_t got;
+                if (header_check) {
+                    if (off == 0) {
+                        /* not an MCUboot image: invalid header magic, as Zephyr */
+                        expect_group_err(&r, h.version, FK_SMP_GROUP_IMAGE,
+                                         FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC);
+                    } else {
+                        /* no upload in progress: the server asks for the start */
+                        assert_true(map_int(r.root, "off", &got));
+                        assert_int_equal(got, 0);
+                    }
+                } else {
+                    expect_ok(&r);
+                    assert_int_equal(off, expect_off);
+                    assert_true(map_int(r.root, "off", &got));
+                    expect_off = (uint32_t)(off + (int64_t)dl);
+                    assert_int_equal(got, expect_off);
+                    bool match;
+                    if (expect_off == 1000) {
+                        assert_true(map_bool(r.root, "match", &match));
+                        assert_true(match);
+                    } else {
+                        assert_false(map_bool(r.root, "match", &match));
+                    }
+                }
+                cbor_decref(&req);
+            } else {
+                fail_msg("unexpected request in %s", vectors[v]);
+            }
+            rsp_free(&r);
+        }
+        if (!header_check && strstr(vectors[v], "upload")) {
+            assert_int_equal(expect_off, 1000);
+            uint32_t base = fk_boot_secondary_image_off(&f->t.map);
+            for (uint32_t i = 0; i < 1000; i++) {
+                assert_int_equal(f->t.ext.mem[base + i], i & 0xff);
+            }
+        }
+        if (header_check) {
+            /* a refused upload wrote nothing */
+            assert_int_equal(f->t.ext.prog_calls, 0);
+            assert_int_equal(f->t.ext.erase_calls, 0);
+        }
+        free_pkts(pkts, np);
+        fx_free(f);
+    }
+}
+
+static void test_vectors_conforming(void **state)
+{
+    (void)state;
+    run_vectors(true);
+}
+
+static void test_vectors_no_header_check(void **state)
+{
+    (void)state;
+    run_vectors(false);
+}
+
+/* ---- SMP-level rules -------------------------------------------------------- */
+
+static void test_smp_level_errors(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    uint8_t req[4200], out[RSP_CAP];
+    struct rsp r;
+    size_t n, ol;
+    for (int ver = 0; ver <= 1; ver++) {
+        /* unknown group / command: answered, never silence */
+        n = make_req(req, ver, FK_SMP_OP_READ, 63, 1, 0, (const uint8_t *)"\xa0", 1);
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_ENOTSUP);
+        rsp_free(&r);
+        n = make_req(req, ver, FK_SMP_OP_WRITE, 0, 2, 99, (const uint8_t *)"\xa0", 1);
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_ENOTSUP);
+        rsp_free(&r);
+        n = make_req(req, ver, FK_SMP_OP_READ, 1, 3, FK_SMP_IMG_UPLOAD, NULL, 0);
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_ENOTSUP);
+        rsp_free(&r);
+        /* malformed CBOR payloads */
+        static const struct {
+            const char *p;
+            size_t n;
+        } bad[] = {
+            {"\xa1\x61\x64", 3},                 /* truncated map */
+            {"\xff", 1},                         /* stray break */
+            {"\xa1\x61\x64\x65hello\x00", 10},   /* trailing byte */
+            {"\x83\x01\x02\x03", 4},             /* not a map */
+            {"\xa1\x61\x64\x7f\x61h\x41x\xff", 9},/* bstr chunk in a tstr */
+            {"\xbf\x61\x64\xff", 4},             /* break where a value belongs */
+            {"\xa1\x61\x64\x5b\xff\xff\xff\xff\xff\xff\xff\xff", 12}, /* huge length */
+            {"\xa1\x61\x64\x1c", 4},             /* reserved additional info */
+            {"\xa1\x61\x64\xf8\x10", 5},         /* two-byte simple < 32 */
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            n = make_req(req, ver, FK_SMP_OP_WRITE, 0, (uint8_t)i, FK_SMP_OS_ECHO,
+                         (const uint8_t *)bad[i].p, bad[i].n);
+            call(f, req, n, &r);
+            expect_mgmt_err(&r, FK_MGMT_ERR_EINVAL);
+            rsp_free(&r);
+        }
+        /* nesting beyond the bound */
+        uint8_t deep[40];
+        size_t dl = 0;
+        deep[dl++] = 0xa1;
+        deep[dl++] = 0x61;
+        deep[dl++] = 'x';
+        for (int i = 0; i < FK_CBOR_MAX_DEPTH + 2; i++) {
+            deep[dl++] = 0x81;
+        }
+        deep[dl++] = 0x00;
+        n = make_req(req, ver, FK_SMP_OP_WRITE, 0, 9, FK_SMP_OS_ECHO, deep, dl);
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_EINVAL);
+        rsp_free(&r);
+        /* wrong type for a known field */
+        n = make_req(req, ver, FK_SMP_OP_WRITE, 0, 9, FK_SMP_OS_ECHO,
+                     (const uint8_t *)"\xa1\x61\x64\x05", 4);
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_EINVAL);
+        rsp_free(&r);
+        /* header length that lies (both ways) */
+        n = make_req(req, ver, FK_SMP_OP_WRITE, 0, 5, FK_SMP_OS_ECHO,
+                     (const uint8_t *)"\xa1\x61\x64\x61x", 5);
+        req[3] = 9;
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_ECORRUPT);
+        rsp_free(&r);
+        req[3] = 2;
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_ECORRUPT);
+        rsp_free(&r);
+        /* larger than the advertised buffer */
+        static const uint8_t zeros[2100];
+        n = make_req(req, ver, FK_SMP_OP_WRITE, 0, 6, FK_SMP_OS_ECHO, zeros, sizeof zeros);
+        call(f, req, n, &r);
+        expect_mgmt_err(&r, FK_MGMT_ERR_EMSGSIZE);
+        rsp_free(&r);
+    }
+    /* a newer protocol version: answered in v2 with TOO_NEW */
+    n = make_req(req, 2, FK_SMP_OP_READ, 0, 7, FK_SMP_OS_MCUMGR_PARAMS, NULL, 0);
+    call(f, req, n, &r);
+    expect_mgmt_err(&r, FK_MGMT_ERR_UNSUPPORTED_TOO_NEW);
+    rsp_free(&r);
+    /* too short to answer; responses are never answered */
+    assert_int_equal(fk_smp_handle(&f->srv, req, 7, out, sizeof out, &ol), FK_ESMP_SHORT);
+    assert_int_equal(ol, 0);
+    n = make_req(req, 0, FK_SMP_OP_WRITE_RSP, 0, 7, 0, NULL, 0);
+    assert_int_equal(fk_smp_handle(&f->srv, req, n, out, sizeof out, &ol), FK_OK);
+    assert_int_equal(ol, 0);
+    /* an answer that does not fit the response buffer */
+    n = make_req(req, 1, FK_SMP_OP_READ, 1, 8, FK_SMP_IMG_STATE, NULL, 0);
+    assert_int_equal(fk_smp_handle(&f->srv, req, n, out, 100, &ol), FK_OK);
+    assert_true(rsp_parse(&r, out, ol));
+    expect_mgmt_err(&r, FK_MGMT_ERR_EMSGSIZE);
+    rsp_free(&r);
+    /* the server still serves */
+    n = make_req(req, 1, FK_SMP_OP_WRITE, 0, 9, FK_SMP_OS_ECHO,
+                 (const uint8_t *)"\xa1\x61\x64\x62ok", 6);
+    call(f, req, n, &r);
+    char s[8];
+    assert_true(map_str(r.root, "r", s, sizeof s));
+    assert_string_equal(s, "ok");
+    rsp_free(&r);
+    fx_free(f);
+}
+
+/* ---- OS group --------------------------------------------------------------- */
+
+static void test_os_group(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    uint8_t buf[256];
+    struct fk_cbor_enc e;
+    struct rsp r;
+    char s[200];
+    int64_t v;
+    bool b;
+
+    /* echo with an indefinite-length text string, keys in any order */
+    static const uint8_t indef[] = {0xbf, 0x61, 'z', 0x01, 0x61, 'd', 0x7f, 0x62, 'h', 'e',
+                                    0x63, 'l', 'l', 'o', 0xff, 0xff};
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_raw(&e, indef, sizeof indef);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 0, FK_SMP_OS_ECHO, &e, &r);
+    assert_true(map_str(r.root, "r", s, sizeof s));
+    assert_string_equal(s, "hello");
+    rsp_free(&r);
+
+    /* echo without "d" */
+    call_enc(f, 1, FK_SMP_OP_WRITE, 0, FK_SMP_OS_ECHO, NULL, &r);
+    expect_mgmt_err(&r, FK_MGMT_ERR_EINVAL);
+    rsp_free(&r);
+
+    /* info: default (kernel name), all, bad letter */
+    call_enc(f, 1, FK_SMP_OP_READ, 0, FK_SMP_OS_INFO, NULL, &r);
+    assert_true(map_str(r.root, "output", s, sizeof s));
+    assert_string_equal(s, "fotakit");
+    rsp_free(&r);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "format");
+    fk_cbor_tstr(&e, "rv");
+    call_enc(f, 1, FK_SMP_OP_READ, 0, FK_SMP_OS_INFO, &e, &r);
+    assert_true(map_str(r.root, "output", s, sizeof s));
+    assert_string_equal(s, "0.1.0 1.0.0"); /* fotakit release, running image version */
+    rsp_free(&r);
+    for (int ver = 0; ver <= 1; ver++) {
+        fk_cbor_enc_init(&e, buf, sizeof buf);
+        fk_cbor_map(&e, 1);
+        fk_cbor_tstr(&e, "format");
+        fk_cbor_tstr(&e, "sq");
+        call_enc(f, ver, FK_SMP_OP_READ, 0, FK_SMP_OS_INFO, &e, &r);
+        expect_group_err(&r, ver, FK_SMP_GROUP_OS, FK_OS_MGMT_ERR_INVALID_FORMAT);
+        rsp_free(&r);
+    }
+
+    /* params */
+    call_enc(f, 1, FK_SMP_OP_READ, 0, FK_SMP_OS_MCUMGR_PARAMS, NULL, &r);
+    assert_true(map_int(r.root, "buf_size", &v));
+    assert_int_equal(v, 2048);
+    rsp_free(&r);
+
+    /* bootloader info */
+    call_enc(f, 1, FK_SMP_OP_READ, 0, FK_SMP_OS_BOOTLOADER_INFO, NULL, &r);
+    assert_true(map_str(r.root, "bootloader", s, sizeof s));
+    assert_string_equal(s, "MCUboot");
+    assert_true(map_str(r.root, "fotakit", s, sizeof s));
+    assert_non_null(strstr(s, "fotakit"));
+    rsp_free(&r);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "query");
+    fk_cbor_tstr(&e, "mode");
+    call_enc(f, 1, FK_SMP_OP_READ, 0, FK_SMP_OS_BOOTLOADER_INFO, &e, &r);
+    assert_true(map_int(r.root, "mode", &v));
+    assert_int_equal(v, FK_MCUBOOT_MODE_SWAP_USING_OFFSET);
+    assert_int_equal(v, FK_BOOT_MCUBOOT_MODE_SWAP_USING_OFFSET); /* the boot design's own number */
+    assert_false(map_bool(r.root, "no-downgrade", &b));
+    rsp_free(&r);
+    f->cfg.no_downgrade = true;
+    f->cfg.mcuboot_mode_set = true;
+    f->cfg.mcuboot_mode = FK_MCUBOOT_MODE_UPGRADE_ONLY;
+    call_enc(f, 1, FK_SMP_OP_READ, 0, FK_SMP_OS_BOOTLOADER_INFO, &e, &r);
+    assert_true(map_int(r.root, "mode", &v));
+    assert_int_equal(v, 2);
+    assert_true(map_bool(r.root, "no-downgrade", &b));
+    assert_true(b);
+    rsp_free(&r);
+    for (int ver = 0; ver <= 1; ver++) {
+        fk_cbor_enc_init(&e, buf, sizeof buf);
+        fk_cbor_map(&e, 1);
+        fk_cbor_tstr(&e, "query");
+        fk_cbor_tstr(&e, "colour");
+        call_enc(f, ver, FK_SMP_OP_READ, 0, FK_SMP_OS_BOOTLOADER_INFO, &e, &r);
+        expect_group_err(&r, ver, FK_SMP_GROUP_OS, FK_OS_MGMT_ERR_QUERY_YIELDS_NO_ANSWER);
+        rsp_free(&r);
+    }
+
+    /* reset: answered first, the callback runs only once the answer is sent */
+    call_enc(f, 1, FK_SMP_OP_WRITE, 0, FK_SMP_OS_RESET, NULL, &r);
+    expect_ok(&r);
+    rsp_free(&r);
+    assert_true(fk_smp_reset_pending(&f->srv));
+    assert_int_equal(f->resets, 0);
+    fk_smp_sent(&f->srv);
+    assert_int_equal(f->resets, 1);
+    fk_smp_sent(&f->srv);
+    assert_int_equal(f->resets, 1);
+    assert_false(fk_smp_reset_pending(&f->srv));
+    fx_free(f);
+}
+
+/* ---- uploads ---------------------------------------------------------------- */
+
+/* Encode one upload chunk. */
+static void chunk_enc(struct fk_cbor_enc *e, uint8_t *buf, size_t cap, const uint8_t *img,
+                      size_t total, const uint8_t *sha, uint32_t off, uint32_t n, bool upgrade)
+{
+    fk_cbor_enc_init(e, buf, cap);
+    fk_cbor_map(e, off == 0 ? 6 : 3);
+    fk_cbor_tstr(e, "image");
+    fk_cbor_uint(e, 0);
+    fk_cbor_tstr(e, "off");
+    fk_cbor_uint(e, off);
+    if (off == 0) {
+        fk_cbor_tstr(e, "len");
+        fk_cbor_uint(e, total);
+        fk_cbor_tstr(e, "sha");
+        fk_cbor_bstr(e, sha, 32);
+        fk_cbor_tstr(e, "upgrade");
+        fk_cbor_bool(e, upgrade);
+    }
+    fk_cbor_tstr(e, "data");
+    fk_cbor_bstr(e, img + off, n);
+}
+
+/* Send the chunk at `off`; returns the answered off (or -1 on an error
+ * answer, with its group code in *grc). */
+static int64_t send_chunk(struct fx *f, const uint8_t *img, size_t total, const uint8_t *sha,
+                          uint32_t off, uint32_t n, int *grc, int *match)
+{
+    static uint8_t buf[4096];
+    struct fk_cbor_enc e;
+    struct rsp r;
+    chunk_enc(&e, buf, sizeof buf, img, total, sha, off, n, false);
+    assert_false(e.overflow);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    int rc, g, gr;
+    rsp_err(&r, &rc, &g, &gr);
+    int64_t got = -1;
+    if (g >= 0 || rc) {
+        *grc = gr;
+    } else {
+        assert_true(map_int(r.root, "off", &got));
+        bool m;
+        *match = map_bool(r.root, "match", &m) ? m : -1;
+    }
+    rsp_free(&r);
+    return got;
+}
+
+/* A client: first chunk, then follow the device's offsets. Returns the final
+ * match (1/0), or -(group code) on a refusal, or -1000 on a power cut. */
+static int client_upload(struct fx *f, const uint8_t *img, size_t total, uint32_t chunk,
+                         uint32_t *resumed_at)
+{
+    uint8_t sha[32];
+    sha256(img, total, sha);
+    uint32_t off = 0;
+    int grc = 0, match = -1;
+    for (int guard = 0; guard < 10000; guard++) {
+        uint32_t n = total - off < chunk ? (uint32_t)(total - off) : chunk;
+        int64_t got = send_chunk(f, img, total, sha, off, n, &grc, &match);
+        if (got < 0) {
+            return grc == FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED ||
+                           grc == FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED
+                       ? -1000
+                       : -grc;
+        }
+        if (off == 0 && resumed_at) {
+            *resumed_at = (uint32_t)got > n ? (uint32_t)got : 0;
+        }
+        if ((uint64_t)got == total) {
+            return match;
+        }
+        if (guard > 9990) {
+            fprintf(stderr, "off %u -> %d (grc %d)\n", off, (int)got, grc);
+        }
+        off = (uint32_t)got;
+    }
+    fail_msg("upload did not converge");
+    return -1;
+}
+
+static void assert_slot1_holds(struct fx *f, const uint8_t *img, size_t len)
+{
+    uint32_t base = fk_boot_secondary_image_off(&f->t.map);
+    assert_memory_equal(f->t.ext.mem + base, img, len);
+}
+
+static void test_upload_state_and_refusals(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len;
+    uint8_t hash[32];
+    uint8_t *img = make_image(2, 1, 3, 20000, 7, &len, hash);
+    struct rsp r;
+    uint8_t buf[256];
+    struct fk_cbor_enc e;
+
+    /* state read before: the running image only */
+    call_enc(f, 1, FK_SMP_OP_READ, 1, FK_SMP_IMG_STATE, NULL, &r);
+    cbor_item_t *imgs = map_get(r.root, "images");
+    assert_int_equal(cbor_array_size(imgs), 1);
+    cbor_item_t *s0 = cbor_array_get(imgs, 0);
+    char ver[32];
+    bool b;
+    int64_t v;
+    assert_true(map_str(s0, "version", ver, sizeof ver));
+    assert_string_equal(ver, "1.0.0");
+    assert_true(map_int(s0, "slot", &v) && v == 0);
+    assert_true(map_bool(s0, "active", &b) && b);
+    assert_true(map_bool(s0, "confirmed", &b) && b);
+    assert_true(map_bool(s0, "pending", &b) && !b);
+    assert_true(map_bool(s0, "bootable", &b) && b);
+    cbor_item_t *h = map_get(s0, "hash");
+    assert_int_equal(cbor_bytestring_length(h), 32);
+    assert_memory_equal(cbor_bytestring_handle(h), f->primary_hash, 32);
+    cbor_decref(&s0);
+    rsp_free(&r);
+
+    /* upload with a chunk size that is not a multiple of the write size */
+    assert_int_equal(client_upload(f, img, len, 1001, NULL), 1);
+    assert_slot1_holds(f, img, len);
+
+    call_enc(f, 1, FK_SMP_OP_READ, 1, FK_SMP_IMG_STATE, NULL, &r);
+    imgs = map_get(r.root, "images");
+    assert_int_equal(cbor_array_size(imgs), 2);
+    cbor_item_t *s1 = cbor_array_get(imgs, 1);
+    assert_true(map_str(s1, "version", ver, sizeof ver));
+    assert_string_equal(ver, "2.1.3");
+    assert_true(map_bool(s1, "pending", &b) && !b);
+    assert_true(map_bool(s1, "active", &b) && !b);
+    assert_memory_equal(cbor_bytestring_handle(map_get(s1, "hash")), hash, 32);
+    cbor_decref(&s1);
+    rsp_free(&r);
+
+    for (int ver_ = 0; ver_ <= 1; ver_++) {
+        /* test without a hash; with a short hash; an unknown hash; the running image */
+        fk_cbor_enc_init(&e, buf, sizeof buf);
+        fk_cbor_map(&e, 1);
+        fk_cbor_tstr(&e, "confirm");
+        fk_cbor_bool(&e, false);
+        call_enc(f, ver_, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+        expect_group_err(&r, ver_, 1, FK_IMG_MGMT_ERR_INVALID_HASH);
+        rsp_free(&r);
+        fk_cbor_enc_init(&e, buf, sizeof buf);
+        fk_cbor_map(&e, 1);
+        fk_cbor_tstr(&e, "hash");
+        fk_cbor_bstr(&e, hash, 16);
+        call_enc(f, ver_, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+        expect_group_err(&r, ver_, 1, FK_IMG_MGMT_ERR_INVALID_HASH);
+        rsp_free(&r);
+        uint8_t other[32];
+        memset(other, 0x11, 32);
+        fk_cbor_enc_init(&e, buf, sizeof buf);
+        fk_cbor_map(&e, 1);
+        fk_cbor_tstr(&e, "hash");
+        fk_cbor_bstr(&e, other, 32);
+        call_enc(f, ver_, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+        expect_group_err(&r, ver_, 1, FK_IMG_MGMT_ERR_HASH_NOT_FOUND);
+        rsp_free(&r);
+        fk_cbor_enc_init(&e, buf, sizeof buf);
+        fk_cbor_map(&e, 1);
+        fk_cbor_tstr(&e, "hash");
+        fk_cbor_bstr(&e, f->primary_hash, 32);
+        call_enc(f, ver_, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+        expect_group_err(&r, ver_, 1, FK_IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED);
+        rsp_free(&r);
+    }
+    /* slot 0 is never erased; slot 7 does not exist */
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "slot");
+    fk_cbor_uint(&e, 0);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_ERASE, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+    rsp_free(&r);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "slot");
+    fk_cbor_uint(&e, 7);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_ERASE, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_INVALID_SLOT);
+    rsp_free(&r);
+
+    /* mark for test by hash: pending */
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 2);
+    fk_cbor_tstr(&e, "confirm");
+    fk_cbor_bool(&e, false);
+    fk_cbor_tstr(&e, "hash");
+    fk_cbor_bstr(&e, hash, 32);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+    expect_ok(&r);
+    imgs = map_get(r.root, "images");
+    assert_int_equal(cbor_array_size(imgs), 2);
+    s1 = cbor_array_get(imgs, 1);
+    assert_true(map_bool(s1, "pending", &b) && b);
+    assert_true(map_bool(s1, "permanent", &b) && !b);
+    cbor_decref(&s1);
+    rsp_free(&r);
+    assert_int_equal(fk_boot_swap_type(&f->t.map), FK_SWAP_TEST);
+
+    /* while pending: no confirm of the running image, no erase, no upload */
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "confirm");
+    fk_cbor_bool(&e, true);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_IMAGE_ALREADY_PENDING);
+    rsp_free(&r);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_ERASE, NULL, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+    rsp_free(&r);
+    assert_int_equal(client_upload(f, img, len, 1024, NULL), -FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+    assert_slot1_holds(f, img, len);
+
+    /* slot info */
+    call_enc(f, 1, FK_SMP_OP_READ, 1, FK_SMP_IMG_SLOT_INFO, NULL, &r);
+    cbor_item_t *i0 = cbor_array_get(map_get(r.root, "images"), 0);
+    assert_true(map_int(i0, "max_image_size", &v));
+    assert_int_equal(v, fk_boot_max_image_size(&f->t.map));
+    assert_int_equal(cbor_array_size(map_get(i0, "slots")), 2);
+    cbor_decref(&i0);
+    rsp_free(&r);
+    free(img);
+    fx_free(f);
+}
+
+static void test_upload_refusals(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(2, 0, 0, 9000, 3, &len, hash);
+    sha256(img, len, sha);
+    uint8_t buf[4096];
+    struct fk_cbor_enc e;
+    struct rsp r;
+    int grc = 0, match;
+
+    /* bad magic */
+    uint8_t *bad = malloc(len);
+    memcpy(bad, img, len);
+    bad[0] ^= 0xff;
+    assert_int_equal(send_chunk(f, bad, len, sha, 0, 512, &grc, &match), -1);
+    assert_int_equal(grc, FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC);
+    /* inconsistent header: payload larger than the upload */
+    memcpy(bad, img, len);
+    bad[14] = 0x10;
+    assert_int_equal(send_chunk(f, bad, len, sha, 0, 512, &grc, &match), -1);
+    assert_int_equal(grc, FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER);
+    /* header not whole in the first chunk */
+    assert_int_equal(send_chunk(f, img, len, sha, 0, 20, &grc, &match), -1);
+    assert_int_equal(grc, FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER);
+    /* too large for the slot */
+    size_t big_len;
+    uint8_t big_hash[32];
+    uint8_t *big = make_image(2, 0, 0, 60000, 4, &big_len, big_hash);
+    assert_int_equal(send_chunk(f, big, big_len, sha, 0, 512, &grc, &match), -1);
+    assert_int_equal(grc, FK_IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE);
+    free(big);
+    /* more data than len */
+    assert_int_equal(send_chunk(f, img, 100, sha, 0, 512, &grc, &match), -1);
+    assert_int_equal(grc, FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER);
+    /* missing off / len, bad image number, over-long sha */
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "data");
+    fk_cbor_bstr(&e, img, 64);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_INVALID_OFFSET);
+    rsp_free(&r);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 2);
+    fk_cbor_tstr(&e, "off");
+    fk_cbor_uint(&e, 0);
+    fk_cbor_tstr(&e, "data");
+    fk_cbor_bstr(&e, img, 64);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_INVALID_LENGTH);
+    rsp_free(&r);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 4);
+    fk_cbor_tstr(&e, "image");
+    fk_cbor_uint(&e, 1);
+    fk_cbor_tstr(&e, "off");
+    fk_cbor_uint(&e, 0);
+    fk_cbor_tstr(&e, "len");
+    fk_cbor_uint(&e, len);
+    fk_cbor_tstr(&e, "data");
+    fk_cbor_bstr(&e, img, 64);
+    call_enc(f, 0, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    expect_group_err(&r, 0, 1, FK_IMG_MGMT_ERR_INVALID_SLOT);
+    rsp_free(&r);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 4);
+    fk_cbor_tstr(&e, "off");
+    fk_cbor_uint(&e, 0);
+    fk_cbor_tstr(&e, "len");
+    fk_cbor_uint(&e, len);
+    fk_cbor_tstr(&e, "sha");
+    fk_cbor_bstr(&e, buf + 1000, 33);
+    fk_cbor_tstr(&e, "data");
+    fk_cbor_bstr(&e, img, 64);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_INVALID_HASH);
+    rsp_free(&r);
+    /* upgrade-only refuses an older (or equal) version */
+    size_t old_len;
+    uint8_t old_hash[32], old_sha[32];
+    uint8_t *old = make_image(1, 0, 0, 3000, 5, &old_len, old_hash);
+    sha256(old, old_len, old_sha);
+    chunk_enc(&e, buf, sizeof buf, old, old_len, old_sha, 0, 512, true);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER);
+    rsp_free(&r);
+    free(old);
+    /* nothing was written by any refusal */
+    assert_int_equal(f->t.ext.prog_calls, 0);
+    /* a valid upload still works; a chunk past the end is an overrun */
+    uint32_t off = 0;
+    while (len - off > 1500) {
+        int64_t got = send_chunk(f, img, len, sha, off, 1500, &grc, &match);
+        assert_int_equal(got, off + 1500);
+        off += 1500;
+    }
+    uint8_t *tmp = calloc(1, 2000);
+    uint8_t enc[2100];
+    fk_cbor_enc_init(&e, enc, sizeof enc);
+    fk_cbor_map(&e, 2);
+    fk_cbor_tstr(&e, "off");
+    fk_cbor_uint(&e, off);
+    fk_cbor_tstr(&e, "data");
+    fk_cbor_bstr(&e, tmp, len - off + 1);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_INVALID_IMAGE_DATA_OVERRUN);
+    rsp_free(&r);
+    free(tmp);
+    /* the session survived the bad chunk */
+    int64_t got = send_chunk(f, img, len, sha, off, (uint32_t)(len - off), &grc, &match);
+    assert_int_equal(got, (int64_t)len);
+    assert_int_equal(match, 1);
+    assert_slot1_holds(f, img, len);
+    free(bad);
+    free(img);
+    fx_free(f);
+}
+
+static void test_upload_pipelining(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(3, 0, 0, 12000, 9, &len, hash);
+    sha256(img, len, sha);
+    int grc, match;
+    const uint32_t C = 700;
+    assert_int_equal(send_chunk(f, img, len, sha, 0, C, &grc, &match), C);
+    /* a window of chunks arriving out of order: 2C first, then C, dup of C,
+     * then an overlapping one */
+    assert_int_equal(send_chunk(f, img, len, sha, 2 * C, C, &grc, &match), C);
+    assert_int_equal(send_chunk(f, img, len, sha, C, C, &grc, &match), 2 * C);
+    assert_int_equal(send_chunk(f, img, len, sha, C, C, &grc, &match), 2 * C);
+    assert_int_equal(send_chunk(f, img, len, sha, 2 * C - 10, C, &grc, &match), 2 * C);
+    assert_int_equal(send_chunk(f, img, len, sha, 3 * C, C, &grc, &match), 2 * C);
+    assert_int_equal(send_chunk(f, img, len, sha, 2 * C, C, &grc, &match), 3 * C);
+    /* a window of 5 in flight, the third lost: the rest answered with 6C */
+    uint32_t off = 3 * C;
+    int64_t answers[5];
+    for (int i = 0; i < 5; i++) {
+        if (i == 2) {
+            answers[i] = -2;
+            continue;
+        }
+        answers[i] = send_chunk(f, img, len, sha, off + (uint32_t)i * C, C, &grc, &match);
+    }
+    assert_int_equal(answers[0], 4 * C);
+    assert_int_equal(answers[1], 5 * C);
+    assert_int_equal(answers[3], 5 * C);
+    assert_int_equal(answers[4], 5 * C);
+    assert_true(f->srv.stats.upload_rewinds >= 5);
+    /* the client rewinds to 5C and finishes */
+    off = 5 * C;
+    while (off < len) {
+        uint32_t n = len - off < C ? (uint32_t)(len - off) : C;
+        off = (uint32_t)send_chunk(f, img, len, sha, off, n, &grc, &match);
+    }
+    assert_int_equal(match, 1);
+    assert_slot1_holds(f, img, len);
+    free(img);
+    fx_free(f);
+}
+
+static void test_progressive_erase(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    /* a dirty secondary: stale data everywhere */
+    memset(f->t.ext.mem, 0x00, f->t.ext.dev.size);
+    size_t len;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(3, 0, 0, 40000, 11, &len, hash);
+    sha256(img, len, sha);
+    int grc, match;
+    const uint32_t es = 4096, C = 1024;
+    uint32_t base = fk_boot_secondary_image_off(&f->t.map);
+    /* first chunk: the record sector, the trailer sector and one data sector,
+     * not the slot */
+    assert_int_equal(send_chunk(f, img, len, sha, 0, C, &grc, &match), C);
+    assert_int_equal(f->t.ext.erase_calls, 3);
+    uint32_t off = C;
+    while (off < len) {
+        uint32_t n = len - off < C ? (uint32_t)(len - off) : C;
+        off = (uint32_t)send_chunk(f, img, len, sha, off, n, &grc, &match);
+        /* erased just ahead: the sectors the data reached so far */
+        uint32_t data_sectors = (off + es - 1) / es;
+        uint32_t extra = off == len ? 1 : 0; /* the record is cleared at the end */
+        assert_int_equal(f->t.ext.erase_calls, 2 + data_sectors + extra);
+    }
+    assert_int_equal(match, 1);
+    assert_slot1_holds(f, img, len);
+    /* the header sector before the image and the sectors past it untouched */
+    assert_int_equal(f->t.ext.sector_erases[0], 0);
+    assert_int_equal(f->t.ext.mem[0], 0x00);
+    /* no sector erased twice */
+    for (uint32_t s = 0; s < f->t.ext.dev.size / es; s++) {
+        assert_true(f->t.ext.sector_erases[s] <= 2);
+    }
+    /* the record sector was cleared: erased and nothing behind the image
+     * claims a session */
+    (void)base;
+    free(img);
+    fx_free(f);
+}
+
+static void test_resume_ram_and_reset(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(4, 0, 0, 30000, 13, &len, hash);
+    sha256(img, len, sha);
+    int grc, match;
+    const uint32_t C = 1000;
+    uint32_t off = 0;
+    while (off < 14000) {
+        off = (uint32_t)send_chunk(f, img, len, sha, off, C, &grc, &match);
+    }
+    /* link dropped; the client starts over with the same sha: resumed in RAM */
+    assert_int_equal(send_chunk(f, img, len, sha, 0, C, &grc, &match), off);
+    assert_int_equal(f->srv.stats.upload_resumes, 1);
+
+    /* device reset: a new server over the same flash */
+    struct fk_smp_server s2;
+    assert_int_equal(fk_smp_init(&s2, &f->cfg), FK_OK);
+    f->srv = s2;
+    /* a continuation first: no session, the server asks for off 0 */
+    assert_int_equal(send_chunk(f, img, len, sha, off, C, &grc, &match), 0);
+    int64_t resumed = send_chunk(f, img, len, sha, 0, C, &grc, &match);
+    /* resumed at a sector boundary the markers vouch for, not from scratch */
+    assert_true(resumed > 0);
+    assert_true(resumed <= off);
+    assert_int_equal(resumed % 4096, 0);
+    assert_true(resumed >= 8192);
+    off = (uint32_t)resumed;
+    while (off < len) {
+        uint32_t n = len - off < C ? (uint32_t)(len - off) : C;
+        off = (uint32_t)send_chunk(f, img, len, sha, off, n, &grc, &match);
+    }
+    assert_int_equal(match, 1);
+    assert_slot1_holds(f, img, len);
+
+    /* after completion the record is gone: the same sha starts from 0 */
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    assert_int_equal(send_chunk(f, img, len, sha, 0, C, &grc, &match), C);
+    /* and a different image after a reset never resumes the old one */
+    fk_smp_forget_upload(&f->srv);
+    size_t len2;
+    uint8_t h2[32], sha2[32];
+    uint8_t *img2 = make_image(4, 0, 1, 30000, 14, &len2, h2);
+    sha256(img2, len2, sha2);
+    assert_int_equal(send_chunk(f, img2, len2, sha2, 0, C, &grc, &match), C);
+    free(img2);
+    free(img);
+    fx_free(f);
+}
+
+/* Power cut at every flash operation of an upload: after the "reboot" the
+ * same client resumes (or restarts) and always ends with the exact image;
+ * the primary slot is never touched. */
+static void test_power_cut_sweep(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t hash[32];
+    uint8_t *img = make_image(5, 0, 0, 18000, 17, &len, hash);
+    /* count the operations of an undisturbed upload */
+    struct fx *f = fx_new(0);
+    assert_int_equal(client_upload(f, img, len, 900, NULL), 1);
+    long ops = (long)(f->t.ext.prog_calls + f->t.ext.erase_calls);
+    fx_free(f);
+    assert_true(ops > 20);
+    unsigned resumed_some = 0;
+    for (long k = 0; k < ops; k++) {
+        f = fx_new(0);
+        f->t.ext.cut_after = k;
+        int rc = client_upload(f, img, len, 900, NULL);
+        assert_int_equal(rc, -1000); /* cut: answered with a flash error */
+        /* reboot */
+        f->t.ext.cut_after = -1;
+        assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+        uint32_t resumed_at = 0;
+        assert_int_equal(client_upload(f, img, len, 900, &resumed_at), 1);
+        resumed_some += resumed_at > 0;
+        assert_slot1_holds(f, img, len);
+        fx_free(f);
+    }
+    assert_true(resumed_some > 0);
+    free(img);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vectors_conforming),
+        cmocka_unit_test(test_vectors_no_header_check),
+        cmocka_unit_test(test_smp_level_errors),
+        cmocka_unit_test(test_os_group),
+        cmocka_unit_test(test_upload_state_and_refusals),
+        cmocka_unit_test(test_upload_refusals),
+        cmocka_unit_test(test_upload_pipelining),
+        cmocka_unit_test(test_progressive_erase),
+        cmocka_unit_test(test_resume_ram_and_reset),
+        cmocka_unit_test(test_power_cut_sweep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
