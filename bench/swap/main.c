@@ -60,7 +60,7 @@ static int quick_validate(void *ctx, const struct fk_flash_area *fa, uint32_t of
 }
 
 struct dev_fig {
-    const char *name;
+    char name[FK_BOARD_NAME_LEN];
     uint64_t erases, progs, bytes, reads_bytes;
 };
 
@@ -83,7 +83,7 @@ static void collect(struct fk_env *e, struct row *r)
     for (unsigned i = 0; i < e->sb.count && r->nd < 2; i++) {
         struct fk_sim_dev *sd = e->sb.dev[i];
         struct dev_fig *f = &r->d[r->nd++];
-        f->name = sd->name;
+        snprintf(f->name, sizeof f->name, "%s", sd->name);
         f->erases = sd->stats.erase_calls;
         f->progs = sd->stats.prog_calls;
         f->bytes = sd->stats.prog_bytes;
