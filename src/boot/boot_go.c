@@ -323,6 +323,11 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
         say(c, " refused: secondary image at ");
         fk_bsb_hex(&c->sb, off);
         say_sec_err(c, bad == FK_BOOT_R_SEC_DOWNGRADE ? " is a downgrade (" : " is invalid (", rc);
+        struct fk_image_header h0;
+        if (off != 0 && bad == FK_BOOT_R_SEC_INVALID && fk_image_read_header(c->sec, off, &h0) != FK_OK &&
+            fk_image_read_header(c->sec, 0, &h0) == FK_OK) {
+            say(c, "; an image sits at offset 0 but uploads belong one sector in");
+        }
         int erc = invalidate_secondary(c, off);
         if (erc == FK_EPOWER) {
             return erc;
