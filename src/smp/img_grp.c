@@ -1,7 +1,8 @@
 /*
  * Image management group: state read/write, erase, slot info (upload is in
  * img_upload.c). Slot 0 = primary (running image, header at offset 0),
- * slot 1 = secondary (image at fk_boot_secondary_image_off()).
+ * slot 1 = secondary: an upload at fk_boot_secondary_image_off(), the
+ * previous image at offset 0 after a swap (fk_boot_secondary_find()).
  */
 #include <string.h>
 
@@ -64,6 +65,15 @@ void fk_smp_read_slot(struct fk_smp_server *s, int slot, struct fk_smp_slot_info
         return;
     }
     uint32_t off = slot_image_off(s, slot);
+    if (slot == 1) {
+        /* after a swap the previous image sits at offset 0 of the secondary
+         * (swap-offset slot use), an upload one sector in */
+        uint32_t found;
+        if (fk_boot_secondary_find(s->cfg->map, &found) == FK_OK) {
+            off = found;
+        }
+    }
+    out->off = off;
     uint8_t magic[4];
     if (fk_flash_read(fa, off, magic, sizeof magic) != FK_OK) {
         out->img_rc = FK_IMG_MGMT_ERR_FLASH_READ_FAILED;
@@ -245,7 +255,9 @@ static int state_write(struct fk_smp_req *r)
         int err;
         const struct fk_flash_area *fa = open_slot(s, 1, &err);
         struct fk_image_info info;
-        err = fa ? fk_image_verify(fa, slot_image_off(s, 1), s->cfg->keys, &info) : err;
+        struct fk_smp_slot_info si1;
+        fk_smp_read_slot(s, 1, &si1);
+        err = fa ? fk_image_verify(fa, si1.off, s->cfg->keys, &info) : err;
         if (err) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_TLV,
                                      "slot 1 image fails verification: %s: %s", fk_err_name(err),

@@ -51,6 +51,7 @@ int fk_smp_img_upload(struct fk_smp_req *r);
 /* Image group helpers shared by state/erase/upload. */
 struct fk_smp_slot_info {
     bool valid;              /* header + TLVs inspected, hash known */
+    uint32_t off;            /* where in the slot the image was looked for */
     struct fk_image_info info;
     int img_rc;              /* IMG_MGMT_ERR_* why not valid */
 };

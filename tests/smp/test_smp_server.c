@@ -971,6 +971,110 @@ static void test_power_cut_sweep(void **state)
     free(img);
 }
 
+
+/* The whole cycle with fotakit's bootloader: upload, test, swap (the old
+ * image moves to secondary offset 0), the flags Zephyr reports while a
+ * revert is due, confirm, and the next upload. */
+static void boot_now(struct fx *f)
+{
+    static const struct fk_image_keyring ring = {.keys = NULL, .count = 0, .allow_hash_only = true};
+    struct fk_boot_config bc = {.map = &f->t.map, .keys = &ring, .strategy = FK_BOOT_STRATEGY_SWAP};
+    struct fk_boot_rsp rsp;
+    memset(&rsp, 0, sizeof rsp);
+    assert_int_equal(fk_boot_go(&bc, &rsp), FK_OK);
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK); /* application RAM starts afresh */
+}
+
+static void slot_flags(struct fx *f, int slot, const uint8_t *hash, bool pending, bool confirmed,
+                       bool active)
+{
+    struct rsp r;
+    call_enc(f, 1, FK_SMP_OP_READ, 1, FK_SMP_IMG_STATE, NULL, &r);
+    cbor_item_t *imgs = map_get(r.root, "images");
+    bool seen = false;
+    for (size_t i = 0; i < cbor_array_size(imgs); i++) {
+        cbor_item_t *it = cbor_array_get(imgs, i);
+        int64_t sl;
+        bool b;
+        assert_true(map_int(it, "slot", &sl));
+        if (sl == slot) {
+            seen = true;
+            assert_memory_equal(cbor_bytestring_handle(map_get(it, "hash")), hash, 32);
+            assert_true(map_bool(it, "pending", &b) && b == pending);
+            assert_true(map_bool(it, "confirmed", &b) && b == confirmed);
+            assert_true(map_bool(it, "active", &b) && b == active);
+        }
+        cbor_decref(&it);
+    }
+    assert_true(seen);
+    rsp_free(&r);
+}
+
+static void test_full_cycle_with_boot(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len;
+    uint8_t hash[32];
+    uint8_t *img = make_image(2, 0, 0, 15000, 21, &len, hash);
+    uint8_t buf[128];
+    struct fk_cbor_enc e;
+    struct rsp r;
+    assert_int_equal(client_upload(f, img, len, 1500, NULL), 1);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "hash");
+    fk_cbor_bstr(&e, hash, 32);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+    expect_ok(&r);
+    rsp_free(&r);
+    slot_flags(f, 1, hash, true, false, false);
+
+    /* reset: the bootloader swaps; the new image runs on test */
+    memcpy(f->primary_copy, f->t.in.mem, f->t.in.dev.size);
+    boot_now(f);
+    memcpy(f->primary_copy, f->t.in.mem, f->t.in.dev.size); /* the boot may write the primary */
+    assert_int_equal(fk_boot_swap_type(&f->t.map), FK_SWAP_REVERT);
+    slot_flags(f, 0, hash, false, false, true);
+    slot_flags(f, 1, f->primary_hash, false, true, false);
+    /* slot 1 holds what a revert restores: no upload, no erase, no test */
+    assert_int_equal(client_upload(f, img, len, 1500, NULL), -FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_ERASE, NULL, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+    rsp_free(&r);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "hash");
+    fk_cbor_bstr(&e, f->primary_hash, 32);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_IMAGE_ALREADY_PENDING);
+    rsp_free(&r);
+
+    /* confirm the running image (no hash): the revert is off */
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "confirm");
+    fk_cbor_bool(&e, true);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+    expect_ok(&r);
+    rsp_free(&r);
+    memcpy(f->primary_copy, f->t.in.mem, f->t.in.dev.size);
+    assert_int_equal(fk_boot_swap_type(&f->t.map), FK_SWAP_NONE);
+    slot_flags(f, 0, hash, false, true, true);
+    slot_flags(f, 1, f->primary_hash, false, false, false);
+
+    /* the next upload is accepted again, and the old image's sector 0 copy
+     * does not confuse the listing once the new one is complete */
+    size_t len3;
+    uint8_t hash3[32];
+    uint8_t *img3 = make_image(3, 0, 0, 9000, 22, &len3, hash3);
+    assert_int_equal(client_upload(f, img3, len3, 1500, NULL), 1);
+    slot_flags(f, 1, hash3, false, false, false);
+    free(img3);
+    free(img);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -984,6 +1088,7 @@ int main(void)
         cmocka_unit_test(test_progressive_erase),
         cmocka_unit_test(test_resume_ram_and_reset),
         cmocka_unit_test(test_power_cut_sweep),
+        cmocka_unit_test(test_full_cycle_with_boot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
