@@ -437,7 +437,8 @@ void fk_snap_free(struct fk_snap *s)
 
 const char *fk_pf_scenario_name(enum fk_pf_scenario s)
 {
-    static const char *n[] = {"test", "revert", "permanent", "set-pending", "confirm"};
+    static const char *n[] = {"test",    "revert",           "permanent",
+                              "set-pending", "confirm", "set-pending-perm", "overwrite"};
     return s < FK_PF_SCENARIOS ? n[s] : "?";
 }
 
@@ -452,6 +453,8 @@ static int action(struct fk_pf_run *r)
     switch (r->c.scn) {
     case FK_PF_SETPEND:
         return fk_boot_set_pending(&r->env.map, false);
+    case FK_PF_SETPEND_PERM:
+        return fk_boot_set_pending(&r->env.map, true);
     case FK_PF_CONFIRM:
         return fk_boot_confirm(&r->env.map);
     default:
@@ -511,7 +514,10 @@ int fk_pf_prepare(struct fk_pf_run *r, const char *shared_dir, const struct fk_p
     if (rc == FK_OK) {
         rc = fk_env_write(&r->env, FK_AREA_ID_SECONDARY, soff, r->new_img, c->new_len);
     }
-    if (rc == FK_OK && c->scn != FK_PF_SETPEND) {
+    if (c->scn == FK_PF_OVERWRITE) {
+        r->env.cfg.strategy = FK_BOOT_STRATEGY_OVERWRITE;
+    }
+    if (rc == FK_OK && c->scn != FK_PF_SETPEND && c->scn != FK_PF_SETPEND_PERM) {
         rc = fk_boot_set_pending(&r->env.map, c->scn == FK_PF_PERM);
     }
     if (rc == FK_OK && (c->scn == FK_PF_REVERT || c->scn == FK_PF_CONFIRM)) {
@@ -580,10 +586,12 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
     }
     /* A cut in an application write leaves the state before or after. */
     bool after = true;
-    if (R->c.scn == FK_PF_SETPEND || R->c.scn == FK_PF_CONFIRM) {
+    if (R->c.scn == FK_PF_SETPEND || R->c.scn == FK_PF_CONFIRM || R->c.scn == FK_PF_SETPEND_PERM) {
         int t = fk_boot_swap_type(&R->env.map);
         if (R->c.scn == FK_PF_SETPEND && (t == FK_SWAP_NONE || t == FK_SWAP_TEST)) {
             after = t == FK_SWAP_TEST;
+        } else if (R->c.scn == FK_PF_SETPEND_PERM && (t == FK_SWAP_NONE || t == FK_SWAP_PERM)) {
+            after = t == FK_SWAP_PERM;
         } else if (R->c.scn == FK_PF_CONFIRM && (t == FK_SWAP_REVERT || t == FK_SWAP_NONE)) {
             after = t == FK_SWAP_NONE;
         } else {
@@ -614,7 +622,12 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
         want = R->new_img, want_len = R->c.new_len, later = R->old_img, later_len = R->c.old_len;
         break;
     case FK_PF_PERM:
+    case FK_PF_OVERWRITE:
         want = later = R->new_img, want_len = later_len = R->c.new_len;
+        break;
+    case FK_PF_SETPEND_PERM:
+        want = later = after ? R->new_img : R->old_img;
+        want_len = later_len = after ? R->c.new_len : R->c.old_len;
         break;
     case FK_PF_REVERT:
         want = later = R->old_img, want_len = later_len = R->c.old_len;
@@ -705,6 +718,9 @@ int fk_pf_sweep(const char *shared_dir, const char *layout, uint32_t ws, enum fk
             continue;
         }
         uint32_t stride = big ? o->big_stride : (o->stride ? o->stride : 1);
+        if (r->calls < 4 * stride) {
+            stride = 1; /* short actions (set-pending, confirm): every call */
+        }
         for (uint32_t k = 1 + o->offset % stride; k <= r->calls; k += stride) {
             for (int mode = FK_SIM_CUT_BEFORE; mode <= FK_SIM_CUT_TEAR; mode++) {
                 uint64_t seed = mix(((uint64_t)k << 20) ^ ((uint64_t)n << 8) ^ (uint64_t)mode ^ ((uint64_t)scn << 40));

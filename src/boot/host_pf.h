@@ -96,6 +96,8 @@ enum fk_pf_scenario {
     FK_PF_PERM,        /* permanent upgrade (boot) */
     FK_PF_SETPEND,     /* the application's fk_boot_set_pending(test) */
     FK_PF_CONFIRM,     /* the application's fk_boot_confirm() */
+    FK_PF_SETPEND_PERM, /* the application's fk_boot_set_pending(permanent) */
+    FK_PF_OVERWRITE,   /* overwrite-only upgrade (boot) */
     FK_PF_SCENARIOS
 };
 const char *fk_pf_scenario_name(enum fk_pf_scenario s);
