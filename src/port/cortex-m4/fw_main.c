@@ -40,6 +40,18 @@
 volatile int fk_fw_last_err;
 char fk_fw_why[160];
 
+/* The error's name and sentence, where a debugger (or a console) sees them. */
+const char *volatile fk_fw_err_name;
+const char *volatile fk_fw_err_str;
+
+static void fw_report(int rc)
+{
+    fk_fw_last_err = rc;
+    fk_fw_err_name = fk_err_name(rc);
+    fk_fw_err_str = fk_err_str(rc);
+}
+
+#if FK_FW_HAVE_FLASH
 /* A few polls per microsecond at 64 MHz; precision does not matter here. */
 static void fw_delay_us(void *ctx, uint32_t us)
 {
@@ -48,7 +60,6 @@ static void fw_delay_us(void *ctx, uint32_t us)
     }
 }
 
-#if FK_FW_HAVE_FLASH
 /* ---- internal flash: nRF52840 NVMC ------------------------------------- */
 #define NVMC_BASE 0x4001E000u
 
@@ -222,7 +233,7 @@ static void smp_serve(const struct fk_smp_config *cfg)
         if (rc == FK_OK && rsp_len > 0) {
             rc = fk_smp_serial_encode_cb(smp_tx, rsp_len, uart_put, NULL);
         }
-        fk_fw_last_err = rc;
+        fw_report(rc);
         fk_smp_sent(&smp);
     }
 }
@@ -290,5 +301,6 @@ int main(void)
     }
 #endif
 
+    fw_report(rc);
     return rc;
 }
