@@ -208,9 +208,9 @@ struct fk_smp_config {
     const char *machine;     /* info 'm' and 'p', e.g. "cortex-m4" */
     const char *platform;    /* info 'i', e.g. the board name */
     const char *build_time;  /* info 'b' */
-    /* Bootloader info `mode`: when mcuboot_mode_set is false it is derived
-     * from the flash map (secondary image offset > 0: swap-using-offset, a
-     * scratch area: swap-using-scratch, else swap-using-move). */
+    /* Bootloader info `mode`: when mcuboot_mode_set is false, 9
+     * (FK_MCUBOOT_MODE_SWAP_USING_OFFSET: fotakit's swap strategy, see
+     * docs/boot.md); an overwrite-only bootloader sets 2. */
     bool mcuboot_mode_set;
     int mcuboot_mode;        /* enum fk_mcuboot_mode */
     bool no_downgrade;       /* bootloader refuses downgrades ("no-downgrade") */
@@ -227,7 +227,8 @@ struct fk_smp_config {
 #define FK_SMP_WBUF_MAX 32u
 
 /* Upload session (RAM mirror of the record persisted in the secondary slot;
- * docs/smp.md "Upload and resume"). Private to the server. */
+ * docs/smp.md "Upload and resume"). Private to the server: read `active`,
+ * `off` and `len` for progress displays, change nothing. */
 struct fk_smp_upload {
     bool active;
     uint8_t image;
