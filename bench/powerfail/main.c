@@ -5,7 +5,8 @@
  * the application's set-pending write and its confirm write; on
  * nrf52840-spi-nor-2mb, nrf5340-spi-nor-2mb and nrf52840-internal-only, with
  * the board's write sizes and forced to 8; images of 4..8 sectors (every k)
- * and 460 KB (every 17th k). The oracle is fk_pf_trial() (src/boot/host_pf.c).
+ * and 460 KB (every 17th k); plus "tight-ext" (9-unit slots on two chips,
+ * 6..7-unit images) where the two-chain schedule parks in the primary. The oracle is fk_pf_trial() (src/boot/host_pf.c).
  *
  *   powerfail [--json] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]
  */
@@ -40,7 +41,9 @@ int main(int argc, char **argv)
     if (o.stride == 0) {
         o.stride = 1;
     }
-    static const char *layouts[] = {"nrf52840-spi-nor-2mb", "nrf5340-spi-nor-2mb", "nrf52840-internal-only"};
+    /* tight-ext: 9-unit slots on two chips, so 7-unit swaps park in the primary */
+    static const char *layouts[] = {"nrf52840-spi-nor-2mb", "nrf5340-spi-nor-2mb", "nrf52840-internal-only",
+                                    "tight-ext"};
     static const uint32_t wss[] = {0, 8};
     struct fk_pf_totals all = {0};
     if (!json) {
@@ -50,7 +53,7 @@ int main(int argc, char **argv)
         printf("%-24s %-6s %-12s %9s %8s %9s %7s\n", "layout", "ws", "scenario", "trials", "doubles", "failures",
                "secs");
     }
-    for (size_t l = 0; l < 3; l++) {
+    for (size_t l = 0; l < 4; l++) {
         if (only != NULL && strcmp(only, layouts[l]) != 0) {
             continue;
         }
@@ -58,7 +61,13 @@ int main(int argc, char **argv)
             for (int scn = 0; scn < FK_PF_SCENARIOS; scn++) {
                 struct fk_pf_totals t = {0};
                 clock_t t0 = clock();
-                int rc = fk_pf_sweep(FOTAKIT_SHARED_DIR, layouts[l], wss[w], (enum fk_pf_scenario)scn, &o, &t);
+                struct fk_pf_sweep_opts lo = o;
+                if (l == 3) { /* 6..7-unit images only; no 460 KB image in 9-unit slots */
+                    lo.min_units = 6;
+                    lo.max_units = 7;
+                    lo.big_stride = 0;
+                }
+                int rc = fk_pf_sweep(FOTAKIT_SHARED_DIR, layouts[l], wss[w], (enum fk_pf_scenario)scn, &lo, &t);
                 double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
                 if (rc != FK_OK) {
                     t.failures++;

@@ -35,6 +35,9 @@ static const char *board_for(const char *layout)
     if (strcmp(layout, "nrf52840-internal-only") == 0 || strcmp(layout, "compat-internal") == 0) {
         return "nrf52840";
     }
+    if (strcmp(layout, "tight-ext") == 0) {
+        return "nrf52840-spi-nor-2mb";
+    }
     return NULL;
 }
 
@@ -227,6 +230,15 @@ int fk_env_open(struct fk_env *e, const char *shared_dir, const char *layout, ui
         e->areas[0] = (struct fk_flash_area){FK_AREA_ID_BOOTLOADER, "mcuboot", d, 0, 0xc000};
         e->areas[1] = (struct fk_flash_area){FK_AREA_ID_PRIMARY, "mcuboot_primary", d, 0xc000, 0x76000};
         e->areas[2] = (struct fk_flash_area){FK_AREA_ID_SECONDARY, "mcuboot_secondary", d, 0x82000, 0x75000};
+        e->map.areas = e->areas;
+        e->map.count = 3;
+    } else if (strcmp(layout, "tight-ext") == 0) {
+        /* 9-unit slots on two chips: a 7-unit swap has no free secondary
+         * unit past the spare, so the parking unit is in the primary */
+        struct fk_flash_dev *d = env_dev(e, "flash_primary"), *x = env_dev(e, "external_flash");
+        e->areas[0] = (struct fk_flash_area){FK_AREA_ID_BOOTLOADER, "mcuboot", d, 0, 0xc000};
+        e->areas[1] = (struct fk_flash_area){FK_AREA_ID_PRIMARY, "mcuboot_primary", d, 0xc000, 0x9000};
+        e->areas[2] = (struct fk_flash_area){FK_AREA_ID_SECONDARY, "mcuboot_secondary", x, 0, 0x9000};
         e->map.areas = e->areas;
         e->map.count = 3;
     } else {

@@ -52,7 +52,8 @@ struct fk_env {
 /* Shared layouts: "nrf52840-spi-nor-2mb", "nrf5340-spi-nor-2mb",
  * "nrf52840-internal-only" (files from FOTAKIT_SHARED_DIR/layouts), and
  * "compat-internal" (internal flash: primary 0x76000 at 0xc000, secondary
- * 0x75000 at 0x82000, built by hand). force_ws: 0 or a write size for every
+ * 0x75000 at 0x82000, built by hand), "tight-ext" (nrf52840 + NOR, 9-unit
+ * slots: primary at 0xc000, secondary at 0 of the NOR chip). force_ws: 0 or a write size for every
  * device. Keyring: hash-only images accepted unless a key is loaded with
  * fk_env_trust_key(). */
 int fk_env_open(struct fk_env *e, const char *shared_dir, const char *layout, uint32_t force_ws,

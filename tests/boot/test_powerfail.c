@@ -55,6 +55,24 @@ static void big_image(const char *layout)
     assert_int_equal(t.failures, 0);
 }
 
+/* The two-chain schedule with its parking unit in the primary (FK_SCHED_TWO_ZP):
+ * a 7-unit swap in 9-unit slots. */
+static void pf_park_in_primary(void **s)
+{
+    (void)s;
+    struct fk_pf_totals t = {0};
+    for (int scn = 0; scn < FK_PF_SCENARIOS; scn++) {
+        struct fk_pf_sweep_opts o = {.stride = 3, .offset = (uint32_t)scn, .doubles = 4, .min_units = 6, .max_units = 7};
+        assert_int_equal(fk_pf_sweep(FOTAKIT_SHARED_DIR, "tight-ext", 0, (enum fk_pf_scenario)scn, &o, &t), 0);
+    }
+    printf("tight-ext: %llu trials, %llu failures\n", (unsigned long long)t.trials, (unsigned long long)t.failures);
+    if (t.failures) {
+        printf("first failure: %s\n", t.first_failure);
+    }
+    assert_true(t.trials > 100);
+    assert_int_equal(t.failures, 0);
+}
+
 static void pf_52840_ext(void **s) { (void)s; sweep("nrf52840-spi-nor-2mb", 0, 0); }
 static void pf_52840_ext_ws8(void **s) { (void)s; sweep("nrf52840-spi-nor-2mb", 8, 7); }
 static void pf_5340_ext(void **s) { (void)s; sweep("nrf5340-spi-nor-2mb", 0, 11); }
@@ -71,6 +89,7 @@ int main(void)
         cmocka_unit_test(pf_5340_ext),    cmocka_unit_test(pf_5340_ext_ws8),
         cmocka_unit_test(pf_int_only),    cmocka_unit_test(pf_int_only_ws8),
         cmocka_unit_test(pf_big_5340),    cmocka_unit_test(pf_big_int),
+        cmocka_unit_test(pf_park_in_primary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,6 +233,30 @@ static void serial_without_buffer(void **s)
     assert_int_equal(fk_env_reprogs(&T.e), 0);
 }
 
+static void park_in_primary(void **s)
+{
+    (void)s;
+    open_env("tight-ext", 7 * U - 100, 7 * U - 700, 1, 2);
+    assert_int_equal(fk_boot_max_image_size(&T.e.map), 7 * U);
+    assert_int_equal(fk_boot_set_pending(&T.e.map, false), FK_OK);
+    fk_sim_board_reset_stats(&T.e.sb);
+    struct fk_boot_rsp r = boot_ok();
+    assert_int_equal(r.reason, FK_BOOT_R_UPGRADED_TEST);
+    assert_true(primary_holds(T.new_img, T.new_len));
+    /* the start record names the schedule: two chains, parking unit P[7] */
+    const struct fk_flash_area *p = fk_env_area(&T.e, FK_AREA_ID_PRIMARY);
+    uint8_t rec[16];
+    assert_int_equal(fk_flash_read(p, p->size - 64, rec, 16), FK_OK);
+    assert_int_equal(rec[8], FK_SWAP_TEST);
+    assert_int_equal(rec[9], 2);
+    assert_int_equal(max_erases(FK_AREA_ID_PRIMARY, 0, 8 * U), 1);
+    assert_int_equal(max_erases(FK_AREA_ID_SECONDARY, 0, 8 * U), 1);
+    assert_int_equal(fk_env_reprogs(&T.e), 0);
+    r = boot_ok();
+    assert_int_equal(r.reason, FK_BOOT_R_REVERTED);
+    assert_true(primary_holds(T.old_img, T.old_len));
+}
+
 static void permanent_never_reverts(void **s)
 {
     (void)s;
@@ -522,6 +546,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(upgrade_revert_costs, teardown),
         cmocka_unit_test_teardown(serial_without_buffer, teardown),
+        cmocka_unit_test_teardown(park_in_primary, teardown),
         cmocka_unit_test_teardown(permanent_never_reverts, teardown),
         cmocka_unit_test_teardown(invalid_secondary_erased, teardown),
         cmocka_unit_test_teardown(too_big_refused, teardown),
