@@ -108,46 +108,10 @@ static uint32_t max_markers(const struct geom *g)
     return (g->es - g->rec_hdr) / g->ws;
 }
 
-/* True if [off, off+len) of the area reads as erased. */
-static int is_erased(const struct geom *g, uint32_t off, uint32_t len, bool *erased)
-{
-    uint8_t buf[64];
-    *erased = false;
-    while (len) {
-        uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
-        int rc = fk_flash_read(g->fa, off, buf, n);
-        if (rc) {
-            return rc;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            if (buf[i] != g->ev) {
-                return FK_OK;
-            }
-        }
-        off += n;
-        len -= n;
-    }
-    *erased = true;
-    return FK_OK;
-}
-
 /* Erase [off, off+len) (area-relative, sector aligned) unless already erased. */
 static int erase_if_needed(struct fk_smp_server *s, const struct geom *g, uint32_t off, uint32_t len)
 {
-    for (uint32_t o = off; o < off + len; o += g->es) {
-        bool er;
-        int rc = is_erased(g, o, g->es, &er);
-        if (rc) {
-            return rc;
-        }
-        if (!er) {
-            rc = fk_smp_erase_range(s, g->fa, o, o + g->es);
-            if (rc) {
-                return rc;
-            }
-        }
-    }
-    return FK_OK;
+    return fk_smp_erase_dirty(s, g->fa, off, off + len);
 }
 
 /* ---- record ------------------------------------------------------------ */

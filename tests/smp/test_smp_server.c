@@ -972,6 +972,36 @@ static void test_power_cut_sweep(void **state)
 }
 
 
+/* Erase: only sectors holding data are erased; the slot then lists nothing. */
+static void test_erase_command(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len;
+    uint8_t hash[32];
+    uint8_t *img = make_image(2, 0, 0, 20000, 23, &len, hash);
+    assert_int_equal(client_upload(f, img, len, 1500, NULL), 1);
+    struct rsp r;
+    uint32_t e0 = f->t.ext.erase_calls;
+    call_enc(f, 0, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_ERASE, NULL, &r);
+    expect_ok(&r);
+    rsp_free(&r);
+    assert_int_equal(f->t.ext.erase_calls - e0, (len + 4095) / 4096);
+    for (uint32_t i = 0; i < f->t.ext.dev.size; i++) {
+        assert_int_equal(f->t.ext.mem[i], 0xff);
+    }
+    call_enc(f, 1, FK_SMP_OP_READ, 1, FK_SMP_IMG_STATE, NULL, &r);
+    assert_int_equal(cbor_array_size(map_get(r.root, "images")), 1);
+    rsp_free(&r);
+    e0 = f->t.ext.erase_calls;
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_ERASE, NULL, &r);
+    expect_ok(&r);
+    rsp_free(&r);
+    assert_int_equal(f->t.ext.erase_calls, e0);
+    free(img);
+    fx_free(f);
+}
+
 /* The whole cycle with fotakit's bootloader: upload, test, swap (the old
  * image moves to secondary offset 0), the flags Zephyr reports while a
  * revert is due, confirm, and the next upload. */
@@ -1089,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_resume_ram_and_reset),
         cmocka_unit_test(test_power_cut_sweep),
         cmocka_unit_test(test_full_cycle_with_boot),
+        cmocka_unit_test(test_erase_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
