@@ -332,8 +332,9 @@ static int img_erase(struct fk_smp_req *r)
     int err;
     const struct fk_flash_area *fa = open_slot(s, 1, &err);
     if (!fa) {
-        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "slot 1: %s",
-                                 fk_err_name(err));
+        char why[FK_SMP_RSN_LEN];
+        fk_flash_explain(s->cfg->map, FK_AREA_ID_SECONDARY, err, why, sizeof why);
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
     fk_smp_upload_abort(s);
     /* sectors already erased are skipped: less wear, and on a 1 MB NOR slot

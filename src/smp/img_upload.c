@@ -512,10 +512,18 @@ int fk_smp_img_upload(struct fk_smp_req *r)
     uint64_t off = f[F_OFF].item.u;
     struct geom g;
     rc = geom_get(s, &g);
+    if (rc == FK_ENOTSUP) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_CONFIG_QUERY_FAIL,
+                                 "slot 1 geometry unusable for uploads (write size above %u "
+                                 "bytes, or slot/offset not sector aligned)",
+                                 (unsigned)FK_SMP_WBUF_MAX);
+    }
     if (rc) {
-        return fk_smp_group_fail(r, rc == FK_ENOTSUP ? FK_IMG_MGMT_ERR_FLASH_CONFIG_QUERY_FAIL
-                                                     : FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED,
-                                 "slot 1 unusable for uploads: %s", fk_err_name(rc));
+        /* e.g. "mcuboot_secondary: device external_flash (spi-nor on spi4)
+         * is not ready: JEDEC ID read ff ff ff, ..." */
+        char why[FK_SMP_RSN_LEN];
+        fk_flash_explain(s->cfg->map, FK_AREA_ID_SECONDARY, rc, why, sizeof why);
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
 
     if (off == 0) {

@@ -1002,6 +1002,38 @@ static void test_erase_command(void **state)
     fx_free(f);
 }
 
+/* The secondary's chip does not answer: uploads and erase are refused with
+ * the flash layer's explanation, everything else keeps working. */
+static void test_secondary_down(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    f->t.ext.dev.state = FK_DEV_FAILED;
+    snprintf(f->t.ext.dev.why, sizeof f->t.ext.dev.why, "JEDEC ID read ff ff ff");
+    size_t len;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(2, 0, 0, 5000, 24, &len, hash);
+    sha256(img, len, sha);
+    uint8_t buf[2100];
+    struct fk_cbor_enc e;
+    struct rsp r;
+    char rsn[200];
+    chunk_enc(&e, buf, sizeof buf, img, len, sha, 0, 1000, false);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_UPLOAD, &e, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED);
+    assert_true(map_str(r.root, "rsn", rsn, sizeof rsn));
+    assert_non_null(strstr(rsn, "external"));
+    rsp_free(&r);
+    call_enc(f, 0, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_ERASE, NULL, &r);
+    expect_group_err(&r, 0, 1, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED);
+    rsp_free(&r);
+    call_enc(f, 1, FK_SMP_OP_READ, 1, FK_SMP_IMG_STATE, NULL, &r);
+    assert_int_equal(cbor_array_size(map_get(r.root, "images")), 1);
+    rsp_free(&r);
+    free(img);
+    fx_free(f);
+}
+
 /* The whole cycle with fotakit's bootloader: upload, test, swap (the old
  * image moves to secondary offset 0), the flags Zephyr reports while a
  * revert is due, confirm, and the next upload. */
@@ -1120,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_power_cut_sweep),
         cmocka_unit_test(test_full_cycle_with_boot),
         cmocka_unit_test(test_erase_command),
+        cmocka_unit_test(test_secondary_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
