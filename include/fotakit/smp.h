@@ -269,8 +269,8 @@ int fk_smp_init(struct fk_smp_server *s, const struct fk_smp_config *cfg);
  * too short to carry a header to answer). Every request with a header gets
  * an answer: errors are answered in the protocol, never by silence.
  * Returns FK_ENOMEM only if rsp_cap cannot hold even a minimal error answer
- * (keep rsp_cap >= 64; for image state reads >= 512; a full upload answer
- * needs < 64), FK_EINVAL for NULL arguments, FK_ESMP_SHORT for a packet
+ * (under 40 bytes; keep rsp_cap >= 512: that holds every answer, an
+ * upload answer needs < 32), FK_EINVAL for NULL arguments, FK_ESMP_SHORT for a packet
  * under 8 bytes (nothing sent).
  */
 int fk_smp_handle(struct fk_smp_server *s, const uint8_t *req, size_t len, uint8_t *rsp,

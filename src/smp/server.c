@@ -260,7 +260,8 @@ int fk_smp_handle(struct fk_smp_server *s, const uint8_t *req, size_t len, uint8
         s->stats.dropped++;
         return FK_OK;
     }
-    if (rsp_cap < FK_SMP_HDR_SIZE + 16) {
+    /* room for the largest answer without a reason: {"err": {"group": G, "rc": R}} */
+    if (rsp_cap < FK_SMP_HDR_SIZE + 32) {
         return FK_ENOMEM;
     }
     s->stats.requests++;

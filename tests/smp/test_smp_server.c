@@ -322,6 +322,10 @@ static void test_smp_level_errors(void **state)
     n = make_req(req, 0, FK_SMP_OP_WRITE_RSP, 0, 7, 0, NULL, 0);
     assert_int_equal(fk_smp_handle(&f->srv, req, n, out, sizeof out, &ol), FK_OK);
     assert_int_equal(ol, 0);
+    /* a response buffer that cannot hold any answer */
+    n = make_req(req, 1, FK_SMP_OP_READ, 1, 8, FK_SMP_IMG_STATE, NULL, 0);
+    assert_int_equal(fk_smp_handle(&f->srv, req, n, out, 39, &ol), FK_ENOMEM);
+    assert_int_equal(ol, 0);
     /* an answer that does not fit the response buffer */
     n = make_req(req, 1, FK_SMP_OP_READ, 1, 8, FK_SMP_IMG_STATE, NULL, 0);
     assert_int_equal(fk_smp_handle(&f->srv, req, n, out, 100, &ol), FK_OK);
