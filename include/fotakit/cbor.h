@@ -97,8 +97,8 @@ struct fk_cbor_item {
 };
 
 /* Validate exactly one item at buf: well formed, nesting <= FK_CBOR_MAX_DEPTH,
- * indefinite strings made of definite chunks of their own major type, no
- * stray break. *item_len (may be NULL) = its encoded length (bytes after it
+ * indefinite strings made of definite chunks of their own major type, text
+ * strings (each chunk) valid UTF-8, no stray break. *item_len (may be NULL) = its encoded length (bytes after it
  * are not examined). FK_ESMP_CBOR / FK_ESMP_CBOR_DEPTH otherwise. */
 int fk_cbor_check(const uint8_t *buf, size_t len, size_t *item_len);
 

@@ -63,6 +63,48 @@ static int read_head(const uint8_t *p, const uint8_t *end, struct head *h)
     return FK_OK;
 }
 
+/* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+ * Text strings must be valid (RFC 8949 3.1); each chunk of an indefinite
+ * text string on its own. */
+static bool utf8_ok(const uint8_t *p, uint64_t n)
+{
+    uint64_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        uint32_t need, cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            cp = c & 0x1fu;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            cp = c & 0x0fu;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (n - i - 1 < need) {
+            return false;
+        }
+        for (uint32_t k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3fu);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff)) {
+            return false;
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
 static bool is_break(const struct head *h)
 {
     return h->major == 7 && h->indef;
@@ -87,7 +129,7 @@ static int check_item(const uint8_t *p, const uint8_t *end, int depth, size_t *u
     case 2:
     case 3:
         if (!h.indef) {
-            if (h.arg > avail) {
+            if (h.arg > avail || (h.major == 3 && !utf8_ok(q, h.arg))) {
                 return FK_ESMP_CBOR;
             }
             q += h.arg;
@@ -108,7 +150,7 @@ static int check_item(const uint8_t *p, const uint8_t *end, int depth, size_t *u
                 return FK_ESMP_CBOR;
             }
             q += c.hlen;
-            if (c.arg > (uint64_t)(end - q)) {
+            if (c.arg > (uint64_t)(end - q) || (h.major == 3 && !utf8_ok(q, c.arg))) {
                 return FK_ESMP_CBOR;
             }
             q += c.arg;

@@ -92,6 +92,9 @@ MALFORMED = [
     "", "18", "1c", "1d", "1e", "3f", "5f41", "5f4100", "7f6161", "5f6161ff", "7f4161ff",
     "8201", "820102ff", "a1", "a16161", "bf6161ff", "ff", "9fff00ff00",
     "5b0000000100000000", "a2616101", "f8", "f818", "fc", "5f5f4100ffff",
+    # text that is not UTF-8: stray continuation, overlong, surrogate, > U+10FFFF,
+    # a code point split across the chunks of an indefinite string
+    "6280ff", "62c0af", "63eda080", "64f4908080", "7f61c36189ff",
 ]
 
 

@@ -152,6 +152,15 @@ static void test_map_fields(void **state)
     assert_int_equal(fk_cbor_map_fields(buf, n, g, 1, &bad), FK_ESMP_CBOR);
     n = unhex("a0a0", buf);
     assert_int_equal(fk_cbor_map_fields(buf, n, g, 1, &bad), FK_ESMP_CBOR);
+    /* text must be UTF-8: a stray continuation byte, an overlong '/', a
+     * surrogate; valid two-, three- and four-byte forms pass */
+    static const char *text[] = {"a1616162c328", "a1616162c0af", "a1616163eda080"};
+    for (size_t i = 0; i < 3; i++) {
+        n = unhex(text[i], buf);
+        assert_int_equal(fk_cbor_map_fields(buf, n, g, 1, &bad), FK_ESMP_CBOR);
+    }
+    n = unhex("a1616169c3a9e282acf09d849e", buf);
+    assert_int_equal(fk_cbor_map_fields(buf, n, NULL, 0, &bad), FK_OK);
 }
 
 static void test_nesting_bound(void **state)
