@@ -146,6 +146,17 @@ static void swap_init(struct go *c, struct fk_swap *s)
     s->st = &c->rsp->stats;
 }
 
+/* Id of a new swap: above every record either trailer still holds. */
+static uint32_t next_id(struct go *c, bool have_start, const struct fk_swap_rec *start)
+{
+    uint32_t id = have_start ? start->id : 0;
+    struct fk_swap_rec b;
+    if (fk_swap_read_begin(c->sec, &b, NULL) && (int32_t)(b.id - id) > 0) {
+        id = b.id;
+    }
+    return id + 1;
+}
+
 static enum fk_boot_reason reason_of(uint8_t type)
 {
     return type == FK_SWAP_REVERT ? FK_BOOT_R_REVERTED
@@ -362,7 +373,7 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
         old_end = c->g.max_image;
     }
     struct fk_swap_rec rec = {
-        .id = have_start ? start->id + 1 : 1,
+        .id = next_id(c, have_start, start),
         .swap_size = si.end_off > old_end ? si.end_off : old_end,
         .type = type,
     };
@@ -412,7 +423,7 @@ static int revert(struct go *c, bool have_start, const struct fk_swap_rec *start
         new_end = 0;
     }
     struct fk_swap_rec rec = {
-        .id = have_start ? start->id + 1 : 1,
+        .id = next_id(c, have_start, start),
         .swap_size = si.end_off > new_end ? si.end_off : new_end,
         .type = FK_SWAP_REVERT,
     };
@@ -491,13 +502,19 @@ static int go(struct go *c)
         }
         struct fk_swap_rec rec;
         bool resume;
-        if (p_inprog && (!have_begin || begin.id == start.id)) {
-            rec = start; /* data may have moved: continue from the markers */
+        if (p_inprog && (!have_begin || (int32_t)(start.id - begin.id) >= 0)) {
+            /* The start record is this swap's: its begin record matches, or
+             * was erased (a torn erase may leave an older, lower-id one). A
+             * start record older than the begin record is stale (a torn
+             * erase of the primary trailer at the start of the newer swap). */
+            /* data may have moved: continue from the markers (without the
+             * canary the secondary must prove it answers first) */
+            rec = start;
             resume = true;
         } else if (!p_inprog && have_begin && have_start && begin.id == start.id &&
-                   tp.copy_done == FK_FLAG_SET) {
-            rec = start; /* finished; only the secondary trailer erase was cut */
-            resume = true;
+                   tp.magic == FK_MAGIC_GOOD && tp.copy_done != FK_FLAG_UNSET) {
+            /* swap complete: the secondary trailer holds only its canary */
+            goto no_swap_in_progress;
         } else {
             /* Begin record without a matching, complete start record:
              * nothing has moved yet; start over from the primary trailer. */
@@ -519,6 +536,7 @@ static int go(struct go *c)
         return boot_primary(c);
     }
 
+no_swap_in_progress:
     /* 2. Nothing in progress. */
     if (src != FK_OK) {
         rsp->reason = FK_BOOT_R_SEC_DEAD;

@@ -77,6 +77,7 @@ struct fk_swap {
     uint32_t units;  /* sectors this swap covers (k) */
     uint32_t done;   /* progress: moves completed */
     uint8_t type, sched;
+    struct fk_swap_rec rec; /* the swap's record (start = begin = canary) */
     uint32_t half;   /* two-chain schedules: steps in the first chain (m) */
     const struct fk_flash_area *zfa; /* parking unit */
     uint32_t zoff;

@@ -406,6 +406,7 @@ static int plan(struct fk_swap *s, const struct fk_swap_rec *rec)
     }
     s->units = n;
     s->st->units = n;
+    s->rec = *rec;
     s->type = rec->type;
     s->sched = rec->sched;
     s->half = (n + 1) / 2;
@@ -439,9 +440,56 @@ static int erase_sec_trailer(struct fk_swap *s)
     return rc;
 }
 
+/*
+ * Before any move: the secondary trailer holds nothing but this swap's
+ * record in begin slot 0 (the "canary"). Erasing it removes the request
+ * (the primary's start record carries it now) and any stale records; the
+ * canary, read back, proves the secondary's chip answers: a chip that has
+ * died and reads all-ones cannot show it, and copying from such a chip
+ * would put erased data into the primary. Idempotent.
+ */
+static int ensure_canary(struct fk_swap *s)
+{
+    uint32_t len = s->g.sec_trailer_units * s->g.unit, base = s->sec->size - len;
+    uint32_t coff = s->sec->size - FK_BOOT_OFF_REC;
+    struct fk_swap_rec got;
+    uint8_t b[FK_BOOT_REC_LEN];
+    int err = FK_OK;
+    int rc = fk_flash_read(s->sec, coff, b, sizeof b);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (fk_rec_decode(b, FK_REC_TAG_BEGIN, &got) && got.id == s->rec.id &&
+        fk_region_erased(s->sec, base, coff - base, &err) &&
+        fk_region_erased(s->sec, coff + FK_BOOT_REC_LEN, s->sec->size - coff - FK_BOOT_REC_LEN, &err)) {
+        return FK_OK;
+    }
+    if (err != FK_OK) {
+        return err;
+    }
+    tick(s);
+    rc = fk_flash_erase(s->sec, base, len);
+    if (rc == FK_OK) {
+        s->st->trailer_erases++;
+        fk_rec_encode(b, FK_REC_TAG_BEGIN, &s->rec);
+        rc = fk_flash_write(s->sec, coff, b, sizeof b);
+        s->st->status_progs++;
+    }
+    if (rc == FK_OK) {
+        rc = fk_flash_sync(s->sec);
+    }
+    if (rc == FK_OK) {
+        rc = fk_flash_read(s->sec, coff, b, sizeof b);
+    }
+    if (rc == FK_OK && (!fk_rec_decode(b, FK_REC_TAG_BEGIN, &got) || got.id != s->rec.id)) {
+        rc = FK_EIO; /* written but not read back: the chip is not really there */
+    }
+    return rc;
+}
+
 static int finish(struct fk_swap *s, uint32_t from)
 {
-    int rc = erase_sec_trailer(s);
+    int rc = ensure_canary(s);
     if (rc == FK_OK) {
         rc = run_moves(s, from);
     }
@@ -481,8 +529,10 @@ bool fk_swap_read_begin(const struct fk_flash_area *sec, struct fk_swap_rec *r, 
             }
             return false;
         }
-        if (fk_rec_decode(b, FK_REC_TAG_BEGIN, &t)) {
-            *r = t; /* later slots were written later */
+        /* ids only grow (each swap takes max + 1), so the newest record
+         * is the one with the highest id, wherever a torn erase left it */
+        if (fk_rec_decode(b, FK_REC_TAG_BEGIN, &t) && (!found || (int32_t)(t.id - r->id) > 0)) {
+            *r = t;
             found = true;
         }
     }
@@ -583,8 +633,8 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
     if (rc != FK_OK) {
         return rc;
     }
-    /* 3. Secondary trailer erase (the request is now in the primary), moves,
-     * copy_done. */
+    /* 3. Secondary trailer erase + canary (the request is now in the
+     * primary), moves, copy_done. */
     return finish(s, 0);
 }
 

@@ -470,6 +470,40 @@ static void dead_chip_mid_swap(void **s)
     assert_true(primary_holds(T.old_img, T.old_len));
 }
 
+/* The chip dies in a way its driver cannot see: it reads all-ones (MISO
+ * floats high) while the device still says ready. Resuming a swap from it
+ * would copy erased data into the primary; the canary in the secondary
+ * trailer catches it. */
+static void dead_chip_reads_ones_mid_swap(void **s)
+{
+    (void)s;
+    open_env("nrf5340-spi-nor-2mb", 6 * U, 6 * U, 1, 2);
+    assert_int_equal(fk_boot_set_pending(&T.e.map, false), FK_OK);
+    fk_sim_power_arm(&T.e.sb, 120, FK_SIM_CUT_BEFORE, 1);
+    struct fk_boot_rsp r;
+    assert_int_equal(fk_boot_go(&T.e.cfg, &r), FK_EPOWER);
+    fk_sim_power_restore(&T.e.sb);
+    fk_sim_power_arm(&T.e.sb, 0, FK_SIM_CUT_NONE, 0);
+    fk_env_resync(&T.e);
+    int d = ext_dev_index();
+    struct fk_sim_dev *sd = fk_sim_dev_of(T.e.chk[d].inner);
+    sd->nchip.absent = 1;
+    assert_int_equal(T.e.chk[d].dev.state, FK_DEV_READY);
+    assert_int_equal(fk_boot_go(&T.e.cfg, &r), FK_EBOOT_STUCK);
+    assert_int_equal(r.reason, FK_BOOT_R_STUCK);
+    /* nothing from the dead chip reached the primary: once it answers again
+     * the swap finishes with the right image */
+    sd->nchip.absent = 0;
+    uint8_t sr;
+    /* what a port's reinit hook does: re-read the chip (the driver cached
+     * the all-ones status it saw while the chip was gone) */
+    assert_int_equal(fk_nor_read_sr(&sd->nor, &sr), FK_OK);
+    fk_env_resync(&T.e);
+    r = boot_ok();
+    assert_true(r.resumed);
+    assert_true(primary_holds(T.new_img, T.new_len));
+}
+
 static void overwrite_only(void **s)
 {
     (void)s;
@@ -555,6 +589,7 @@ int main(void)
         cmocka_unit_test_teardown(security_counter_default_store, teardown),
         cmocka_unit_test_teardown(dead_chip_no_swap, teardown),
         cmocka_unit_test_teardown(dead_chip_mid_swap, teardown),
+        cmocka_unit_test_teardown(dead_chip_reads_ones_mid_swap, teardown),
         cmocka_unit_test_teardown(overwrite_only, teardown),
         cmocka_unit_test_teardown(revert_impossible, teardown),
         cmocka_unit_test_teardown(primary_invalid, teardown),
