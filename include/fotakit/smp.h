@@ -30,8 +30,9 @@
  * (a version above 1 gets MGMT_ERR_UNSUPPORTED_TOO_NEW in v2). SMP-level
  * errors (unknown group/command, malformed CBOR, message too large) are
  * {"rc": MGMT_ERR, "rsn": "..."} in both versions; a group's own errors are
- * {"err": {"group": G, "rc": code}, "rsn": "..."} in v2 and
- * {"rc": generic MGMT_ERR, "rsn": "..."} in v1 (Zephyr's translation table).
+ * {"err": {"group": G, "rc": code}} in v2 (no "rsn", as Zephyr; see
+ * FK_SMP_F_RSN_V2) and {"rc": generic MGMT_ERR, "rsn": "GROUP_ERR_NAME: ..."}
+ * in v1 (Zephyr's translation table).
  * docs/smp.md lists the commands, the error mapping and the upload design.
  */
 #ifndef FOTAKIT_SMP_H
@@ -190,6 +191,14 @@ void fk_smp_hdr_encode(const struct fk_smp_hdr *hdr, uint8_t out[FK_SMP_HDR_SIZE
 /* Test-only: accept uploads whose first chunk is not an MCUboot image header
  * (the captured vectors upload 1000 bytes of i & 0xff). Never set in firmware. */
 #define FK_SMP_F_NO_HEADER_CHECK 0x1u
+/* Also send "rsn" with SMP v2 group errors. Off by default: Zephyr sends
+ * exactly {"err": {"group", "rc"}} there, and strict clients (smpclient's
+ * pydantic models forbid unknown fields) reject anything more. fotakit's own
+ * client reads it. The reason always goes to cfg.log. */
+#define FK_SMP_F_RSN_V2 0x2u
+/* Bootloader info without fotakit's extra "fotakit" field (for clients that
+ * reject unknown fields; smpclient's models do). */
+#define FK_SMP_F_NO_FOTAKIT_FIELD 0x4u
 
 struct fk_smp_config {
     /* Flash map with FK_AREA_ID_PRIMARY (running image, at offset 0) and

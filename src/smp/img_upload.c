@@ -587,8 +587,7 @@ int fk_smp_img_upload(struct fk_smp_req *r)
             rc = first_chunk_checks(r, &g, len, data,
                                     f[F_UPGRADE].found && f[F_UPGRADE].item.type == FK_CBOR_TRUE);
             if (rc != FK_SMP_R_OK) {
-                fk_smp_log(s, "upload refused: %s", r->rsn);
-                return rc;
+                return rc; /* the dispatcher logs the reason */
             }
             rc = session_start(r, &g, (uint32_t)len, sha, (uint8_t)sha_len);
             if (rc != FK_SMP_R_OK) {

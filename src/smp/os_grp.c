@@ -160,12 +160,15 @@ static int os_bootloader_info(struct fk_smp_req *r)
         return fk_smp_payload_fail(r, rc, bad);
     }
     if (!f[0].found) {
-        fk_cbor_map(&r->enc, 2);
+        bool extra = !(r->s->cfg->flags & FK_SMP_F_NO_FOTAKIT_FIELD);
+        fk_cbor_map(&r->enc, extra ? 2 : 1);
         fk_cbor_tstr(&r->enc, "bootloader");
         fk_cbor_tstr(&r->enc, "MCUboot");
-        /* extra field: which implementation actually answers */
-        fk_cbor_tstr(&r->enc, "fotakit");
-        fk_cbor_tstr(&r->enc, "fotakit " FOTAKIT_VERSION_STR);
+        if (extra) {
+            /* which implementation actually answers */
+            fk_cbor_tstr(&r->enc, "fotakit");
+            fk_cbor_tstr(&r->enc, "fotakit " FOTAKIT_VERSION_STR);
+        }
         return FK_SMP_R_OK;
     }
     if (fk_cbor_str_eq(&f[0].item, "mode")) {

@@ -207,6 +207,10 @@ static void encode_error(struct fk_smp_req *r, int kind)
 {
     struct fk_cbor_enc *e = &r->enc;
     bool rsn = r->rsn[0] != '\0';
+    if (kind == FK_SMP_R_GROUP && r->hdr.version >= FK_SMP_V2 &&
+        !(r->s->cfg->flags & FK_SMP_F_RSN_V2)) {
+        rsn = false; /* exactly Zephyr's {"err": {...}} */
+    }
     e->len = 0;
     e->overflow = false;
     if (kind == FK_SMP_R_GROUP && r->hdr.version >= FK_SMP_V2) {
@@ -300,6 +304,10 @@ int fk_smp_handle(struct fk_smp_server *s, const uint8_t *req, size_t len, uint8
     }
     if (kind != FK_SMP_R_OK) {
         s->stats.errors++;
+        if (kind == FK_SMP_R_GROUP) {
+            fk_smp_log(s, "group %u command %u: %s: %s", (unsigned)r.hdr.group,
+                       (unsigned)r.hdr.id, fk_smp_group_err_name(r.hdr.group, r.group_rc), r.rsn);
+        }
         encode_error(&r, kind);
         if (r.enc.overflow) {
             /* even the reason did not fit: drop it */

@@ -29,11 +29,21 @@ struct fx {
     uint8_t primary_hash[32];
     uint8_t *primary_copy; /* the primary area as programmed */
     int resets;
+    char last_log[200];
 };
+
+/* Whether v2 group errors carry "rsn" in the fixture at hand. */
+static bool g_rsn_v2;
 
 static void on_reset(void *ctx)
 {
     ((struct fx *)ctx)->resets++;
+}
+
+static void on_log(void *ctx, const char *line)
+{
+    struct fx *f = ctx;
+    snprintf(f->last_log, sizeof f->last_log, "%s", line);
 }
 
 static struct fx *fx_new(uint32_t flags)
@@ -45,7 +55,9 @@ static struct fx *fx_new(uint32_t flags)
     f->primary_copy = malloc(f->t.in.dev.size);
     memcpy(f->primary_copy, f->t.in.mem, f->t.in.dev.size);
     f->cfg = (struct fk_smp_config){.map = &f->t.map, .buf_size = 2048, .buf_count = 4,
-                                    .flags = flags, .reset = on_reset, .ctx = f};
+                                    .flags = flags, .reset = on_reset, .log = on_log,
+                                    .ctx = f};
+    g_rsn_v2 = flags & FK_SMP_F_RSN_V2;
     assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
     return f;
 }
@@ -95,6 +107,9 @@ static void expect_group_err(const struct rsp *r, int ver, int group, int code)
         assert_int_equal(g, group);
         assert_int_equal(grc, code);
         assert_int_equal(rc, 0);
+        /* exactly Zephyr's {"err": {"group", "rc"}} unless asked for more */
+        assert_int_equal(cbor_map_size(r->root), g_rsn_v2 ? 2 : 1);
+        assert_int_equal(cbor_map_size(map_get(r->root, "err")), 2);
     } else {
         assert_int_equal(g, -1);
         int want = group == FK_SMP_GROUP_IMAGE ? fk_smp_img_err_to_mgmt(code)
@@ -417,6 +432,11 @@ static void test_os_group(void **state)
     assert_int_equal(v, FK_BOOT_MCUBOOT_MODE_SWAP_USING_OFFSET); /* the boot design's own number */
     assert_false(map_bool(r.root, "no-downgrade", &b));
     rsp_free(&r);
+    f->cfg.flags |= FK_SMP_F_NO_FOTAKIT_FIELD;
+    call_enc(f, 1, FK_SMP_OP_READ, 0, FK_SMP_OS_BOOTLOADER_INFO, NULL, &r);
+    assert_int_equal(cbor_map_size(r.root), 1);
+    assert_true(map_str(r.root, "bootloader", s, sizeof s));
+    rsp_free(&r);
     f->cfg.no_downgrade = true;
     f->cfg.mcuboot_mode_set = true;
     f->cfg.mcuboot_mode = FK_MCUBOOT_MODE_UPGRADE_ONLY;
@@ -434,6 +454,9 @@ static void test_os_group(void **state)
         call_enc(f, ver, FK_SMP_OP_READ, 0, FK_SMP_OS_BOOTLOADER_INFO, &e, &r);
         expect_group_err(&r, ver, FK_SMP_GROUP_OS, FK_OS_MGMT_ERR_QUERY_YIELDS_NO_ANSWER);
         rsp_free(&r);
+        /* the reason always reaches the device log */
+        assert_non_null(strstr(f->last_log, "OS_MGMT_ERR_QUERY_YIELDS_NO_ANSWER"));
+        assert_non_null(strstr(f->last_log, "mode"));
     }
 
     /* reset: answered first, the callback runs only once the answer is sent */
@@ -1011,7 +1034,7 @@ static void test_erase_command(void **state)
 static void test_secondary_down(void **state)
 {
     (void)state;
-    struct fx *f = fx_new(0);
+    struct fx *f = fx_new(FK_SMP_F_RSN_V2);
     f->t.ext.dev.state = FK_DEV_FAILED;
     snprintf(f->t.ext.dev.why, sizeof f->t.ext.dev.why, "JEDEC ID read ff ff ff");
     size_t len;
