@@ -292,6 +292,8 @@ int fk_smp_serial_dec_feed(struct fk_smp_serial_dec *d, const uint8_t *in, size_
                     d->errors++;
                     ret = FK_ESMP_FRAME_LEN;
                 }
+            } else if (c == FK_SMP_SERIAL_START0) {
+                /* 06 06 09: the first 06 was noise */
             } else {
                 d->state = (uint8_t)((c == '\n' ? ST_LINE : ST_SKIP) | fl);
             }
@@ -307,6 +309,8 @@ int fk_smp_serial_dec_feed(struct fk_smp_serial_dec *d, const uint8_t *in, size_
                     d->errors++;
                     ret = FK_ESMP_FRAME;
                 }
+            } else if (c == FK_SMP_SERIAL_START0) {
+                d->state = (uint8_t)(ST_START1 | fl);
             } else {
                 d->state = (uint8_t)((c == '\n' ? ST_LINE : ST_SKIP) | fl);
             }
@@ -343,6 +347,14 @@ int fk_smp_serial_dec_feed(struct fk_smp_serial_dec *d, const uint8_t *in, size_
                 d->state = ST_LINE | F_OPEN; /* wait for a continuation line */
                 break;
             }
+            if (c == FK_SMP_SERIAL_START0) {
+                /* 0x06 is not base64: a start marker in mid-line means the
+                 * line was cut (lost bytes, a newline among them); resync on
+                 * the new frame instead of losing it too */
+                ret = drop(d, FK_ESMP_FRAME_LEN, ST_START1);
+                d->state = ST_START1;
+                break;
+            }
             if (c != '=' && b64_val(c) < 0) {
                 ret = drop(d, FK_ESMP_BASE64, ST_SKIP);
                 break;
@@ -362,6 +374,9 @@ int fk_smp_serial_dec_feed(struct fk_smp_serial_dec *d, const uint8_t *in, size_
         default: /* ST_SKIP */
             if (c == '\n') {
                 d->state = (uint8_t)(ST_LINE | fl);
+            } else if (c == FK_SMP_SERIAL_START0) {
+                /* a frame start after console text without a newline */
+                d->state = (uint8_t)(ST_START1 | fl);
             }
             break;
         }
