@@ -35,16 +35,15 @@ struct simfx {
     uint8_t *pri_copy;
 };
 
+static const char *g_layout = LAYOUTS "nrf5340-spi-nor-2mb.pm_static.yml";
+static const char *g_board = LAYOUTS "nrf5340-spi-nor-2mb.board.yml";
+
 static struct simfx *simfx_new(void)
 {
     struct simfx *f = calloc(1, sizeof *f);
     char err[256];
-    assert_int_equal(fk_layout_load(LAYOUTS "nrf5340-spi-nor-2mb.pm_static.yml", &f->layout, err,
-                                    sizeof err),
-                     FK_OK);
-    assert_int_equal(fk_board_load(LAYOUTS "nrf5340-spi-nor-2mb.board.yml", &f->board, err,
-                                   sizeof err),
-                     FK_OK);
+    assert_int_equal(fk_layout_load(g_layout, &f->layout, err, sizeof err), FK_OK);
+    assert_int_equal(fk_board_load(g_board, &f->board, err, sizeof err), FK_OK);
     assert_int_equal(fk_sim_board_build(&f->sb, &f->board, NULL), FK_OK);
     struct fk_flash_dev *devs[FK_BOARD_MAX_DEVS];
     size_t nd = fk_sim_board_devs(&f->sb, devs);
@@ -233,11 +232,44 @@ static void test_seed_layout_power_cuts(void **state)
     free(img);
 }
 
+/* The same on an internal-only layout: the secondary is NVMC-like internal
+ * flash (word writes, nWRITE limit, the CPU halts during erases). */
+static void test_internal_only_layout(void **state)
+{
+    (void)state;
+    g_layout = LAYOUTS "nrf52840-internal-only.pm_static.yml";
+    g_board = LAYOUTS "nrf52840.board.yml";
+    size_t len;
+    uint8_t hash[32];
+    uint8_t *img = make_image(2, 0, 0, 150001, 34, &len, hash);
+    struct simfx *f = simfx_new();
+    assert_int_equal(upload(f, img, len, NULL), 1);
+    const struct fk_flash_area *sec;
+    assert_int_equal(fk_flash_open(&f->map, FK_AREA_ID_SECONDARY, &sec), FK_OK);
+    assert_int_equal(fk_sim_dev_of(sec->dev)->kind, FK_KIND_INTERNAL);
+    size_t msz;
+    uint8_t *mem = fk_sim_dev_mem(sec->dev, &msz);
+    assert_memory_equal(mem + sec->off + fk_boot_secondary_image_off(&f->map), img, len);
+    simfx_free(f);
+    /* a cut in the middle, then resume */
+    f = simfx_new();
+    fk_sim_power_arm(&f->sb, 20, FK_SIM_CUT_TEAR, 5);
+    assert_int_equal(upload(f, img, len, NULL), -1000);
+    assert_int_equal(fk_sim_power_restore(&f->sb), FK_OK);
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    uint32_t at = 0;
+    assert_int_equal(upload(f, img, len, &at), 1);
+    assert_true(at > 0);
+    simfx_free(f);
+    free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_layout_upload),
         cmocka_unit_test(test_seed_layout_power_cuts),
+        cmocka_unit_test(test_internal_only_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
