@@ -616,9 +616,9 @@ int fk_smp_img_upload(struct fk_smp_req *r)
     while (fk_cbor_chunks_next(&c, &p, &n) == 1) {
         rc = append(s, &g, p, n);
         if (rc) {
-            return flash_fail(r, rc == FK_EPOWER || rc == FK_EIO ? FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED
-                                                                 : FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED,
-                              "writing slot 1", rc);
+            /* (an erase-ahead failure is reported as a write failure too:
+             * the chunk could not be written) */
+            return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED, "writing slot 1", rc);
         }
         up->off += (uint32_t)n;
     }
