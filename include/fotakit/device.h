@@ -43,6 +43,7 @@ struct fk_device_cfg {
     bool quiet;            /* no log lines */
     uint32_t buf_size;     /* SMP buffer (mcumgr_params buf_size); 0: 2048 */
     bool smp_no_header_check; /* tests only: accept uploads that are not images */
+    const char *dead;      /* simulate a dead chip: this board device never answers */
 };
 
 /* What the bootloader did at one boot. */

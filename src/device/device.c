@@ -117,6 +117,15 @@ int fk_device_open(struct fk_device **out, const struct fk_device_cfg *cfg, char
         goto fail;
     }
     struct fk_sim_opts so = {.state_dir = cfg->state_dir};
+    if (cfg->dead) {
+        int i = fk_board_find(&d->board, cfg->dead);
+        if (i < 0) {
+            snprintf(err, errlen, "--dead %s: board %s has no such device", cfg->dead, cfg->board);
+            rc = FK_EINVAL;
+            goto fail;
+        }
+        so.absent_mask = 1u << i; /* the chip does not answer: its probe fails */
+    }
     rc = fk_sim_board_build(&d->sb, &d->board, &so);
     if (rc) {
         snprintf(err, errlen, "--state %s: cannot build the simulated chips: %s (%s)", cfg->state_dir,

@@ -37,6 +37,12 @@ static int udp_bind(const char *spec, unsigned *port_out, char *err, size_t errl
         memmove(host, host + 1, strlen(host));
         host[strlen(host) - 1] = 0;
     }
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (!colon[1] || *end || port > 65535) {
+        snprintf(err, errlen, "--udp %s: port '%s' is not a number in 0..65535", spec, colon + 1);
+        return -1;
+    }
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *ai;
     int g = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
@@ -290,7 +296,6 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run)
         fd = serial_open(d, run, &keep, err, sizeof err);
     }
     if (fd < 0) {
-        fk_dev_log(d, "%s", err);
         fprintf(stderr, "fotakit device: %s\n", err);
         return FK_EIO;
     }

@@ -687,6 +687,34 @@ static void test_vectors_through_transports(void **state)
     assert_primary_holds(f, f->v1, f->v1_len);
 }
 
+/* A dead external chip: the device still boots its primary and serves SMP;
+ * an upload gets a named refusal. */
+static void test_dead_external_chip(void **state)
+{
+    struct fx *f = *state;
+    fk_device_close(f->d);
+    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1, .quiet = true,
+                                .dead = "external_flash"};
+    cfg.keys[0] = KEY;
+    char err[512];
+    assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
+    start_udp(f);
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    assert_true(rep.running);
+    assert_string_equal(rep.version, "1.0.0+0");
+    assert_non_null(strstr(rep.decision, "secondary"));
+    expect_running(f, f->h1, -1);
+    struct fk_client_upload_opts o = {.window = 4};
+    struct fk_client_upload_stats s;
+    struct fk_client_status st;
+    assert_int_equal(fk_client_upload(&f->c, f->v2, f->v2_len, &o, &s, &st), 0);
+    assert_true(fk_client_status_failed(&st));
+    still_serving(f);
+    stop(f);
+    assert_primary_holds(f, f->v1, f->v1_len);
+}
+
 /* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
 static int cli(const char *args, char *out, size_t cap)
 {
@@ -763,6 +791,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli_smp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_persist_confirm_on_boot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vectors_through_transports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_external_chip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

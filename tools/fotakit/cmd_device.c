@@ -39,6 +39,8 @@ static void usage(FILE *f)
             "                         (default: only when told, by SMP image confirm)\n"
             "  --exit-after-resets N  stop after the N-th SMP reset's boot\n"
             "  --boot-only            run the bootloader once, print the result, exit\n"
+            "  --dead DEVICE          simulate a dead chip: board device DEVICE (e.g.\n"
+            "                         external_flash) does not answer\n"
             "  --quiet                no log lines\n"
             "\n"
             "Exit: 0 ok, 1 the bootloader found nothing to boot (--boot-only), 2 bad usage or\n"
@@ -104,6 +106,8 @@ int fk_cli_device(int argc, char **argv)
                 return 2;
             }
             run.max_resets = (int)n;
+        } else if (!strcmp(a, "--dead") && has) {
+            cfg.dead = argv[++i];
         } else if (!strcmp(a, "--boot-only")) {
             boot_only = true;
         } else if (!strcmp(a, "--quiet")) {
@@ -129,6 +133,11 @@ int fk_cli_device(int argc, char **argv)
         uint8_t *data = fk_cli_read_file(image, &len);
         if (!data) {
             return 2;
+        }
+        if (len < 4 || (data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24) != 0x96f3b83du) {
+            fprintf(stderr, "fotakit device flash: warning: %s does not start with the MCUboot image magic; "
+                            "programming it anyway, but the bootloader will not boot it\n",
+                    image);
         }
         struct fk_device *d;
         int rc = fk_device_open(&d, &cfg, err, sizeof err);
