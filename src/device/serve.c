@@ -266,7 +266,21 @@ static int serial_open(struct fk_device *d, struct fk_device_run *run, int *keep
     }
     fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
     if (run->serial && run->serial[0]) {
-        unlink(run->serial); /* a stale link from an earlier run */
+        struct stat ls;
+        if (lstat(run->serial, &ls) == 0) {
+            if (!S_ISLNK(ls.st_mode)) {
+                snprintf(err, errlen,
+                         "--serial %s: exists and is not a terminal device or a link; give a new path "
+                         "(a link to the pseudo-terminal is made there) or a tty",
+                         run->serial);
+                close(m);
+                if (*keep >= 0) {
+                    close(*keep);
+                }
+                return -1;
+            }
+            unlink(run->serial); /* a stale link, e.g. from an earlier run */
+        }
         if (symlink(run->serial_path, run->serial) != 0) {
             snprintf(err, errlen, "--serial %s: cannot create the link to %s: %s", run->serial,
                      run->serial_path, strerror(errno));

@@ -15,6 +15,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: fotakit smp --conn CONN [options] COMMAND [args]\n"
+            "       (or set FOTAKIT_CONN=CONN in the environment)\n"
             "\n"
             "CONN:\n"
             "  udp:HOST[:PORT]          SMP over UDP (default port 1337)\n"
