@@ -123,6 +123,11 @@ int fk_client_echo(struct fk_client *c, const char *text, char *out, size_t outl
                    struct fk_client_status *st);
 int fk_client_params(struct fk_client *c, struct fk_client_status *st);
 int fk_client_reset(struct fk_client *c, struct fk_client_status *st);
+/* Any command with an optional one-string request {key: val} (key NULL: an
+ * empty map); the answer map is written to out as "key: value" lines. Used
+ * for OS info (group 0, 7, "format") and bootloader info (0, 8, "query"). */
+int fk_client_simple(struct fk_client *c, int op, uint16_t group, uint8_t cmd, const char *key,
+                     const char *val, char *out, size_t outlen, struct fk_client_status *st);
 
 struct fk_client_slot {
     int image, slot;

@@ -772,6 +772,16 @@ static void test_cli_smp(void **state)
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image test %064d", f->run.udp_port, 0);
     assert_int_equal(cli(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "ERR"));
+    /* bootloader info: existing clients must see MCUboot and a mode number */
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u bootloader", f->run.udp_port);
+    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "bootloader: MCUboot"));
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u bootloader mode", f->run.udp_port);
+    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "mode: "));
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u info x", f->run.udp_port);
+    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "OS_MGMT_ERR_INVALID_FORMAT"));
     /* nobody answering: bounded, exit 1 */
     assert_int_equal(cli("smp --conn udp:127.0.0.1:9 --timeout 50 --retries 1 echo x", out, sizeof out), 1);
     assert_non_null(strstr(out, "no answer"));

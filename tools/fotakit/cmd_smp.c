@@ -24,6 +24,9 @@ static void usage(FILE *f)
             "commands:\n"
             "  echo TEXT                the device echoes TEXT\n"
             "  params                   the device's SMP buffer size and count\n"
+            "  info [FORMAT]            OS info (uname-like; FORMAT letters s n r v b m p i o, a = all;\n"
+            "                           default a)\n"
+            "  bootloader [QUERY]       bootloader info; QUERY \"mode\" gives the MCUboot mode number\n"
             "  image list               slots: version, hash, bootable/pending/confirmed/active/permanent\n"
             "  image upload FILE        upload a signed image to the secondary slot; pipelined,\n"
             "      [--window N]         requests in flight (default 4, at most the device's buf_count)\n"
@@ -228,6 +231,7 @@ int fk_cli_smp(int argc, char **argv)
     const char *cmd = argv[i];
     const char *sub = i + 1 < argc ? argv[i + 1] : "";
     bool known = !strcmp(cmd, "echo") || !strcmp(cmd, "params") || !strcmp(cmd, "reset") ||
+                 !strcmp(cmd, "info") || !strcmp(cmd, "bootloader") ||
                  (!strcmp(cmd, "image") && (!strcmp(sub, "list") || !strcmp(sub, "upload") ||
                                             !strcmp(sub, "test") || !strcmp(sub, "confirm") ||
                                             !strcmp(sub, "erase")));
@@ -266,6 +270,19 @@ int fk_cli_smp(int argc, char **argv)
                  : fk_client_status_failed(&st)
                      ? device_failed("params", &st)
                      : (printf("buf_size: %u\nbuf_count: %u\n", cl.buf_size, cl.buf_count), 0);
+    } else if (!strcmp(cmd, "info") || !strcmp(cmd, "bootloader")) {
+        bool info = !strcmp(cmd, "info");
+        if (i + 2 < argc) {
+            fprintf(stderr, "fotakit smp: %s takes at most one argument\n", cmd);
+            ret = 2;
+        } else {
+            char out[2048];
+            const char *arg = i + 1 < argc ? argv[i + 1] : (info ? "a" : NULL);
+            rc = fk_client_simple(&cl, FK_CL_OP_READ, FK_CL_GROUP_OS, info ? 7 : 8,
+                                  arg ? (info ? "format" : "query") : NULL, arg, out, sizeof out, &st);
+            ret = rc ? link_failed(cmd, rc, conn)
+                     : fk_client_status_failed(&st) ? device_failed(cmd, &st) : (printf("%s", out), 0);
+        }
     } else if (!strcmp(cmd, "reset")) {
         rc = fk_client_reset(&cl, &st);
         ret = rc ? link_failed("reset", rc, conn)

@@ -84,6 +84,64 @@ int fk_client_reset(struct fk_client *c, struct fk_client_status *st)
     return rc;
 }
 
+static void fmt_item(cbor_item_t *it, char *out, size_t len)
+{
+    int64_t v;
+    bool b;
+    if (fk_cl_int(it, &v)) {
+        snprintf(out, len, "%lld", (long long)v);
+    } else if (cbor_is_bool(it)) {
+        b = cbor_get_bool(it);
+        snprintf(out, len, "%s", b ? "true" : "false");
+    } else if (cbor_isa_string(it)) {
+        long n = fk_cl_str(it, out, len - 1);
+        out[n < 0 ? 0 : n] = 0;
+    } else if (cbor_isa_bytestring(it)) {
+        uint8_t tmp[64];
+        long n = fk_cl_str(it, tmp, sizeof tmp);
+        if (n < 0 || (size_t)n * 2 + 1 > len) {
+            snprintf(out, len, "(bytes)");
+        } else {
+            fk_client_hex(tmp, (size_t)n, out);
+        }
+    } else {
+        snprintf(out, len, "(%s)", cbor_isa_map(it) ? "map" : cbor_isa_array(it) ? "array" : "value");
+    }
+}
+
+int fk_client_simple(struct fk_client *c, int op, uint16_t group, uint8_t cmd, const char *key,
+                     const char *val, char *out, size_t outlen, struct fk_client_status *st)
+{
+    cbor_item_t *req = cbor_new_definite_map(1);
+    if (key) {
+        fk_cl_put(req, key, cbor_build_string(val));
+    }
+    cbor_item_t *root;
+    int rc = call_map(c, op, group, cmd, req, &root, st);
+    cbor_decref(&req);
+    size_t o = 0;
+    if (outlen) {
+        out[0] = 0;
+    }
+    if (rc == 0 && root && cbor_isa_map(root)) {
+        struct cbor_pair *p = cbor_map_handle(root);
+        for (size_t i = 0; i < cbor_map_size(root); i++) {
+            char k[64], v[256];
+            fmt_item(p[i].key, k, sizeof k);
+            fmt_item(p[i].value, v, sizeof v);
+            int n = snprintf(out + o, outlen - o, "%s: %s\n", k, v);
+            if (n < 0 || (size_t)n >= outlen - o) {
+                break;
+            }
+            o += (size_t)n;
+        }
+    }
+    if (root) {
+        cbor_decref(&root);
+    }
+    return rc;
+}
+
 static int parse_images(cbor_item_t *root, struct fk_client_image_list *out)
 {
     memset(out, 0, sizeof *out);
