@@ -290,9 +290,11 @@ static int serial_open(struct fk_device *d, struct fk_device_run *run, int *keep
             }
             return -1;
         }
-        fk_dev_log(d, "serial: pseudo-terminal %s, linked at %s", run->serial_path, run->serial);
+        fk_dev_log(d, "serial: pseudo-terminal %s, linked at %s; try: fotakit smp --conn serial:%s image list",
+                   run->serial_path, run->serial, run->serial);
     } else {
-        fk_dev_log(d, "serial: pseudo-terminal %s", run->serial_path);
+        fk_dev_log(d, "serial: pseudo-terminal %s; try: fotakit smp --conn serial:%s image list",
+                   run->serial_path, run->serial_path);
     }
     return m;
 }
@@ -304,7 +306,10 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run)
     if (run->udp) {
         fd = udp_bind(run->udp, &run->udp_port, err, sizeof err);
         if (fd >= 0) {
-            fk_dev_log(d, "udp: listening on %s (port %u)", run->udp, run->udp_port);
+            char host[256];
+            snprintf(host, sizeof host, "%.*s", (int)(strrchr(run->udp, ':') - run->udp), run->udp);
+            fk_dev_log(d, "udp: listening on %s port %u; try: fotakit smp --conn udp:%s:%u image list",
+                       host[0] ? host : "*", run->udp_port, host[0] ? host : "127.0.0.1", run->udp_port);
         }
     } else {
         fd = serial_open(d, run, &keep, err, sizeof err);
