@@ -296,6 +296,10 @@ int fk_cli_demo(int argc, char **argv)
     struct fk_device_boot_report swap_rep = {0}, revert_rep = {0}, rep;
 
     step("a virtual device on the seed layout " SEED " (state in %s)", dir);
+    if (!quiet && !realtime) {
+        printf("flash work is simulated at host speed; the times below are the modeled ones\n"
+               "(fotakit demo --realtime makes the device take them, about a minute)\n");
+    }
     step("make a key (ECDSA P-256) and sign v1.0.0 and v2.0.0");
     if (fk_host_keygen(FK_KEY_ECDSA_P256, key, err, sizeof err)) {
         fail("keygen", err);
