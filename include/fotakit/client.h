@@ -160,6 +160,8 @@ struct fk_client_upload_opts {
      * acknowledged; 0 = never. The call then returns 0 with
      * stats.done < total. */
     uint32_t stop_after;
+    /* Set non-zero (e.g. from a SIGINT handler) to stop like stop_after. */
+    volatile int *cancel;
 };
 struct fk_client_upload_stats {
     uint32_t total;       /* image bytes */

@@ -6,6 +6,7 @@
 #include "fotakit/client.h"
 #include "fotakit/err.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,14 @@ void fk_cli_print_images(const struct fk_client_image_list *l)
     printf("Split status: N/A (%d)\n", l->split_status);
 }
 
+static volatile int upload_cancel;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    upload_cancel = 1;
+}
+
 static int cmd_upload(struct fk_client *c, const char *conn, int argc, char **argv)
 {
     struct fk_client_upload_opts o = {0};
@@ -154,10 +163,22 @@ static int cmd_upload(struct fk_client *c, const char *conn, int argc, char **ar
     fk_cli_progress_init(&pr, isatty(STDOUT_FILENO));
     o.progress = fk_cli_progress_cb;
     o.arg = &pr;
+    o.cancel = &upload_cancel;
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
     struct fk_client_upload_stats s;
     struct fk_client_status st;
     int rc = fk_client_upload(c, data, len, &o, &s, &st);
+    sigaction(SIGINT, &old, NULL);
     fk_cli_progress_end(&pr);
+    if (!rc && !fk_client_status_failed(&st) && s.done < s.total) {
+        free(data);
+        fprintf(stderr, "fotakit smp: image upload: interrupted at offset %u of %u; run the same command "
+                        "again to resume\n",
+                s.done, s.total);
+        return 1;
+    }
     free(data);
     if (rc) {
         fprintf(stderr, "fotakit smp: image upload: stopped at offset %u of %u\n", s.done, s.total);

@@ -212,6 +212,9 @@ int fk_client_upload(struct fk_client *c, const uint8_t *data, size_t len,
         if (o.stop_after && acked >= o.stop_after && acked < total) {
             break;
         }
+        if (o.cancel && *o.cancel) {
+            break;
+        }
     }
 out:
     stats->done = acked;
