@@ -43,15 +43,21 @@ bool fk_dev_is_our_link(const char *path)
     return !strncmp(tgt, "/dev/pts/", 9);
 }
 
-void fk_dev_realtime_sleep(struct fk_device *d)
+double fk_dev_realtime_take(struct fk_device *d)
 {
     double now = fk_sim_board_overlap_us(&d->sb);
     double delta = now - d->rt_last_us;
     d->rt_last_us = now;
-    if (!d->cfg.realtime || delta <= 0) {
+    return d->cfg.realtime && delta > 0 ? delta / 1e6 : 0;
+}
+
+void fk_dev_realtime_sleep(struct fk_device *d)
+{
+    double s = fk_dev_realtime_take(d);
+    if (s <= 0) {
         return;
     }
-    struct timespec ts = {(time_t)(delta / 1e6), (long)((delta - (double)(time_t)(delta / 1e6) * 1e6) * 1000)};
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }

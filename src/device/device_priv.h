@@ -58,6 +58,8 @@ void fk_dev_app_free(struct fk_device *d);
 void fk_dev_log(struct fk_device *d, const char *fmt, ...) FK_DEV_PRINTF(2, 3);
 /* --realtime: sleep for the flash time modeled since the last call. */
 void fk_dev_realtime_sleep(struct fk_device *d);
+/* Same, but return the seconds to wait (0 without --realtime) instead. */
+double fk_dev_realtime_take(struct fk_device *d);
 /* PATH is a symlink to a pseudo-terminal slave (one we made earlier). */
 bool fk_dev_is_our_link(const char *path);
 

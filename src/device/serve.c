@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define POLL_MS 50 /* how often the loop looks at *stop */
@@ -152,13 +153,103 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd)
+/*
+ * --realtime on a pseudo-terminal: the line's pace (a pty has no baud rate).
+ * Bytes from the client arrive at baud/10 bytes per second (8N1), so a
+ * request is handled no earlier than its last byte would have arrived;
+ * answers are queued and written when their last byte would have left. Both
+ * directions run at once, as on a full-duplex UART.
+ */
+#define LINE_QMAX 64
+
+struct line {
+    double byte_s;  /* seconds per byte; 0: no pacing */
+    double rx_free; /* when the receive direction is next idle */
+    double tx_free;
+    struct {
+        uint8_t *buf;
+        size_t len;
+        double due;
+    } q[LINE_QMAX];
+    unsigned qh, qn;
+    int fd;
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void line_flush(struct line *l, bool all)
+{
+    double now = mono_s();
+    while (l->qn && (all || l->q[l->qh].due <= now)) {
+        if (all && l->q[l->qh].due > now) {
+            double w = l->q[l->qh].due - now;
+            struct timespec ts = {(time_t)w, (long)((w - (double)(time_t)w) * 1e9)};
+            nanosleep(&ts, NULL);
+            now = mono_s();
+        }
+        write_all(l->fd, l->q[l->qh].buf, l->q[l->qh].len);
+        free(l->q[l->qh].buf);
+        l->qh = (l->qh + 1) % LINE_QMAX;
+        l->qn--;
+    }
+}
+
+/* Sleep until monotonic time t, writing queued answers as they fall due. */
+static void line_wait(struct line *l, double t)
+{
+    for (;;) {
+        line_flush(l, false);
+        double now = mono_s();
+        if (now >= t) {
+            return;
+        }
+        double until = l->qn && l->q[l->qh].due < t ? l->q[l->qh].due : t;
+        double w = until - now;
+        struct timespec ts = {(time_t)w, (long)((w - (double)(time_t)w) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void line_send(struct line *l, const uint8_t *p, size_t n)
+{
+    if (l->byte_s <= 0 || l->qn == LINE_QMAX) {
+        line_flush(l, true);
+        write_all(l->fd, p, n);
+        return;
+    }
+    double now = mono_s();
+    double start = l->tx_free > now ? l->tx_free : now;
+    l->tx_free = start + (double)n * l->byte_s;
+    uint8_t *copy = malloc(n);
+    if (!copy) {
+        line_flush(l, true);
+        write_all(l->fd, p, n);
+        return;
+    }
+    memcpy(copy, p, n);
+    unsigned i = (l->qh + l->qn++) % LINE_QMAX;
+    l->q[i].buf = copy;
+    l->q[i].len = n;
+    l->q[i].due = l->tx_free;
+}
+
+static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd, bool pace)
 {
     /* Framing: the SMP server's codec (fotakit/smp.h), as firmware uses it. */
     struct fk_smp_serial_dec dec;
     uint8_t *dbuf = malloc(FK_DEV_PKT_MAX + 4), *rsp = malloc(FK_DEV_PKT_MAX);
     size_t lines_cap = fk_smp_serial_frame_size(FK_DEV_PKT_MAX);
     uint8_t *lines = malloc(lines_cap);
+    struct line line = {.fd = fd};
+    if (pace && d->cfg.realtime) {
+        line.byte_s = 10.0 / (run->baud ? run->baud : 115200);
+        fk_dev_log(d, "serial: --realtime paces the pseudo-terminal at %u baud", run->baud ? run->baud : 115200);
+    }
     int resets = 0;
     bool done = false;
     int rc = 0;
@@ -166,8 +257,14 @@ static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd)
         fk_smp_serial_dec_init(&dec, dbuf, FK_DEV_PKT_MAX + 4);
     }
     while (dbuf && rsp && lines && !done && !(run->stop && *run->stop)) {
+        int timeout = POLL_MS;
+        if (line.qn) {
+            double w = line.q[line.qh].due - mono_s();
+            timeout = w <= 0 ? 0 : w * 1000 < POLL_MS ? (int)(w * 1000) + 1 : POLL_MS;
+        }
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, POLL_MS);
+        int r = poll(&p, 1, timeout);
+        line_flush(&line, false);
         if (r <= 0) {
             if (r < 0 && errno != EINTR) {
                 rc = FK_EIO;
@@ -186,6 +283,10 @@ static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd)
             }
             continue;
         }
+        /* when this read's bytes arrive on a paced line */
+        double now = mono_s();
+        double rx_start = line.rx_free > now ? line.rx_free : now;
+        line.rx_free = rx_start + (double)n * line.byte_s;
         size_t pos = 0;
         while (pos < (size_t)n && !done) {
             size_t used = 0;
@@ -202,17 +303,27 @@ static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd)
                 }
                 continue;
             }
+            if (line.byte_s > 0) {
+                line_wait(&line, rx_start + (double)pos * line.byte_s); /* its last byte is in */
+            }
             size_t out = fk_device_handle(d, pkt, (size_t)plen, rsp, FK_DEV_PKT_MAX);
-            fk_dev_realtime_sleep(d); /* --realtime: the flash work precedes the answer */
+            double flash_s = fk_dev_realtime_take(d); /* --realtime: flash work precedes the answer */
+            if (flash_s > 0) {
+                line_wait(&line, mono_s() + flash_s);
+            }
             if (out) {
                 size_t ln = 0;
                 if (fk_smp_serial_encode(rsp, out, lines, lines_cap, &ln) == FK_OK) {
-                    write_all(fd, lines, ln);
+                    line_send(&line, lines, ln);
                 }
+            }
+            if (fk_device_reset_pending(d)) {
+                line_flush(&line, true); /* the answer leaves before the reset */
             }
             after_request(d, run, &resets, &done);
         }
     }
+    line_flush(&line, true);
     free(dbuf);
     free(rsp);
     free(lines);
@@ -326,7 +437,7 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run)
     if (run->ready) {
         run->ready(run->ready_arg, run);
     }
-    int rc = run->udp ? serve_udp(d, run, fd) : serve_serial(d, run, fd);
+    int rc = run->udp ? serve_udp(d, run, fd) : serve_serial(d, run, fd, keep >= 0 /* a pty */);
     if (keep >= 0) {
         /* Let the client read the last answer before the pty goes away (a
          * closed master discards what the slave has not read yet). */

@@ -34,7 +34,9 @@ static void usage(FILE *f)
             "  --udp HOST:PORT        serve SMP over UDP (e.g. 127.0.0.1:1337; port 0: any)\n"
             "  --serial PATH          serve SMP over a serial line: PATH, if it is a terminal\n"
             "                         device; else a new pseudo-terminal, linked at PATH\n"
-            "  --realtime             flash operations take their modeled time\n"
+            "  --realtime             flash operations take their modeled time; on a pseudo-\n"
+            "                         terminal the line also runs at --baud (10 bits a byte)\n"
+            "  --baud N               line rate modeled with --realtime on a pty (default 115200)\n"
             "  --confirm-on-boot      the application confirms its image as soon as it runs\n"
             "                         (default: only when told, by SMP image confirm)\n"
             "  --exit-after-resets N  stop after the N-th SMP reset's boot\n"
@@ -106,6 +108,14 @@ int fk_cli_device(int argc, char **argv)
                 return 2;
             }
             run.max_resets = (int)n;
+        } else if (!strcmp(a, "--baud") && has) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 300 || n > 100000000) {
+                fprintf(stderr, "fotakit device: --baud takes a rate in 300..100000000\n");
+                return 2;
+            }
+            run.baud = (unsigned)n;
         } else if (!strcmp(a, "--dead") && has) {
             cfg.dead = argv[++i];
         } else if (!strcmp(a, "--boot-only")) {
