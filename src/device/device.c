@@ -257,5 +257,12 @@ void fk_device_flash_stats(struct fk_device *d, struct fk_device_flash_stats *st
 
 const char *fk_device_shared_dir(void)
 {
-    return FOTAKIT_SHARED_DIR;
+    /* The build-time path, made canonical when it exists ("../shared"). */
+    static char buf[4096];
+    if (!buf[0]) {
+        if (!realpath(FOTAKIT_SHARED_DIR, buf)) {
+            snprintf(buf, sizeof buf, "%s", FOTAKIT_SHARED_DIR);
+        }
+    }
+    return buf;
 }
