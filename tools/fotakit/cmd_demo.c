@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,7 @@ int fk_cli_demo(int argc, char **argv)
             return 2;
         }
     }
+    signal(SIGPIPE, SIG_IGN); /* `fotakit demo | head` must still clean up */
     if (!shared) {
         shared = getenv("FOTAKIT_SHARED");
     }
