@@ -49,6 +49,7 @@ struct fk_device_cfg {
 /* What the bootloader did at one boot. */
 struct fk_device_boot_report {
     unsigned boot_no;         /* 1 = first boot of this process */
+    bool after_power_cut;     /* this boot follows a power cut */
     int rc;                   /* fk_boot_go's result */
     char decision[256];       /* the boot log's decision line(s), joined */
     char version[32];         /* version of the image started ("" if none) */
@@ -101,6 +102,13 @@ struct fk_device_run {
 /* Boot (once), then serve SMP until *stop, max_resets, or a transport error.
  * Each SMP reset re-runs fk_device_boot after the answer went out. */
 int fk_device_serve(struct fk_device *d, struct fk_device_run *run);
+
+/* Cut the power in the middle of the k-th flash program/erase call from now
+ * (1-based; the operation is torn, as the simulation's injector does). The
+ * request being handled gets no answer; the device restarts (bootloader
+ * first) as if power came back. Safe to call from another thread: it takes
+ * effect at the next request. k = 0 disarms. */
+void fk_device_power_cut_after(struct fk_device *d, uint32_t k);
 
 /* The last boot's report (copy; safe to call from another thread). */
 void fk_device_last_boot(struct fk_device *d, struct fk_device_boot_report *rep);

@@ -86,6 +86,12 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     d->reset_pending = false;
     d->boots++;
     rep.boot_no = d->boots;
+    if (d->power_was_cut || fk_sim_power_is_off(&d->sb)) {
+        fk_sim_power_restore(&d->sb); /* power returns: chips reset, contents kept */
+        d->power_was_cut = false;
+        rep.after_power_cut = true;
+        fk_dev_log(d, "power: back on");
+    }
     /* Power-on: chips come out of any operation; the clock keeps running. */
     fk_sim_board_sync(&d->sb);
     double sum0 = d->sb.clock.sum_us, ov0 = fk_sim_board_overlap_us(&d->sb);
@@ -106,6 +112,16 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
         fk_dev_log(d, "no --key given: the bootloader trusts no key, so no signed image will boot");
     }
     int rc = fk_boot_go(&bc, &rsp);
+    for (int again = 0; again < 3 && fk_sim_power_is_off(&d->sb); again++) {
+        /* A power cut in the middle of the bootloader's work: power returns
+         * and the bootloader starts over (it resumes an interrupted swap). */
+        fk_dev_log(d, "power: cut while the bootloader worked (%s); back on, bootloader starts again",
+                   fk_err_name(rc));
+        fk_sim_power_restore(&d->sb);
+        rep.after_power_cut = true;
+        memset(&rsp, 0, sizeof rsp);
+        rc = fk_boot_go(&bc, &rsp);
+    }
     fk_sim_board_sync(&d->sb);
     rep.rc = rc;
     rep.modeled_sum_s = (d->sb.clock.sum_us - sum0) / 1e6;
@@ -166,10 +182,27 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
 
 size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap)
 {
+    pthread_mutex_lock(&d->lock);
+    if (d->cut_pending) {
+        d->cut_pending = false;
+        fk_sim_power_arm(&d->sb, d->cut_request, d->cut_request ? FK_SIM_CUT_TEAR : FK_SIM_CUT_NONE,
+                         0x5eed0000u + d->cut_request);
+        if (d->cut_request) {
+            fk_dev_log(d, "power: armed to cut during flash operation %u from now", d->cut_request);
+        }
+    }
+    pthread_mutex_unlock(&d->lock);
     size_t out = 0;
     int rc = fk_smp_handle(&d->app->srv, req, len, rsp, cap, &out);
     if (rc != FK_OK) {
         out = 0;
+    }
+    if (fk_sim_power_is_off(&d->sb)) {
+        /* The device died mid-request: no answer; it restarts when power returns. */
+        fk_dev_log(d, "power: cut during a flash operation; no answer, the device restarts");
+        d->power_was_cut = true;
+        d->reset_pending = true;
+        return 0;
     }
     /* The reset callback only raises a flag; the loop reboots after sending. */
     fk_smp_sent(&d->app->srv);

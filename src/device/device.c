@@ -227,6 +227,14 @@ int fk_device_flash_image(struct fk_device *d, const uint8_t *img, size_t len, c
     return rc;
 }
 
+void fk_device_power_cut_after(struct fk_device *d, uint32_t k)
+{
+    pthread_mutex_lock(&d->lock);
+    d->cut_request = k;
+    d->cut_pending = true;
+    pthread_mutex_unlock(&d->lock);
+}
+
 bool fk_device_reset_pending(const struct fk_device *d)
 {
     return d->reset_pending;

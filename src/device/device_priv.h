@@ -47,6 +47,9 @@ struct fk_device {
     struct fk_device_boot_report last; /* guarded by lock */
     pthread_mutex_t lock;
     double rt_last_us; /* --realtime: modeled time already slept for */
+    uint32_t cut_request; /* guarded by lock: arm a power cut at the next request */
+    bool cut_pending;     /* guarded by lock */
+    bool power_was_cut;   /* the next boot follows a power cut */
 };
 
 int fk_dev_keys_load(struct fk_device *d, char *err, size_t errlen);

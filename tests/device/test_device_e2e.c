@@ -715,6 +715,47 @@ static void test_dead_external_chip(void **state)
     assert_primary_holds(f, f->v1, f->v1_len);
 }
 
+/* Power cuts on the virtual device: one in the middle of an upload (the
+ * device restarts; the upload resumes from what the server recorded in
+ * flash), one in the middle of the swap at the next reset (the bootloader
+ * resumes it). The running image is intact throughout. */
+static void test_power_cuts(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    f->c.timeout_ms = 500;
+    fk_device_power_cut_after(f->d, 15);
+    struct fk_client_upload_opts o = {.window = 4};
+    struct fk_client_upload_stats s;
+    struct fk_client_status st;
+    int rc = fk_client_upload(&f->c, f->v2, f->v2_len, &o, &s, &st);
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    assert_true(rep.after_power_cut); /* the cut happened and the device came back */
+    assert_int_equal(rep.boot_no, 2);
+    assert_string_equal(rep.version, "1.0.0+0");
+    assert_primary_holds(f, f->v1, f->v1_len);
+    if (rc || fk_client_status_failed(&st) || s.done != f->v2_len) {
+        upload(f, f->v2, f->v2_len, 4, 0, 0, &s); /* again: resumes */
+        assert_true(s.resumed_at > 0);
+    }
+    assert_int_equal(s.done, f->v2_len);
+    struct fk_client_image_list l;
+    list(f, &l);
+    assert_non_null(slot(&l, 1));
+    assert_memory_equal(slot(&l, 1)->hash, f->h2, 32);
+    /* a cut in the middle of the swap */
+    f->c.timeout_ms = 3000;
+    ok(fk_client_image_state(&f->c, f->h2, false, &l, &st), &st);
+    fk_device_power_cut_after(f->d, 12);
+    reset(f, &rep);
+    assert_true(rep.after_power_cut);
+    assert_string_equal(rep.version, "2.0.0+0");
+    expect_running(f, f->h2, 0);
+    stop(f);
+    assert_primary_holds(f, f->v2, f->v2_len);
+}
+
 /* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
 static int cli(const char *args, char *out, size_t cap)
 {
@@ -802,6 +843,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_persist_confirm_on_boot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vectors_through_transports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_external_chip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_power_cuts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

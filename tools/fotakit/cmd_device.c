@@ -41,6 +41,8 @@ static void usage(FILE *f)
             "                         (default: only when told, by SMP image confirm)\n"
             "  --exit-after-resets N  stop after the N-th SMP reset's boot\n"
             "  --boot-only            run the bootloader once, print the result, exit\n"
+            "  --power-cut-after K    cut the power during the K-th flash program/erase (torn);\n"
+            "                         the device then restarts, bootloader first\n"
             "  --dead DEVICE          simulate a dead chip: board device DEVICE (e.g.\n"
             "                         external_flash) does not answer\n"
             "  --quiet                no log lines\n"
@@ -72,6 +74,7 @@ int fk_cli_device(int argc, char **argv)
     struct fk_device_run run = {0};
     const char *image = NULL;
     bool boot_only = false;
+    uint32_t cut_after = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -116,6 +119,14 @@ int fk_cli_device(int argc, char **argv)
                 return 2;
             }
             run.baud = (unsigned)n;
+        } else if (!strcmp(a, "--power-cut-after") && has) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 100000000) {
+                fprintf(stderr, "fotakit device: --power-cut-after takes a number >= 1\n");
+                return 2;
+            }
+            cut_after = (uint32_t)n;
         } else if (!strcmp(a, "--dead") && has) {
             cfg.dead = argv[++i];
         } else if (!strcmp(a, "--boot-only")) {
@@ -188,6 +199,9 @@ int fk_cli_device(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     run.stop = &stop_flag;
+    if (cut_after) {
+        fk_device_power_cut_after(d, cut_after);
+    }
     rc = fk_device_serve(d, &run);
     fk_device_close(d);
     return rc ? 2 : 0;
