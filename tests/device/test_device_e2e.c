@@ -729,6 +729,8 @@ static void test_power_cuts(void **state)
     struct fk_client_upload_stats s;
     struct fk_client_status st;
     int rc = fk_client_upload(&f->c, f->v2, f->v2_len, &o, &s, &st);
+    f->c.timeout_ms = 3000;
+    still_serving(f); /* answered once the device is back */
     struct fk_device_boot_report rep;
     fk_device_last_boot(f->d, &rep);
     assert_true(rep.after_power_cut); /* the cut happened and the device came back */
@@ -745,7 +747,6 @@ static void test_power_cuts(void **state)
     assert_non_null(slot(&l, 1));
     assert_memory_equal(slot(&l, 1)->hash, f->h2, 32);
     /* a cut in the middle of the swap */
-    f->c.timeout_ms = 3000;
     ok(fk_client_image_state(&f->c, f->h2, false, &l, &st), &st);
     fk_device_power_cut_after(f->d, 12);
     reset(f, &rep);
