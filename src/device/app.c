@@ -13,6 +13,8 @@
 #include <string.h>
 
 struct fk_dev_app {
+    uint8_t *swap_buf; /* one swap sector of RAM: lets the swap overlap the two chips */
+    uint32_t swap_buf_size;
     struct fk_smp_config cfg;
     struct fk_smp_server srv;
     char platform[64];
@@ -63,11 +65,19 @@ int fk_dev_app_init(struct fk_device *d)
     if (d->cfg.smp_no_header_check) {
         a->cfg.flags |= FK_SMP_F_NO_HEADER_CHECK;
     }
+    struct fk_boot_geometry g;
+    if (fk_boot_geometry(&d->map, &g) == FK_OK && g.unit) {
+        a->swap_buf = malloc(g.unit);
+        a->swap_buf_size = a->swap_buf ? g.unit : 0;
+    }
     return 0;
 }
 
 void fk_dev_app_free(struct fk_device *d)
 {
+    if (d->app) {
+        free(d->app->swap_buf);
+    }
     free(d->app);
     d->app = NULL;
 }
@@ -104,6 +114,8 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
         .strategy = FK_BOOT_STRATEGY_SWAP,
         .log = on_boot_log,
         .ctx = d,
+        .buf = a->swap_buf,
+        .buf_size = a->swap_buf_size,
     };
     struct fk_boot_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
