@@ -58,11 +58,11 @@ static uint8_t *payload(size_t len, uint32_t seed)
     return p;
 }
 
-static void sign(int major, size_t len, uint8_t **out, size_t *out_len, uint8_t hash[32])
+static void sign_with(const char *key, int major, size_t len, uint8_t **out, size_t *out_len, uint8_t hash[32])
 {
     struct fk_sign_opts o;
     fk_sign_opts_init(&o);
-    o.key_path = KEY;
+    o.key_path = key;
     o.version.major = (uint8_t)major;
     o.header_size = 0x200;
     o.pad_header = true;
@@ -78,6 +78,11 @@ static void sign(int major, size_t len, uint8_t **out, size_t *out_len, uint8_t 
     assert_int_equal(rc, 0);
     memcpy(hash, r.hash, 32);
     free(p);
+}
+
+static void sign(int major, size_t len, uint8_t **out, size_t *out_len, uint8_t hash[32])
+{
+    sign_with(KEY, major, len, out, out_len, hash);
 }
 
 static void dev_open(struct fx *f)
@@ -757,6 +762,33 @@ static void test_power_cuts(void **state)
     assert_primary_holds(f, f->v2, f->v2_len);
 }
 
+/* An image signed by a key the device does not trust: it uploads (the bytes
+ * are fine), but marking it for test is refused with a name, and even if a
+ * trailer said "test" the bootloader would not swap it in. v1 keeps running. */
+static void test_untrusted_image(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    uint8_t *v3, h3[32];
+    size_t v3_len;
+    sign_with(FOTAKIT_SHARED_DIR "/vectors/imgtool/ecdsa-p256-other.pem", 3, 12345, &v3, &v3_len, h3);
+    struct fk_client_upload_stats s;
+    upload(f, v3, v3_len, 4, 0, 0, &s);
+    assert_int_equal(s.done, v3_len);
+    struct fk_client_status st;
+    struct fk_client_image_list l;
+    assert_int_equal(fk_client_image_state(&f->c, h3, false, &l, &st), 0);
+    assert_true(fk_client_status_failed(&st));
+    assert_int_equal(st.group, 1); /* an image-group refusal */
+    struct fk_device_boot_report rep;
+    reset(f, &rep);
+    assert_string_equal(rep.version, "1.0.0+0");
+    expect_running(f, f->h1, -1);
+    stop(f);
+    assert_primary_holds(f, f->v1, f->v1_len);
+    free(v3);
+}
+
 /* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
 static int cli(const char *args, char *out, size_t cap)
 {
@@ -845,6 +877,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vectors_through_transports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_external_chip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_power_cuts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untrusted_image, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
