@@ -333,6 +333,11 @@ int fk_cli_smp(int argc, char **argv)
             ret = rc ? link_failed(confirm ? "image confirm" : "image test", rc, conn)
                      : fk_client_status_failed(&st) ? device_failed(confirm ? "image confirm" : "image test", &st)
                                                     : (fk_cli_print_images(&l), 0);
+            if (ret == 0) {
+                printf("%s\n", confirm ? "confirmed: this image stays across resets"
+                                        : "marked for test: the next reset swaps it in; confirm it once it runs "
+                                          "(image confirm), or the reset after that reverts it");
+            }
         }
     } else if (!strcmp(sub, "erase")) {
         int slot = -1;
