@@ -184,8 +184,9 @@ static int build_sim(struct fk_env *e, uint32_t force_ws, char *err, size_t errl
     struct fk_sim_opts o;
     memset(&o, 0, sizeof o);
     o.force_write_size = force_ws;
-    /* The checking wrapper enforces physics (see host_pf.h). */
-    o.lenient = 1;
+    /* Strict chip models (a violation fails the operation) plus the
+     * checking wrapper's own count (host_pf.h). */
+    o.lenient = 0;
     int rc = fk_sim_board_build(&e->sb, &e->board, &o);
     if (rc != FK_OK) {
         snprintf(err, errlen, "%s: cannot build the simulated board: %s", e->name, fk_err_str(rc));

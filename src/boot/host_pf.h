@@ -19,8 +19,9 @@
  * contents and counts physics violations the strict way (a program needing
  * a 0->1 bit, > 2 programs of a word between erases) and re-programs of an
  * already programmed byte (each byte is to be programmed at most once per
- * erase). The sims run lenient underneath; the shadow is resynced from the
- * chip after every power restore. */
+ * erase). The chip models run strict underneath (a violation also fails
+ * the operation); the shadow is resynced from the chip after every power
+ * restore. */
 struct fk_chk_dev {
     struct fk_flash_dev dev;
     struct fk_flash_dev *inner;
