@@ -497,7 +497,10 @@ static int go(struct go *c)
             if (r2 != FK_OK) {
                 return stuck(c, r2);
             }
-            src = FK_OK;
+            src = fk_trailer_read(c->sec, &ts);
+            if (src != FK_OK) {
+                return src == FK_EPOWER ? src : stuck(c, src);
+            }
             have_begin = fk_swap_read_begin(c->sec, &begin, NULL);
         }
         struct fk_swap_rec rec;
@@ -506,9 +509,9 @@ static int go(struct go *c)
             /* The start record is this swap's: its begin record matches, or
              * was erased (a torn erase may leave an older, lower-id one). A
              * start record older than the begin record is stale (a torn
-             * erase of the primary trailer at the start of the newer swap). */
-            /* data may have moved: continue from the markers (without the
-             * canary the secondary must prove it answers first) */
+             * erase of the primary trailer at the start of the newer swap).
+             * Data may have moved: continue from the markers (without the
+             * canary the secondary must first prove it answers). */
             rec = start;
             resume = true;
         } else if (!p_inprog && have_begin && have_start && begin.id == start.id &&
