@@ -125,7 +125,10 @@ struct fk_boot_geometry {
 };
 /* FK_ENOENT/FK_ENODEV when a slot is missing, FK_EINVAL for geometry fotakit
  * cannot swap (units not a multiple of both erase sizes, write size > 8,
- * slots too small). Uses only the map (works with the secondary's device down). */
+ * slots too small). Uses only the map (works with the secondary's device down).
+ * When FK_EINVAL is for slots too small, unit, pri_units, sec_units and
+ * sec_trailer_units are already filled in (the layout checker's message
+ * uses them); otherwise *g is zeroed. */
 int fk_boot_geometry(const struct fk_flash_map *map, struct fk_boot_geometry *g);
 
 /* Why fk_boot_go() chose what it booted. */

@@ -193,12 +193,12 @@ struct fk_layout_report {
 int fk_layout_strategy_parse(const char *s);
 
 /*
- * Slot geometry of fotakit's bootloader (the same arithmetic as
- * fk_boot_geometry() in fotakit/boot.h, docs/layout.md): the swap unit is
+ * Slot geometry of fotakit's bootloader, computed by its own
+ * fk_boot_geometry() (fotakit/boot.h, docs/layout.md): the swap unit is
  * the larger erase size of the two slots; the secondary keeps one spare unit
  * at its start (uploads go to sec_image_off = one unit in) and
  * sec_trailer_units at its end; the primary keeps pri_trailer_units at its
- * end (64 B + 16 B per swapped unit, rounded up to units). Both strategies
+ * end (64 B + 16 B per swapped unit + 16 B, rounded up to units). Both strategies
  * use this geometry. FK_OK, or FK_ENOENT / FK_ENODEV / FK_EINVAL with a
  * sentence in why.
  */

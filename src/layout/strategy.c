@@ -1,24 +1,15 @@
 /*
  * Upgrade strategies: which ones a layout supports and the largest image
- * each can carry. The arithmetic is fotakit's bootloader's
- * (fk_boot_geometry() in src/boot/trailer.c, docs/boot.md); it is repeated
- * here because the layout tool is host-only and must not need the boot
- * library, and tests/layout cross-checks the two when both are built.
- * Formulas: docs/layout.md.
+ * each can carry. The numbers are the bootloader's own: fk_layout_geometry()
+ * hands the two slots (on stand-in devices with the board's geometry) to
+ * fk_boot_geometry() (src/boot/trailer.c, docs/boot.md) and only adds the
+ * sentence saying why a geometry is refused. Formulas: docs/layout.md.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "fotakit/boot.h"
 #include "layout_priv.h"
-
-/* fotakit bootloader constants (fotakit/boot.h): MCUboot's BOOT_MAX_ALIGN,
- * the trailer's MCUboot fields + start record (64 B), the secondary's
- * begin records (8 x 16 B), 2 x 8 B status markers per swapped unit. */
-#define BOOT_MAX_ALIGN 8u
-#define BOOT_OFF_REC 64u
-#define BOOT_REC_LEN 16u
-#define BOOT_BEGIN_SLOTS 8u
-#define BOOT_MARKERS_PER_UNIT 16u
 
 int fk_layout_strategy_parse(const char *s)
 {
@@ -55,6 +46,85 @@ void fk_layout_slots(const struct fk_layout *l, const struct fk_board *b, struct
     }
 }
 
+/* A device that carries only the geometry fk_boot_geometry() reads (no ops:
+ * the geometry never touches flash). */
+static void stand_in(struct fk_flash_dev *d, const struct fk_board_dev *bd)
+{
+    memset(d, 0, sizeof *d);
+    d->name = bd->name;
+    d->size = bd->size;
+    d->erase_size = bd->erase_size;
+    d->write_size = bd->write_size;
+    d->erased_val = 0xff;
+}
+
+/* Why fk_boot_geometry() refused slots that are both on the board: the
+ * first of its conditions (trailer.c) that these slots break. bg holds what
+ * it filled in before refusing (see fotakit/boot.h). */
+static void explain(const struct fk_layout_part *P, const struct fk_layout_part *S,
+                    const struct fk_board_dev *pd, const struct fk_board_dev *sd, uint32_t unit,
+                    const struct fk_boot_geometry *bg, int rc, char *why, size_t whylen)
+{
+    if (pd->erase_size == 0 || sd->erase_size == 0) {
+        snprintf(why, whylen, "device %s has no erase size",
+                 pd->erase_size == 0 ? pd->name : sd->name);
+        return;
+    }
+    const struct fk_board_dev *wide = pd->write_size > sd->write_size ? pd : sd;
+    if (pd->write_size > FK_BOOT_MAX_ALIGN || sd->write_size > FK_BOOT_MAX_ALIGN) {
+        snprintf(why, whylen,
+                 "write size %u of %s exceeds 8 (MCUboot's BOOT_MAX_ALIGN): trailer fields "
+                 "could not be written one by one",
+                 wide->write_size, wide->name);
+        return;
+    }
+    if ((pd->write_size && FK_BOOT_MAX_ALIGN % pd->write_size) ||
+        (sd->write_size && FK_BOOT_MAX_ALIGN % sd->write_size)) {
+        const struct fk_board_dev *odd =
+            pd->write_size && FK_BOOT_MAX_ALIGN % pd->write_size ? pd : sd;
+        snprintf(why, whylen,
+                 "write size %u of %s does not divide 8 (MCUboot's BOOT_MAX_ALIGN): trailer "
+                 "fields could not be written one by one",
+                 odd->write_size, odd->name);
+        return;
+    }
+    if (unit % pd->erase_size || unit % sd->erase_size) {
+        snprintf(why, whylen,
+                 "erase sizes 0x%x (%s) and 0x%x (%s): the larger is not a multiple of the "
+                 "smaller, so no swap unit covers whole sectors of both slots",
+                 pd->erase_size, pd->name, sd->erase_size, sd->name);
+        return;
+    }
+    const struct fk_layout_part *bad = P->address % unit || P->size % unit ? P
+                                       : S->address % unit || S->size % unit ? S
+                                                                             : NULL;
+    if (bad != NULL) {
+        snprintf(why, whylen,
+                 "%s [0x%x-0x%llx) is not made of whole 0x%x-byte units (the larger erase "
+                 "size of the two slots%s%s%s)",
+                 bad->name, bad->address, (unsigned long long)bad->address + bad->size, unit,
+                 pd->erase_size != sd->erase_size ? ": unequal erase sizes, primary " : "",
+                 pd->erase_size != sd->erase_size ? pd->name : "",
+                 pd->erase_size != sd->erase_size ? " vs secondary device" : "");
+        return;
+    }
+    if (rc == FK_EINVAL && bg->unit != 0 && bg->sec_units < bg->sec_trailer_units + 2) {
+        snprintf(why, whylen,
+                 "mcuboot_secondary has %u unit(s); it needs its spare unit, %u trailer unit(s) "
+                 "and at least one for the image",
+                 bg->sec_units, bg->sec_trailer_units);
+        return;
+    }
+    if (rc == FK_EINVAL && bg->unit != 0) {
+        snprintf(why, whylen,
+                 "mcuboot_primary (%u units) is too small for an image and its trailer",
+                 bg->pri_units);
+        return;
+    }
+    snprintf(why, whylen, "the bootloader's slot geometry refuses these slots (%s)",
+             fk_err_name(rc));
+}
+
 int fk_layout_geometry(const struct fk_layout *l, const struct fk_board *b,
                        struct fk_layout_geometry *g, char *why, size_t whylen)
 {
@@ -76,62 +146,35 @@ int fk_layout_geometry(const struct fk_layout *l, const struct fk_board *b,
     }
     const struct fk_layout_part *P = &l->part[s.p], *S = &l->part[s.s];
     const struct fk_board_dev *pd = &b->dev[s.pd], *sd = &b->dev[s.sd];
-    /* The swap unit: the larger erase size (both are powers of two, so it is
-     * a multiple of the smaller). */
-    uint32_t unit = s.sector;
-    g->unit = unit;
-    if (pd->write_size > BOOT_MAX_ALIGN || sd->write_size > BOOT_MAX_ALIGN) {
-        snprintf(why, whylen,
-                 "write size %u of %s exceeds 8 (MCUboot's BOOT_MAX_ALIGN): trailer fields "
-                 "could not be written one by one",
-                 pd->write_size > sd->write_size ? pd->write_size : sd->write_size,
-                 pd->write_size > sd->write_size ? pd->name : sd->name);
-        return FK_EINVAL;
-    }
-    const struct fk_layout_part *bad = P->address % unit || P->size % unit ? P
-                                       : S->address % unit || S->size % unit ? S
-                                                                             : NULL;
-    if (bad != NULL) {
-        snprintf(why, whylen,
-                 "%s [0x%x-0x%llx) is not made of whole 0x%x-byte units (the larger erase "
-                 "size of the two slots%s%s%s)",
-                 bad->name, bad->address, (unsigned long long)bad->address + bad->size, unit,
-                 pd->erase_size != sd->erase_size ? ": unequal erase sizes, primary " : "",
-                 pd->erase_size != sd->erase_size ? pd->name : "",
-                 pd->erase_size != sd->erase_size ? " vs secondary device" : "");
-        return FK_EINVAL;
-    }
-    g->pri_units = P->size / unit;
-    g->sec_units = S->size / unit;
-    g->sec_trailer_units = (BOOT_OFF_REC + BOOT_REC_LEN * BOOT_BEGIN_SLOTS + unit - 1) / unit;
-    if (g->sec_units < g->sec_trailer_units + 2) {
-        snprintf(why, whylen,
-                 "mcuboot_secondary has %u unit(s); it needs its spare unit, %u trailer unit(s) "
-                 "and at least one for the image",
-                 g->sec_units, g->sec_trailer_units);
-        return FK_EINVAL;
-    }
-    /* Primary trailer: MCUboot fields + start record + 2 markers per swapped
-     * unit; grow it until the markers of the largest swap fit. */
-    for (uint32_t t = 1; t < g->pri_units; t++) {
-        uint32_t k_p = g->pri_units - t;
-        uint32_t k_s = g->sec_units - g->sec_trailer_units - 1; /* one unit is the spare */
-        uint32_t k = k_p < k_s ? k_p : k_s;
-        uint32_t bytes = BOOT_OFF_REC + BOOT_MARKERS_PER_UNIT * k;
-        if (bytes <= t * unit) {
-            g->pri_trailer_units = t;
-            g->max_units = k;
-            g->trailer_bytes = bytes;
-            g->sec_image_off = unit;
-            g->max_image = k * unit;
-            return FK_OK;
+    /* The two slots as the bootloader's map has them (ids 1 and 2). */
+    struct fk_flash_dev devs[2];
+    stand_in(&devs[0], pd);
+    stand_in(&devs[1], sd);
+    struct fk_flash_area areas[2] = {
+        {FK_AREA_ID_PRIMARY, P->name, &devs[0], P->address, P->size},
+        {FK_AREA_ID_SECONDARY, S->name, s.sd == s.pd ? &devs[0] : &devs[1], S->address, S->size},
+    };
+    struct fk_flash_map map = {areas, 2};
+    struct fk_boot_geometry bg;
+    int rc = fk_boot_geometry(&map, &bg);
+    g->unit = s.sector;
+    if (rc != FK_OK) {
+        if (why != NULL && whylen > 0) {
+            explain(P, S, pd, sd, s.sector, &bg, rc, why, whylen);
         }
+        return rc;
     }
-    snprintf(why, whylen, "mcuboot_primary (%u units) is too small for an image and its trailer",
-             g->pri_units);
-    return FK_EINVAL;
+    g->unit = bg.unit;
+    g->pri_units = bg.pri_units;
+    g->sec_units = bg.sec_units;
+    g->pri_trailer_units = bg.pri_trailer_units;
+    g->sec_trailer_units = bg.sec_trailer_units;
+    g->max_units = bg.max_units;
+    g->sec_image_off = bg.sec_image_off;
+    g->max_image = bg.max_image;
+    g->trailer_bytes = bg.trailer_bytes;
+    return FK_OK;
 }
-
 void fk_layout_strategies(const struct fk_layout *l, const struct fk_board *b,
                           struct fk_layout_report *r)
 {

@@ -235,57 +235,114 @@ static void flash_map_ids(void **state)
     free(b);
 }
 
-#ifdef FK_TEST_HAVE_BOOT
 #include "fotakit/boot.h"
-/* The strategy table's geometry is the bootloader's: same numbers from the
- * same map, for every shared layout and for resized secondaries. */
-static void geometry_matches_bootloader(void **state)
+/* The strategy table's geometry is the bootloader's (fk_layout_geometry()
+ * calls fk_boot_geometry()): the largest images docs/boot.md lists for the
+ * shared layouts, the rows of the table, and the same number from the
+ * bootloader on the flash map the layout builds. */
+static void largest_images(void **state)
 {
     (void)state;
-    static const char *const pairs[][2] = {
-        {"nrf5340-spi-nor-2mb.pm_static.yml", "nrf5340-spi-nor-2mb.board.yml"},
-        {"nrf5340-spi-nor-2mb.broken-secondary-half.pm_static.yml", "nrf5340-spi-nor-2mb.board.yml"},
-        {"nrf52840-spi-nor-2mb.pm_static.yml", "nrf52840-spi-nor-2mb.board.yml"},
-        {"nrf52840-internal-only.pm_static.yml", "nrf52840.board.yml"},
+    static const struct {
+        const char *layout, *board;
+        uint32_t max_image, pri_tr, sec_tr;
+        const char *limit;
+    } want[] = {
+        {"nrf5340-spi-nor-2mb.pm_static.yml", "nrf5340-spi-nor-2mb.board.yml", 0xe6000, 1, 1,
+         "limited by the secondary slot"},
+        {"nrf52840-spi-nor-2mb.pm_static.yml", "nrf52840-spi-nor-2mb.board.yml", 0x75000, 1, 1,
+         "limited by the primary slot"},
+        {"nrf52840-internal-only.pm_static.yml", "nrf52840.board.yml", 0x73000, 1, 1,
+         "limited by the secondary slot"},
     };
-    unsigned compared = 0;
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-        struct fk_layout *l = lt_layout(pairs[i][0]);
-        struct fk_board *b = lt_board(pairs[i][1]);
-        int si = fk_layout_find(l, "mcuboot_secondary");
-        assert_true(si >= 0);
-        for (uint32_t units = 2; units <= 260; units += 7) {
-            l->part[si].size = units * 0x1000;
-            struct fk_flash_dev devs[FK_BOARD_MAX_DEVS];
-            struct fk_flash_dev *dp[FK_BOARD_MAX_DEVS];
-            for (unsigned d = 0; d < b->count; d++) {
-                fake_dev(&devs[d], &b->dev[d]);
-                dp[d] = &devs[d];
-            }
-            struct fk_flash_area areas[32];
-            struct fk_flash_map map;
-            assert_int_equal(fk_layout_flash_map(l, dp, b->count, areas, 32, &map), FK_OK);
-            struct fk_boot_geometry bg;
-            struct fk_layout_geometry lg;
-            int brc = fk_boot_geometry(&map, &bg);
-            int lrc = fk_layout_geometry(l, b, &lg, NULL, 0);
-            assert_int_equal(brc == FK_OK, lrc == FK_OK);
-            if (brc == FK_OK) {
-                assert_int_equal(lg.unit, bg.unit);
-                assert_int_equal(lg.max_image, bg.max_image);
-                assert_int_equal(lg.sec_image_off, bg.sec_image_off);
-                assert_int_equal(lg.pri_trailer_units, bg.pri_trailer_units);
-                assert_int_equal(lg.sec_trailer_units, bg.sec_trailer_units);
-                assert_int_equal(fk_boot_max_image_size(&map), lg.max_image);
-                compared++;
-            }
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(check(want[i].layout, want[i].board, -1), 0);
+        const struct fk_layout_strategy_row *sw = &rep.strat[FK_STRATEGY_SWAP];
+        const struct fk_layout_strategy_row *ow = &rep.strat[FK_STRATEGY_OVERWRITE];
+        assert_string_equal(sw->name, "swap");
+        assert_string_equal(ow->name, "overwrite");
+        assert_true(sw->supported);
+        assert_true(ow->supported);
+        assert_int_equal(sw->max_image, want[i].max_image);
+        assert_int_equal(ow->max_image, want[i].max_image);
+        assert_int_equal(sw->trailer, want[i].pri_tr * 0x1000);
+        assert_int_equal(ow->trailer, want[i].pri_tr * 0x1000);
+        char units[64];
+        snprintf(units, sizeof units, "= %u units = 0x%x", want[i].max_image / 0x1000,
+                 want[i].max_image);
+        assert_has(sw->reason, units);
+        assert_has(sw->reason, want[i].limit);
+        assert_has(sw->reason, "uploads go to 0x1000 in the secondary");
+        assert_has(sw->reason, "reverts unless confirmed");
+        snprintf(units, sizeof units, "same slot geometry as swap (%u units; uploads at 0x1000",
+                 want[i].max_image / 0x1000);
+        assert_has(ow->reason, units);
+        assert_has(ow->reason, "no revert");
+
+        struct fk_layout *l = lt_layout(want[i].layout);
+        struct fk_board *b = lt_board(want[i].board);
+        struct fk_layout_geometry g;
+        assert_int_equal(fk_layout_geometry(l, b, &g, NULL, 0), FK_OK);
+        assert_int_equal(g.unit, 0x1000);
+        assert_int_equal(g.max_image, want[i].max_image);
+        assert_int_equal(g.max_units * g.unit, want[i].max_image);
+        assert_int_equal(g.pri_trailer_units, want[i].pri_tr);
+        assert_int_equal(g.sec_trailer_units, want[i].sec_tr);
+        assert_int_equal(g.sec_image_off, 0x1000);
+        /* primary trailer bytes: 64 + 16 per swapped unit + 16 (docs/boot.md) */
+        assert_int_equal(g.trailer_bytes, 64 + 16 * g.max_units + 16);
+        /* the device side sees the same on the map the layout builds */
+        struct fk_flash_dev devs[FK_BOARD_MAX_DEVS];
+        struct fk_flash_dev *dp[FK_BOARD_MAX_DEVS];
+        for (unsigned d = 0; d < b->count; d++) {
+            fake_dev(&devs[d], &b->dev[d]);
+            dp[d] = &devs[d];
         }
+        struct fk_flash_area areas[32];
+        struct fk_flash_map map;
+        assert_int_equal(fk_layout_flash_map(l, dp, b->count, areas, 32, &map), FK_OK);
+        assert_int_equal(fk_boot_max_image_size(&map), want[i].max_image);
+        assert_int_equal(fk_boot_secondary_image_off(&map), 0x1000);
         free(l);
         free(b);
     }
-    assert_true(compared > 100);
 }
-#endif
+
+/* Where the primary trailer's last 16 bytes (parking move + commit-retry
+ * marker) push it into a second unit: 253-unit primary, 254-unit secondary.
+ * 64 + 16*252 + 16 = 4112 > 4096, so the trailer takes 2 units and the
+ * largest image is 251 units (64 + 16*k alone would have allowed 252). */
+static void trailer_grows_at_the_boundary(void **state)
+{
+    (void)state;
+    struct fk_layout *l = lt_layout("nrf5340-spi-nor-2mb.pm_static.yml");
+    struct fk_board *b = lt_board("nrf5340-spi-nor-2mb.board.yml");
+    int pi = fk_layout_find(l, "mcuboot_primary");
+    int si = fk_layout_find(l, "mcuboot_secondary");
+    assert_true(pi >= 0 && si >= 0);
+    l->part[pi].size = 253 * 0x1000; /* the geometry ignores the device bounds */
+    l->part[si].size = 254 * 0x1000;
+    struct fk_layout_geometry g;
+    assert_int_equal(fk_layout_geometry(l, b, &g, NULL, 0), FK_OK);
+    assert_int_equal(g.pri_trailer_units, 2);
+    assert_int_equal(g.max_units, 251);
+    assert_int_equal(g.max_image, 251 * 0x1000);
+    assert_int_equal(g.trailer_bytes, 64 + 16 * 251 + 16);
+    /* one unit less in the primary: the trailer fits one unit again */
+    l->part[pi].size = 252 * 0x1000;
+    assert_int_equal(fk_layout_geometry(l, b, &g, NULL, 0), FK_OK);
+    assert_int_equal(g.pri_trailer_units, 1);
+    assert_int_equal(g.max_units, 251);
+    assert_int_equal(g.trailer_bytes, 64 + 16 * 251 + 16);
+    /* a secondary too small for spare + trailer + one image unit says so */
+    l->part[si].size = 2 * 0x1000;
+    char why[256];
+    assert_int_equal(fk_layout_geometry(l, b, &g, why, sizeof why), FK_EINVAL);
+    assert_has(why, "mcuboot_secondary has 2 unit(s)");
+    assert_has(why, "1 trailer unit(s)");
+    free(l);
+    free(b);
+}
 
 int main(void)
 {
@@ -296,9 +353,8 @@ int main(void)
         cmocka_unit_test(unaligned_secondary),
         cmocka_unit_test(half_secondary),
         cmocka_unit_test(flash_map_ids),
-#ifdef FK_TEST_HAVE_BOOT
-        cmocka_unit_test(geometry_matches_bootloader),
-#endif
+        cmocka_unit_test(largest_images),
+        cmocka_unit_test(trailer_grows_at_the_boundary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
