@@ -78,18 +78,6 @@ static int geom_get(struct fk_smp_server *s, struct geom *g)
     return FK_OK;
 }
 
-static uint32_t crc32(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int b = 0; b < 8; b++) {
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-        }
-    }
-    return ~c;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
@@ -128,7 +116,7 @@ static void rec_encode(const struct fk_smp_upload *up, const struct geom *g, uin
     put32(out + 12, up->marker_unit);
     memset(out + 16, 0, 32);
     memcpy(out + 16, up->sha, up->sha_len);
-    put32(out + 48, crc32(out, 48));
+    put32(out + 48, fk_boot_crc32(0, out, 48)); /* the bootloader's CRC-32 (IEEE) */
 }
 
 /* Load the record; FK_OK and *up filled when it is intact and matches. */
@@ -144,7 +132,7 @@ static int rec_load(struct fk_smp_server *s, const struct geom *g, uint32_t len,
     if (rc) {
         return rc;
     }
-    if (get32(h) != REC_MAGIC || h[4] != REC_VERSION || get32(h + 48) != crc32(h, 48)) {
+    if (get32(h) != REC_MAGIC || h[4] != REC_VERSION || get32(h + 48) != fk_boot_crc32(0, h, 48)) {
         return FK_ENOENT;
     }
     uint32_t unit = get32(h + 12);
