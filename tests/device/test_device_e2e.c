@@ -19,6 +19,7 @@
 #include "fotakit/device.h"
 #include "fotakit/err.h"
 #include "fotakit/image_host.h"
+#include "fotakit/smp.h"
 
 #include <cbor.h>
 #include <dirent.h>
@@ -789,6 +790,23 @@ static void test_untrusted_image(void **state)
     free(v3);
 }
 
+/* The client explains numbers from any device with its own table (with
+ * what-to-do hints, and codes fotakit's server never sends); its names must
+ * agree with the server's for every number both know. */
+static void test_error_tables_agree(void **state)
+{
+    (void)state;
+    for (int rc = 0; rc <= 13; rc++) {
+        assert_string_equal(fk_client_mgmt_err_name(rc), fk_smp_mgmt_err_name(rc));
+    }
+    for (int rc = 0; rc <= 33; rc++) {
+        assert_string_equal(fk_client_group_err_name(1, rc), fk_smp_group_err_name(1, rc));
+    }
+    for (int rc = 0; rc <= 3; rc++) {
+        assert_string_equal(fk_client_group_err_name(0, rc), fk_smp_group_err_name(0, rc));
+    }
+}
+
 /* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
 static int cli(const char *args, char *out, size_t cap)
 {
@@ -878,6 +896,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_external_chip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_power_cuts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untrusted_image, setup, teardown),
+        cmocka_unit_test(test_error_tables_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
