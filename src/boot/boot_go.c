@@ -22,12 +22,12 @@ struct go {
     const struct fk_flash_area *cnt; /* default counter store, or NULL */
     bool geo_ok;
     struct fk_boot_geometry g;
-    struct fk_boot_sb sb; /* builds rsp->why */
+    struct fk_sb sb; /* builds rsp->why */
 };
 
 static void say(struct go *c, const char *s)
 {
-    fk_bsb_puts(&c->sb, s);
+    fk_sb_puts(&c->sb, s);
 }
 
 static void emit(struct go *c)
@@ -194,7 +194,7 @@ static int stuck(struct go *c, int err)
 {
     c->rsp->reason = FK_BOOT_R_STUCK;
     c->rsp->secondary_err = err;
-    fk_bsb_init(&c->sb, c->rsp->why, sizeof c->rsp->why);
+    fk_sb_init(&c->sb, c->rsp->why, sizeof c->rsp->why);
     say(c, "swap in progress but the secondary slot is unusable (");
     fk_bsb_err(&c->sb, err);
     say(c, "); staying in the bootloader rather than start a half-swapped image");
@@ -359,7 +359,7 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
         say(c, "overwrite-only upgrade to ");
         fk_bsb_ver(&c->sb, &si.hdr.ver);
         say(c, ": copied ");
-        fk_bsb_dec(&c->sb, units);
+        fk_sb_dec(&c->sb, units);
         say(c, " sectors from the secondary");
         return boot_primary(c);
     }
@@ -396,9 +396,9 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
     say(c, " to ");
     fk_bsb_ver(&c->sb, &si.hdr.ver);
     say(c, ": swapped ");
-    fk_bsb_dec(&c->sb, rec.swap_size);
+    fk_sb_dec(&c->sb, rec.swap_size);
     say(c, " bytes (");
-    fk_bsb_dec(&c->sb, c->rsp->stats.units);
+    fk_sb_dec(&c->sb, c->rsp->stats.units);
     say(c, type == FK_SWAP_TEST ? " sectors), reverts at next reset unless confirmed"
                                 : " sectors), permanent");
     return boot_primary(c);
@@ -534,7 +534,7 @@ static int go(struct go *c)
         say(c, "finished an interrupted ");
         say_type(c, rec.type);
         say(c, " (");
-        fk_bsb_dec(&c->sb, rsp->stats.units);
+        fk_sb_dec(&c->sb, rsp->stats.units);
         say(c, " sectors)");
         return boot_primary(c);
     }
@@ -608,7 +608,7 @@ int fk_boot_go(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp)
     memset(&c, 0, sizeof c);
     c.cfg = cfg;
     c.rsp = rsp;
-    fk_bsb_init(&c.sb, rsp->why, sizeof rsp->why);
+    fk_sb_init(&c.sb, rsp->why, sizeof rsp->why);
     int rc = go(&c);
     rsp->err = rc;
     return rc;

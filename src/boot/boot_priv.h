@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "fotakit/boot.h"
+#include "fotakit/str_buf.h"
 
 /* Chunk used to stream sector contents (stack buffers of this size). */
 #define FK_BOOT_CHUNK 256u
@@ -56,17 +57,11 @@ bool fk_rec_decode(const uint8_t in[FK_BOOT_REC_LEN], uint32_t tag, struct fk_sw
  * and are returned through *err when err != NULL. */
 bool fk_region_erased(const struct fk_flash_area *fa, uint32_t off, uint32_t len, int *err);
 
-/* Small bounded string builder for log lines (log.c). */
-struct fk_boot_sb {
-    char *buf;
-    size_t cap, len;
-};
-void fk_bsb_init(struct fk_boot_sb *sb, char *buf, size_t cap);
-void fk_bsb_puts(struct fk_boot_sb *sb, const char *s);
-void fk_bsb_dec(struct fk_boot_sb *sb, uint32_t v);
-void fk_bsb_hex(struct fk_boot_sb *sb, uint32_t v);
-void fk_bsb_ver(struct fk_boot_sb *sb, const struct fk_image_version *v);
-void fk_bsb_err(struct fk_boot_sb *sb, int err);
+/* The text goes through fotakit_flash's string builder (fotakit/str_buf.h:
+ * fk_sb_init/puts/dec); these add what only the bootloader prints. */
+void fk_bsb_hex(struct fk_sb *sb, uint32_t v); /* "0x" + lower-case hex */
+void fk_bsb_ver(struct fk_sb *sb, const struct fk_image_version *v); /* vM.m.r+b */
+void fk_bsb_err(struct fk_sb *sb, int err); /* NAME: sentence */
 
 /* Swap engine (swap.c). */
 struct fk_swap {

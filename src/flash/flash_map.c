@@ -1,13 +1,13 @@
 /*
  * Flash map: areas on devices, with bounds/alignment checks and explained
  * errors. Device code: no heap, no stdio (explanations are built with the
- * small string builder in str_buf.h).
+ * small string builder in fotakit/str_buf.h).
  */
 #include "fotakit/flash.h"
 
 #include <string.h>
 
-#include "str_buf.h"
+#include "fotakit/str_buf.h"
 
 static int dev_ready(const struct fk_flash_dev *dev)
 {

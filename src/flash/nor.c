@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "str_buf.h"
+#include "fotakit/str_buf.h"
 
 #define NOR_READ_CHUNK 4096u /* SPIM EasyDMA transfers are bounded; keep each read modest */
 

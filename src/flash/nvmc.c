@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "str_buf.h"
+#include "fotakit/str_buf.h"
 
 static void set_why(struct fk_nvmc *n, const char *why)
 {

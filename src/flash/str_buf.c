@@ -1,4 +1,4 @@
-#include "str_buf.h"
+#include "fotakit/str_buf.h"
 
 void fk_sb_init(struct fk_sb *sb, char *buf, size_t cap)
 {

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "fotakit/str_buf.h"
 #include "smp_priv.h"
 
 int fk_smp_hdr_decode(const uint8_t *buf, size_t len, struct fk_smp_hdr *h)
@@ -36,74 +37,41 @@ void fk_smp_hdr_encode(const struct fk_smp_hdr *h, uint8_t out[FK_SMP_HDR_SIZE])
 
 /* ---- formatting without stdio ------------------------------------------ */
 
-struct fmtbuf {
-    char *out;
-    size_t cap, len;
-};
-
-static void fb_putc(struct fmtbuf *b, char c)
-{
-    if (b->len + 1 < b->cap) {
-        b->out[b->len++] = c;
-    }
-}
-
-static void fb_uint(struct fmtbuf *b, uint32_t v, unsigned base)
-{
-    char tmp[11];
-    int n = 0;
-    do {
-        unsigned d = v % base;
-        tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-        v /= base;
-    } while (v);
-    while (n) {
-        fb_putc(b, tmp[--n]);
-    }
-}
-
+/* A tiny printf (%s %u %x %d) over fotakit/str_buf.h's builder: truncates,
+ * always NUL-terminates. */
 static void vfmt(char *out, size_t cap, const char *fmt, va_list ap)
 {
-    struct fmtbuf b = {out, cap, 0};
+    struct fk_sb b;
     if (!cap) {
         return;
     }
+    fk_sb_init(&b, out, cap);
     for (const char *p = fmt; *p; p++) {
         if (*p != '%' || !p[1]) {
-            fb_putc(&b, *p);
+            fk_sb_putc(&b, *p);
             continue;
         }
         p++;
         switch (*p) {
         case 's': {
             const char *s = va_arg(ap, const char *);
-            for (s = s ? s : "(null)"; *s; s++) {
-                fb_putc(&b, *s);
-            }
+            fk_sb_puts(&b, s ? s : "(null)");
             break;
         }
         case 'u':
-            fb_uint(&b, va_arg(ap, unsigned), 10);
+            fk_sb_dec(&b, va_arg(ap, unsigned));
             break;
         case 'x':
-            fb_uint(&b, va_arg(ap, unsigned), 16);
+            fk_sb_hex(&b, va_arg(ap, unsigned), 0);
             break;
-        case 'd': {
-            int v = va_arg(ap, int);
-            if (v < 0) {
-                fb_putc(&b, '-');
-                fb_uint(&b, (uint32_t)(-(v + 1)) + 1u, 10);
-            } else {
-                fb_uint(&b, (uint32_t)v, 10);
-            }
+        case 'd':
+            fk_sb_dec_signed(&b, va_arg(ap, int));
             break;
-        }
         default:
-            fb_putc(&b, *p);
+            fk_sb_putc(&b, *p);
             break;
         }
     }
-    b.out[b.len] = '\0';
 }
 
 void fk_smp_fmt(char *out, size_t cap, const char *fmt, ...)

@@ -1,10 +1,12 @@
 /*
  * A tiny bounded string builder for device code (no snprintf: device code
  * links no stdio). Output is always NUL-terminated; text past the end is
- * dropped.
+ * dropped. Implemented in fotakit_flash (src/flash/str_buf.c); the flash
+ * drivers' explanations, the bootloader's log/why lines and the SMP server's
+ * messages all build their text with it.
  */
-#ifndef FOTAKIT_FLASH_STR_BUF_H
-#define FOTAKIT_FLASH_STR_BUF_H
+#ifndef FOTAKIT_STR_BUF_H
+#define FOTAKIT_STR_BUF_H
 
 #include <stddef.h>
 #include <stdint.h>
