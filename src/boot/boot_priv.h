@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "fotakit/boot.h"
+#include "fotakit/le.h"
 #include "fotakit/str_buf.h"
 
 /* Chunk used to stream sector contents (stack buffers of this size). */

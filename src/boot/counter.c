@@ -12,18 +12,6 @@
 #define CNT_MAGIC 0x544e4b46u /* "FKNT" */
 #define CNT_REC 16u
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 struct cnt_scan {
     bool found;
     uint32_t seq, val;
@@ -59,14 +47,14 @@ static int scan(const struct fk_flash_area *fa, uint32_t es, struct cnt_scan *ou
                 continue;
             }
             last_used = i + 1;
-            if (get32(b) != CNT_MAGIC || get32(b + 12) != fk_boot_crc32(0, b, 12)) {
+            if (fk_le32(b) != CNT_MAGIC || fk_le32(b + 12) != fk_boot_crc32(0, b, 12)) {
                 continue;
             }
-            uint32_t seq = get32(b + 4);
+            uint32_t seq = fk_le32(b + 4);
             if (!out->found || (int32_t)(seq - out->seq) > 0) {
                 out->found = true;
                 out->seq = seq;
-                out->val = get32(b + 8);
+                out->val = fk_le32(b + 8);
                 out->sector = sec;
                 sec_has_best = true;
             }
@@ -137,10 +125,10 @@ int fk_boot_counter_write(const struct fk_flash_area *fa, uint32_t val)
     }
     uint8_t b[CNT_REC + 16];
     memset(b, fk_flash_erased_val(fa), sizeof b);
-    put32(b, CNT_MAGIC);
-    put32(b + 4, sc.found ? sc.seq + 1 : 1);
-    put32(b + 8, val);
-    put32(b + 12, fk_boot_crc32(0, b, 12));
+    fk_put_le32(b, CNT_MAGIC);
+    fk_put_le32(b + 4, sc.found ? sc.seq + 1 : 1);
+    fk_put_le32(b + 8, val);
+    fk_put_le32(b + 12, fk_boot_crc32(0, b, 12));
     if (st > sizeof b) {
         return FK_EALIGN;
     }

@@ -22,19 +22,6 @@ uint32_t fk_boot_crc32(uint32_t crc, const void *buf, size_t len)
     return ~crc;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 enum fk_boot_magic_state fk_boot_magic_decode(const uint8_t magic[FK_BOOT_MAGIC_LEN], uint8_t ev)
 {
     if (memcmp(magic, fk_boot_magic, FK_BOOT_MAGIC_LEN) == 0) {
@@ -103,7 +90,7 @@ int fk_trailer_read(const struct fk_flash_area *fa, struct fk_trailer *t)
     t->swap_info_raw = *(end - FK_BOOT_OFF_SWAP_INFO);
     t->image_ok = fk_boot_flag_decode(t->image_ok_raw, ev);
     t->copy_done = fk_boot_flag_decode(t->copy_done_raw, ev);
-    t->swap_size = get32(end - FK_BOOT_OFF_SWAP_SIZE);
+    t->swap_size = fk_le32(end - FK_BOOT_OFF_SWAP_SIZE);
     return FK_OK;
 }
 
@@ -127,7 +114,7 @@ int fk_trailer_write_swap_size(const struct fk_flash_area *fa, uint32_t size)
         return FK_EALIGN;
     }
     memset(buf, fk_flash_erased_val(fa), sizeof buf);
-    put32(buf, size);
+    fk_put_le32(buf, size);
     uint32_t len = align < 4 ? 4 : align;
     return fk_flash_write(fa, fa->size - FK_BOOT_OFF_SWAP_SIZE, buf, len);
 }
@@ -139,18 +126,18 @@ int fk_trailer_write_magic(const struct fk_flash_area *fa)
 
 void fk_rec_encode(uint8_t out[FK_BOOT_REC_LEN], uint32_t tag, const struct fk_swap_rec *r)
 {
-    put32(out, r->id);
-    put32(out + 4, r->swap_size);
+    fk_put_le32(out, r->id);
+    fk_put_le32(out + 4, r->swap_size);
     out[8] = r->type;
     out[9] = r->sched;
     out[10] = 0;
     out[11] = 0;
-    put32(out + 12, fk_boot_crc32(tag, out, 12));
+    fk_put_le32(out + 12, fk_boot_crc32(tag, out, 12));
 }
 
 bool fk_rec_decode(const uint8_t in[FK_BOOT_REC_LEN], uint32_t tag, struct fk_swap_rec *r)
 {
-    if (get32(in + 12) != fk_boot_crc32(tag, in, 12)) {
+    if (fk_le32(in + 12) != fk_boot_crc32(tag, in, 12)) {
         return false;
     }
     if (in[8] != FK_SWAP_TEST && in[8] != FK_SWAP_PERM && in[8] != FK_SWAP_REVERT) {
@@ -160,8 +147,8 @@ bool fk_rec_decode(const uint8_t in[FK_BOOT_REC_LEN], uint32_t tag, struct fk_sw
         return false;
     }
     r->sched = in[9];
-    r->id = get32(in);
-    r->swap_size = get32(in + 4);
+    r->id = fk_le32(in);
+    r->swap_size = fk_le32(in + 4);
     r->type = in[8];
     return true;
 }

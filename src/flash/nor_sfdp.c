@@ -13,10 +13,7 @@
 
 #include <string.h>
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#include "fotakit/le.h"
 
 int fk_nor_sfdp_parse(const uint8_t *sfdp, size_t len, uint32_t *size,
                       struct fk_nor_erase_type erase[FK_NOR_MAX_ERASE_TYPES],
@@ -55,7 +52,7 @@ int fk_nor_sfdp_parse(const uint8_t *sfdp, size_t len, uint32_t *size,
     if (bfpt == NULL) {
         return FK_ECORRUPT;
     }
-    uint32_t d2 = le32(bfpt + 4);
+    uint32_t d2 = fk_le32(bfpt + 4);
     uint64_t bits;
     if (d2 & 0x80000000u) {
         uint32_t n = d2 & 0x7fffffffu;
@@ -94,7 +91,7 @@ int fk_nor_sfdp_parse(const uint8_t *sfdp, size_t len, uint32_t *size,
     }
     *page_size = 256;
     if (dwords >= 11) {
-        unsigned pexp = (le32(bfpt + 40) >> 4) & 0xf;
+        unsigned pexp = (fk_le32(bfpt + 40) >> 4) & 0xf;
         if (pexp != 0) {
             *page_size = 1u << pexp;
         }

@@ -18,15 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fotakit/le.h"
 #include "sim_internal.h"
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 /* SFDP space: header, one parameter header, a 16-dword JESD216B BFPT at 0x30. */
 static void build_sfdp(struct fk_sim_nor_chip *c, uint32_t size)
@@ -48,22 +41,22 @@ static void build_sfdp(struct fk_sim_nor_chip *c, uint32_t size)
     s[14] = 0x00;
     s[15] = 0xff; /* ID MSB */
     uint8_t *b = s + 0x30;
-    put32(b + 0, 0xfff120e5u);                      /* 4K erase 0x20, 3-byte addr */
-    put32(b + 4, (uint32_t)((uint64_t)size * 8 - 1)); /* density in bits - 1 */
-    put32(b + 8, 0x6b08eb44u);
-    put32(b + 12, 0xbb043b08u);
-    put32(b + 16, 0xfffffffeu);
-    put32(b + 20, 0xff00ffffu);
-    put32(b + 24, 0xeb04ffffu);
-    put32(b + 28, 0x520f200cu); /* type1 4K/0x20, type2 32K/0x52 */
-    put32(b + 32, 0x0000d810u); /* type3 64K/0xD8, type4 none */
-    put32(b + 36, 0x00ff0000u);
-    put32(b + 40, 0x00000081u | 0u); /* page size 2^8 */
-    put32(b + 44, 0xffffffffu);
-    put32(b + 48, 0xffffffffu);
-    put32(b + 52, 0xffffffffu);
-    put32(b + 56, 0xffffffffu);
-    put32(b + 60, 0xffffffffu);
+    fk_put_le32(b + 0, 0xfff120e5u);                      /* 4K erase 0x20, 3-byte addr */
+    fk_put_le32(b + 4, (uint32_t)((uint64_t)size * 8 - 1)); /* density in bits - 1 */
+    fk_put_le32(b + 8, 0x6b08eb44u);
+    fk_put_le32(b + 12, 0xbb043b08u);
+    fk_put_le32(b + 16, 0xfffffffeu);
+    fk_put_le32(b + 20, 0xff00ffffu);
+    fk_put_le32(b + 24, 0xeb04ffffu);
+    fk_put_le32(b + 28, 0x520f200cu); /* type1 4K/0x20, type2 32K/0x52 */
+    fk_put_le32(b + 32, 0x0000d810u); /* type3 64K/0xD8, type4 none */
+    fk_put_le32(b + 36, 0x00ff0000u);
+    fk_put_le32(b + 40, 0x00000081u | 0u); /* page size 2^8 */
+    fk_put_le32(b + 44, 0xffffffffu);
+    fk_put_le32(b + 48, 0xffffffffu);
+    fk_put_le32(b + 52, 0xffffffffu);
+    fk_put_le32(b + 56, 0xffffffffu);
+    fk_put_le32(b + 60, 0xffffffffu);
 }
 
 int fk_sim_nor_chip_init(struct fk_sim_nor_chip *c, uint32_t size, const uint8_t id[3],

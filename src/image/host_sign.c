@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 
 #include "fotakit/image_host.h"
+#include "fotakit/le.h"
 #include "host_priv.h"
 
 /* imgtool's trailer magic for max_align 8, and the variant for others. */
@@ -88,13 +89,15 @@ static void put(struct buf *b, const void *d, size_t n)
 
 static void put_le16(struct buf *b, uint16_t v)
 {
-    uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    uint8_t x[2];
+    fk_put_le16(x, v);
     put(b, x, 2);
 }
 
 static void put_le32(struct buf *b, uint32_t v)
 {
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    uint8_t x[4];
+    fk_put_le32(x, v);
     put(b, x, 4);
 }
 
@@ -103,12 +106,6 @@ static void put_tlv(struct buf *b, uint16_t type, const void *v, uint16_t len)
     put_le16(b, type);
     put_le16(b, len);
     put(b, v, len);
-}
-
-static void wr_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
 }
 
 /* Sign `msg` with the key; DER for ECDSA, PSS for RSA, raw for Ed25519. */
@@ -395,7 +392,7 @@ int fk_image_sign_ex(const struct fk_sign_opts *o, const uint8_t *payload, size_
         if (ma == FK_DEFAULT_MAX_ALIGN) {
             memcpy(magic, boot_magic8, 16);
         } else {
-            wr_le16(magic, (uint16_t)ma);
+            fk_put_le16(magic, (uint16_t)ma);
             memcpy(magic + 2, boot_magic_tail, sizeof boot_magic_tail);
         }
         while (img.len < o->slot_size - 16 && !img.oom) {

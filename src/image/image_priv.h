@@ -9,16 +9,7 @@
 #include <stdint.h>
 
 #include "fotakit/image.h"
-
-/* Little-endian field access (the format is LE on every host). */
-static inline uint16_t fk_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-static inline uint32_t fk_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
+#include "fotakit/le.h" /* fk_le16/fk_le32 */
 
 /* Structural pass (header, TLV areas, bounds, lengths, stored hash, SEC_CNT,
  * end_off); shared by fk_image_inspect and fk_image_verify. */

@@ -31,6 +31,7 @@
 #include <bearssl.h>
 
 #include "smp_priv.h"
+#include "fotakit/le.h"
 
 #define REC_MAGIC 0x50554b46u /* "FKUP" little endian */
 #define REC_VERSION 1u
@@ -78,19 +79,6 @@ static int geom_get(struct fk_smp_server *s, struct geom *g)
     return FK_OK;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 static uint32_t max_markers(const struct geom *g)
 {
     return (g->es - g->rec_hdr) / g->ws;
@@ -107,16 +95,16 @@ static int erase_if_needed(struct fk_smp_server *s, const struct geom *g, uint32
 static void rec_encode(const struct fk_smp_upload *up, const struct geom *g, uint8_t *out)
 {
     memset(out, g->ev, g->rec_hdr);
-    put32(out, REC_MAGIC);
+    fk_put_le32(out, REC_MAGIC);
     out[4] = REC_VERSION;
     out[5] = up->sha_len;
     out[6] = up->image;
     out[7] = 0;
-    put32(out + 8, up->len);
-    put32(out + 12, up->marker_unit);
+    fk_put_le32(out + 8, up->len);
+    fk_put_le32(out + 12, up->marker_unit);
     memset(out + 16, 0, 32);
     memcpy(out + 16, up->sha, up->sha_len);
-    put32(out + 48, fk_boot_crc32(0, out, 48)); /* the bootloader's CRC-32 (IEEE) */
+    fk_put_le32(out + 48, fk_boot_crc32(0, out, 48)); /* the bootloader's CRC-32 (IEEE) */
 }
 
 /* Load the record; FK_OK and *up filled when it is intact and matches. */
@@ -132,11 +120,11 @@ static int rec_load(struct fk_smp_server *s, const struct geom *g, uint32_t len,
     if (rc) {
         return rc;
     }
-    if (get32(h) != REC_MAGIC || h[4] != REC_VERSION || get32(h + 48) != fk_boot_crc32(0, h, 48)) {
+    if (fk_le32(h) != REC_MAGIC || h[4] != REC_VERSION || fk_le32(h + 48) != fk_boot_crc32(0, h, 48)) {
         return FK_ENOENT;
     }
-    uint32_t unit = get32(h + 12);
-    if (get32(h + 8) != len || h[5] != sha_len || memcmp(h + 16, sha, sha_len) != 0 ||
+    uint32_t unit = fk_le32(h + 12);
+    if (fk_le32(h + 8) != len || h[5] != sha_len || memcmp(h + 16, sha, sha_len) != 0 ||
         h[6] != 0 || unit == 0 || unit % g->es) {
         return FK_ENOENT;
     }
@@ -345,15 +333,15 @@ static int first_chunk_checks(struct fk_smp_req *r, const struct geom *g, uint64
             memcpy(h + hl, p, k);
             hl += k;
         }
-        hdr.magic = get32(h);
+        hdr.magic = fk_le32(h);
         hdr.hdr_size = (uint16_t)(h[8] | (h[9] << 8));
         hdr.protect_tlv_size = (uint16_t)(h[10] | (h[11] << 8));
-        hdr.img_size = get32(h + 12);
-        hdr.flags = get32(h + 16);
+        hdr.img_size = fk_le32(h + 12);
+        hdr.flags = fk_le32(h + 16);
         hdr.ver.major = h[20];
         hdr.ver.minor = h[21];
         hdr.ver.revision = (uint16_t)(h[22] | (h[23] << 8));
-        hdr.ver.build = get32(h + 24);
+        hdr.ver.build = fk_le32(h + 24);
         if (hdr.magic != FK_IMAGE_MAGIC) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC,
                                      "not an MCUboot image: header magic is 0x%x, expected "

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "fotakit/le.h"
 #include "test_util.h"
 
 static struct test_key ecdsa, other, ed;
@@ -39,17 +40,6 @@ static int teardown(void **state)
     free(vec_prot);
     free(vec_hash);
     return 0;
-}
-
-static void le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static void le32(uint8_t *p, uint32_t v)
-{
-    le16(p, (uint16_t)v);
-    le16(p + 2, (uint16_t)(v >> 16));
 }
 
 static uint8_t *dup(const uint8_t *b, size_t n)
@@ -85,8 +75,8 @@ struct tb {
 };
 static void tb_add(struct tb *t, uint16_t type, const uint8_t *v, uint16_t len)
 {
-    le16(t->b + t->n, type);
-    le16(t->b + t->n + 2, len);
+    fk_put_le16(t->b + t->n, type);
+    fk_put_le16(t->b + t->n + 2, len);
     memcpy(t->b + t->n + 4, v, len);
     t->n += 4u + len;
 }
@@ -96,8 +86,8 @@ static uint8_t *with_tlvs(const struct tb *t, size_t *len)
     *len = TLV_OFF + 4 + t->n;
     uint8_t *img = malloc(*len);
     memcpy(img, vec_ecdsa, TLV_OFF);
-    le16(img + TLV_OFF, FK_IMAGE_TLV_INFO_MAGIC);
-    le16(img + TLV_OFF + 2, (uint16_t)(t->n + 4));
+    fk_put_le16(img + TLV_OFF, FK_IMAGE_TLV_INFO_MAGIC);
+    fk_put_le16(img + TLV_OFF + 2, (uint16_t)(t->n + 4));
     memcpy(img + TLV_OFF + 4, t->b, t->n);
     return img;
 }
@@ -122,29 +112,29 @@ static void test_header_sizes(void **state)
     uint8_t *img;
     /* img_size that overflows 32 bits with hdr_size */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le32(img + 12, 0xffffff00u);
+    fk_put_le32(img + 12, 0xffffff00u);
     EXPECT(FK_EIMG_OVERFLOW, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* hdr + img fits 32 bits, + protected TLV size does not */
     img = dup(vec_prot, vec_prot_len);
-    le32(img + 12, 0xffffffffu - 0x200u - 20u);
+    fk_put_le32(img + 12, 0xffffffffu - 0x200u - 20u);
     EXPECT(FK_EIMG_OVERFLOW, run(img, vec_prot_len, &ecdsa.key, 1, false, NULL));
     /* ... and + the 4-byte TLV info header */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le32(img + 12, 0xffffffffu - 0x200u - 2u);
+    fk_put_le32(img + 12, 0xffffffffu - 0x200u - 2u);
     EXPECT(FK_EIMG_OVERFLOW, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* no overflow, but past the area */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le32(img + 12, 20000 + 200);
+    fk_put_le32(img + 12, 20000 + 200);
     EXPECT(FK_EIMG_TOO_BIG, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* header size below 32 */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + 8, 16);
+    fk_put_le16(img + 8, 16);
     EXPECT(FK_EIMG_HDR_SIZE, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* an area smaller than a header */
     EXPECT(FK_EIMG_TOO_BIG, run(dup(vec_ecdsa, 20), 20, &ecdsa.key, 1, false, NULL));
     /* encrypted images are refused, not mis-hashed */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le32(img + 16, FK_IMAGE_F_ENCRYPTED_AES128);
+    fk_put_le32(img + 16, FK_IMAGE_F_ENCRYPTED_AES128);
     EXPECT(FK_EIMG_ENCRYPTED, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
 }
 
@@ -154,40 +144,40 @@ static void test_tlv_area_bounds(void **state)
     uint8_t *img;
     /* a TLV length past its area: KEYHASH len 0xffff, and the signature one byte too long */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + 20552 + 2, 0xffff);
+    fk_put_le16(img + 20552 + 2, 0xffff);
     EXPECT(FK_EIMG_TLV_BOUNDS, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + 20588 + 2, V_SIG_LEN + 1);
+    fk_put_le16(img + 20588 + 2, V_SIG_LEN + 1);
     EXPECT(FK_EIMG_TLV_BOUNDS, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* the area's total past the flash area */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + TLV_OFF + 2, 152);
+    fk_put_le16(img + TLV_OFF + 2, 152);
     EXPECT(FK_EIMG_TLV_BOUNDS, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* a total that ends inside a TLV header */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + TLV_OFF + 2, 4 + 36 + 2);
+    fk_put_le16(img + TLV_OFF + 2, 4 + 36 + 2);
     EXPECT(FK_EIMG_TLV_BOUNDS, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* a total smaller than its own header */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + TLV_OFF + 2, 3);
+    fk_put_le16(img + TLV_OFF + 2, 3);
     EXPECT(FK_EIMG_TLV_BOUNDS, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     /* wrong info magics */
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + TLV_OFF, 0x6906);
+    fk_put_le16(img + TLV_OFF, 0x6906);
     EXPECT(FK_EIMG_TLV_INFO, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     img = dup(vec_ecdsa, vec_ecdsa_len);
-    le16(img + TLV_OFF, FK_IMAGE_TLV_PROT_INFO_MAGIC); /* protected magic where none is declared */
+    fk_put_le16(img + TLV_OFF, FK_IMAGE_TLV_PROT_INFO_MAGIC); /* protected magic where none is declared */
     EXPECT(FK_EIMG_TLV_INFO, run(img, vec_ecdsa_len, &ecdsa.key, 1, false, NULL));
     img = dup(vec_prot, vec_prot_len);
-    le16(img + 20512, FK_IMAGE_TLV_INFO_MAGIC);
+    fk_put_le16(img + 20512, FK_IMAGE_TLV_INFO_MAGIC);
     EXPECT(FK_EIMG_TLV_INFO, run(img, vec_prot_len, &ecdsa.key, 1, false, NULL));
     /* protected area total disagreeing with the header */
     img = dup(vec_prot, vec_prot_len);
-    le16(img + 20512 + 2, 36);
+    fk_put_le16(img + 20512 + 2, 36);
     EXPECT(FK_EIMG_PROT_SIZE, run(img, vec_prot_len, &ecdsa.key, 1, false, NULL));
     /* a protected TLV running into the unprotected area */
     img = dup(vec_prot, vec_prot_len);
-    le16(img + 20540 + 2, 9);
+    fk_put_le16(img + 20540 + 2, 9);
     EXPECT(FK_EIMG_TLV_BOUNDS, run(img, vec_prot_len, &ecdsa.key, 1, false, NULL));
     /* truncated image: the unprotected info header itself missing */
     EXPECT(FK_EIMG_TOO_BIG, run(dup(vec_ecdsa, TLV_OFF + 2), TLV_OFF + 2, &ecdsa.key, 1, false, NULL));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fotakit/le.h"
+
 static bool power_ok(struct ramflash *f)
 {
     if (f->cut_after < 0) {
@@ -113,30 +115,18 @@ void sha256(const uint8_t *d, size_t n, uint8_t out[32])
     br_sha256_out(&h, out);
 }
 
-static void le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-    le16(p, (uint16_t)v);
-    le16(p + 2, (uint16_t)(v >> 16));
-}
-
 uint8_t *make_image(uint8_t major, uint8_t minor, uint16_t rev, uint32_t payload_len,
                     uint32_t seed, size_t *len, uint8_t hash[32])
 {
     size_t n = 32 + payload_len + 4 + 4 + 32;
     uint8_t *b = malloc(n);
     memset(b, 0, 32);
-    le32(b, 0x96f3b83du);
-    le16(b + 8, 32);
-    le32(b + 12, payload_len);
+    fk_put_le32(b, 0x96f3b83du);
+    fk_put_le16(b + 8, 32);
+    fk_put_le32(b + 12, payload_len);
     b[20] = major;
     b[21] = minor;
-    le16(b + 22, rev);
+    fk_put_le16(b + 22, rev);
     uint32_t x = seed * 2654435761u + 1;
     for (uint32_t i = 0; i < payload_len; i++) {
         x ^= x << 13;
@@ -145,11 +135,11 @@ uint8_t *make_image(uint8_t major, uint8_t minor, uint16_t rev, uint32_t payload
         b[32 + i] = (uint8_t)x;
     }
     uint8_t *t = b + 32 + payload_len;
-    le16(t, 0x6907);
-    le16(t + 2, 4 + 4 + 32);
+    fk_put_le16(t, 0x6907);
+    fk_put_le16(t + 2, 4 + 4 + 32);
     t[4] = 0x10;
     t[5] = 0;
-    le16(t + 6, 32);
+    fk_put_le16(t + 6, 32);
     sha256(b, 32 + payload_len, t + 8);
     memcpy(hash, t + 8, 32);
     *len = n;

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include "cli_image.h"
+#include "fotakit/le.h"
 
 #define MAX_KEYS 16
 
@@ -274,7 +275,7 @@ static void print_json(const char *path, const uint8_t *img, size_t len, const s
                "\"iv_build_num\": %u, \"string\": \"%s\"},\n",
                h->ver.major, h->ver.minor, h->ver.revision, (unsigned)h->ver.build, vs);
         printf("  \"_pad1\": %u,\n  \"header_bytes_hex\": ",
-               (unsigned)(img[28] | img[29] << 8 | img[30] << 16 | (uint32_t)img[31] << 24));
+               (unsigned)fk_le32(img + 28));
         json_str_hex(img, 32);
         printf("\n },\n");
     }
@@ -379,13 +380,12 @@ static void print_human(const char *path, const uint8_t *img, size_t len, const 
             printf("        type: %s (0x%x)\n        len:  0x%x\n", dump_name(t->type), t->type, t->len);
             dump_bytes(img + t->off, t->len);
             if (t->type == FK_TLV_SEC_CNT && t->len == 4) {
-                unsigned sc = (unsigned)(img[t->off] | img[t->off + 1] << 8 | img[t->off + 2] << 16 |
-                                         (uint32_t)img[t->off + 3] << 24);
+                unsigned sc = (unsigned)fk_le32(img + t->off);
                 printf("        (security counter %u = 0x%08x)\n", sc, sc);
             } else if (t->type == FK_TLV_DEPENDENCY && t->len == 12) {
                 const uint8_t *v = img + t->off;
-                printf("        (image %u needs version >= %u.%u.%u+%u)\n", v[0], v[4], v[5], v[6] | v[7] << 8,
-                       (unsigned)(v[8] | v[9] << 8 | v[10] << 16 | (uint32_t)v[11] << 24));
+                printf("        (image %u needs version >= %u.%u.%u+%u)\n", v[0], v[4], v[5], fk_le16(v + 6),
+                       (unsigned)fk_le32(v + 8));
             }
         }
         printf("############################################################\n");
