@@ -64,25 +64,14 @@ static void key(const char *file, enum fk_key_type t, struct fk_image_key *k, st
 }
 
 /* The last TLV of `type` and the digest of an image. */
-static void sig_of(const char *file, uint16_t type, uint8_t *sig, size_t *sl, uint8_t d[32])
+static void sig_of(const char *file, uint16_t type, uint8_t *sig, size_t cap, size_t *sl, uint8_t d[32])
 {
     size_t len;
     uint8_t *img = load(file, &len);
-    struct fk_flash_dev dev;
-    struct fk_flash_area fa;
-    struct fk_image_info info;
-    struct fk_image_tlv_iter it;
-    struct fk_image_tlv t;
-    fk_ram_flash_init(&dev, &fa, img, (uint32_t)len);
-    if (fk_image_inspect(&fa, 0, &info) != FK_OK || fk_image_tlv_begin(&it, &fa, 0, &info.hdr) != FK_OK) {
+    int rc = fk_image_buf_tlv(img, len, type, sig, cap, sl, d);
+    if (rc != FK_OK) {
+        fprintf(stderr, "verify bench: %s: no usable TLV 0x%x: %s\n", file, type, fk_err_name(rc));
         exit(2);
-    }
-    memcpy(d, info.hash, 32);
-    while (fk_image_tlv_next(&it, &t) == 1) {
-        if (t.type == type) {
-            memcpy(sig, img + t.off, t.len);
-            *sl = t.len;
-        }
     }
     free(img);
 }
@@ -130,19 +119,19 @@ static int measure(const char *what)
         size_t sl = 0;
         if (!strcmp(what, "ecdsa")) {
             key(VEC "ecdsa-p256.pub.der", FK_KEY_ECDSA_P256, &k, &kv);
-            sig_of(VEC "img-ecdsa-p256-v1.2.3+4.bin", FK_TLV_ECDSA_SIG, sig, &sl, d);
+            sig_of(VEC "img-ecdsa-p256-v1.2.3+4.bin", FK_TLV_ECDSA_SIG, sig, sizeof sig, &sl, d);
             CALLGRIND_TOGGLE_COLLECT;
             rc = fk_sig_ecdsa_p256(&kv, d, sig, sl);
             CALLGRIND_TOGGLE_COLLECT;
         } else if (!strcmp(what, "ed25519")) {
             key(VEC "ed25519.pub.der", FK_KEY_ED25519, &k, &kv);
-            sig_of(VEC "img-ed25519-v2.0.0.bin", FK_TLV_ED25519, sig, &sl, d);
+            sig_of(VEC "img-ed25519-v2.0.0.bin", FK_TLV_ED25519, sig, sizeof sig, &sl, d);
             CALLGRIND_TOGGLE_COLLECT;
             rc = fk_sig_ed25519(&kv, d, 32, sig, sl);
             CALLGRIND_TOGGLE_COLLECT;
         } else {
             key(VEC "rsa-2048.pub.der", FK_KEY_RSA2048, &k, &kv);
-            sig_of(VEC "img-rsa2048-v1.0.1.bin", FK_TLV_RSA2048_PSS, sig, &sl, d);
+            sig_of(VEC "img-rsa2048-v1.0.1.bin", FK_TLV_RSA2048_PSS, sig, sizeof sig, &sl, d);
             CALLGRIND_TOGGLE_COLLECT;
             rc = fk_sig_rsa2048_pss(&kv, d, sig, sl);
             CALLGRIND_TOGGLE_COLLECT;

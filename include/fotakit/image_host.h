@@ -162,6 +162,14 @@ bool fk_path_is_hex(const char *path);
 void fk_ram_flash_init(struct fk_flash_dev *dev, struct fk_flash_area *area, const uint8_t *buf,
                        uint32_t size);
 
+/* The value of the LAST TLV of `type` in an image held in memory (copied to
+ * val, at most cap bytes; its length in *vlen) and the image's stored SHA-256
+ * (hash may be NULL). Walks the TLVs with fk_image_inspect() and the TLV
+ * iterator. FK_OK; FK_ENOENT if there is no such TLV; FK_ENOMEM if it is
+ * longer than cap; or the error fk_image_inspect() reports. */
+int fk_image_buf_tlv(const uint8_t *img, size_t len, uint16_t type, uint8_t *val, size_t cap,
+                     size_t *vlen, uint8_t hash[32]);
+
 #ifdef __cplusplus
 }
 #endif

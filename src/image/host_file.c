@@ -316,3 +316,45 @@ void fk_ram_flash_init(struct fk_flash_dev *dev, struct fk_flash_area *area, con
     area->off = 0;
     area->size = size;
 }
+
+int fk_image_buf_tlv(const uint8_t *img, size_t len, uint16_t type, uint8_t *val, size_t cap,
+                     size_t *vlen, uint8_t hash[32])
+{
+    if (img == NULL || val == NULL || vlen == NULL || len > UINT32_MAX) {
+        return FK_EINVAL;
+    }
+    struct fk_flash_dev dev;
+    struct fk_flash_area fa;
+    struct fk_image_info info;
+    struct fk_image_tlv_iter it;
+    struct fk_image_tlv t;
+    fk_ram_flash_init(&dev, &fa, img, (uint32_t)len);
+    int rc = fk_image_inspect(&fa, 0, &info);
+    if (rc == FK_OK) {
+        rc = fk_image_tlv_begin(&it, &fa, 0, &info.hdr);
+    }
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (hash != NULL) {
+        memcpy(hash, info.hash, 32);
+    }
+    bool found = false;
+    *vlen = 0;
+    while ((rc = fk_image_tlv_next(&it, &t)) == 1) {
+        if (t.type == type) {
+            found = true;
+            *vlen = t.len; /* inside the image: the iterator checked the bounds */
+        }
+        if (t.type == type && t.len <= cap) {
+            memcpy(val, img + t.off, t.len);
+        }
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    if (!found) {
+        return FK_ENOENT;
+    }
+    return *vlen <= cap ? FK_OK : FK_ENOMEM;
+}
