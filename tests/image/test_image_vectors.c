@@ -206,7 +206,7 @@ static void test_manifest(void **state)
     int checked = 0;
     for (const char *p = manifest; (p = strstr(p, "\"file\": \"img-")) != NULL; p++) {
         char file[200], want[16], key[64] = "", sha[80];
-        size_t olen;
+        size_t olen = 0;
         long end, prot;
         sscanf(p, "\"file\": \"%199[^\"]\"", file);
         const char *obj = image_obj(file, &olen);
