@@ -83,16 +83,6 @@ static const struct fk_err_desc fk_errs[] = {
     {FK_ESMP_FRAME, "FK_ESMP_FRAME", "a serial continuation line arrived with no frame started"},
     {FK_ESMP_CBOR, "FK_ESMP_CBOR", "the CBOR payload is malformed"},
     {FK_ESMP_CBOR_DEPTH, "FK_ESMP_CBOR_DEPTH", "the CBOR payload nests deeper than fotakit allows"},
-    {FK_ESMP_SHORT, "FK_ESMP_SHORT", "the SMP packet is shorter than its 8-byte header"},
-    {FK_ESMP_CRC, "FK_ESMP_CRC", "the serial frame's CRC16 does not match its packet"},
-    {FK_ESMP_BASE64, "FK_ESMP_BASE64",
-     "the serial frame holds a character that is not base64, or base64 that stops mid-group"},
-    {FK_ESMP_FRAME_LEN, "FK_ESMP_FRAME_LEN",
-     "the serial frame's length field disagrees with the data that came with it"},
-    {FK_ESMP_TOO_BIG, "FK_ESMP_TOO_BIG", "the packet is larger than the receive buffer"},
-    {FK_ESMP_FRAME, "FK_ESMP_FRAME", "a serial continuation line arrived with no frame started"},
-    {FK_ESMP_CBOR, "FK_ESMP_CBOR", "the CBOR payload is malformed"},
-    {FK_ESMP_CBOR_DEPTH, "FK_ESMP_CBOR_DEPTH", "the CBOR payload nests deeper than fotakit allows"},
 };
 
 static const struct fk_err_desc *fk_err_find(int err)
