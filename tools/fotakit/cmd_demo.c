@@ -101,6 +101,7 @@ static int sign(const char *key, int major, const uint8_t *payload, size_t len, 
     o.pad_header = true;
     o.align = 4;
     o.slot_size = 0xe8000;
+    o.max_sectors = 0xe8000 / 0x1000; /* 232 sectors: size the trailer as the slot needs */
     char err[512];
     int rc = fk_image_sign_ex(&o, payload, len, out, out_len, res, err, sizeof err);
     if (rc) {
