@@ -165,6 +165,7 @@ int main(int argc, char **argv)
     so.pad_header = true;
     so.align = 4;
     so.slot_size = 0xe8000;
+    so.max_sectors = 0xe8000 / 0x1000; /* the seed slot's real trailer */
     uint8_t *img;
     size_t len;
     char err[512];

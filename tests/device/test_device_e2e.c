@@ -69,6 +69,7 @@ static void sign_with(const char *key, int major, size_t len, uint8_t **out, siz
     o.pad_header = true;
     o.align = 4;
     o.slot_size = 0xe8000;
+    o.max_sectors = 0xe8000 / 0x1000; /* the seed slot's real trailer */
     uint8_t *p = payload(len, (uint32_t)major);
     struct fk_sign_result r;
     char err[256];
