@@ -22,6 +22,7 @@
 #include "fotakit/image_host.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,7 @@ int main(int argc, char **argv)
 {
     size_t image_kb = 64;
     bool realtime = false;
+    signal(SIGPIPE, SIG_IGN); /* `upload --json | head` must still clean up */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
