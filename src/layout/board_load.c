@@ -52,28 +52,17 @@ static int load_dev(const struct yctx *c, int knode, int vnode, struct fk_board_
     if (rc < 0) {
         return rc;
     }
-    const struct yt_node *v = &t->n[vnode];
-    if (v->type != YT_MAP) {
-        return yerr(c, FK_ELAYOUT_SYNTAX, vnode,
-                    "device '%s': expected a mapping (kind, size, erase-size, ...), found %s",
-                    d->name, yt_kind(v));
+    char owner[FK_BOARD_NAME_LEN + 16];
+    snprintf(owner, sizeof owner, "device '%s'", d->name);
+    rc = ymap_keys(c, vnode, owner, "a mapping (kind, size, erase-size, ...)");
+    if (rc) {
+        return rc;
     }
+    const struct yt_node *v = &t->n[vnode];
     int have_kind = 0, have_size = 0, have_erase = 0, have_write = 0, have_page = 0;
     for (size_t i = 0; i + 1 < v->nkids; i += 2) {
         int kn = v->kids[i], vn = v->kids[i + 1];
         const struct yt_node *k = &t->n[kn];
-        if (k->type != YT_SCALAR) {
-            return yerr(c, FK_ELAYOUT_SYNTAX, kn, "device '%s': a key must be a name, found %s",
-                        d->name, yt_kind(k));
-        }
-        for (size_t j = 0; j < i; j += 2) {
-            const struct yt_node *pk = &t->n[v->kids[j]];
-            if (pk->type == YT_SCALAR && strcmp(pk->text, k->text) == 0) {
-                return yerr(c, FK_ELAYOUT_SYNTAX, kn,
-                            "device '%s': key '%s' appears twice (first at line %u)", d->name,
-                            k->text, pk->line);
-            }
-        }
         char what[128];
         snprintf(what, sizeof what, "device '%s', key '%s'", d->name, k->text);
         const char *key = k->text;

@@ -69,28 +69,17 @@ static int load_part(const struct yctx *c, int knode, int vnode, struct fk_layou
     }
     p->line = t->n[knode].line;
     p->col = t->n[knode].col;
-    const struct yt_node *v = &t->n[vnode];
-    if (v->type != YT_MAP) {
-        return yerr(c, FK_ELAYOUT_SYNTAX, vnode,
-                    "partition '%s': expected a mapping of keys (address, size, ...), found %s",
-                    p->name, yt_kind(v));
+    char owner[sizeof p->name + 16];
+    snprintf(owner, sizeof owner, "partition '%s'", p->name);
+    rc = ymap_keys(c, vnode, owner, "a mapping of keys (address, size, ...)");
+    if (rc) {
+        return rc;
     }
+    const struct yt_node *v = &t->n[vnode];
     int have_addr = 0, have_size = 0, have_region = 0;
     for (size_t i = 0; i + 1 < v->nkids; i += 2) {
         int kn = v->kids[i], vn = v->kids[i + 1];
         const struct yt_node *k = &t->n[kn];
-        if (k->type != YT_SCALAR) {
-            return yerr(c, FK_ELAYOUT_SYNTAX, kn, "partition '%s': a key must be a name, found %s",
-                        p->name, yt_kind(k));
-        }
-        for (size_t j = 0; j < i; j += 2) {
-            const struct yt_node *pk = &t->n[v->kids[j]];
-            if (pk->type == YT_SCALAR && strcmp(pk->text, k->text) == 0) {
-                return yerr(c, FK_ELAYOUT_SYNTAX, kn,
-                            "partition '%s': key '%s' appears twice (first at line %u)", p->name,
-                            k->text, pk->line);
-            }
-        }
         char what[128];
         snprintf(what, sizeof what, "partition '%s', key '%s'", p->name, k->text);
         if (strcmp(k->text, "address") == 0) {

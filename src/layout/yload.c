@@ -102,3 +102,30 @@ int yopen_file(struct ytree *t, const char *path, char *err, size_t errlen)
     free(buf);
     return rc;
 }
+
+int ymap_keys(const struct yctx *c, int map, const char *owner, const char *expect)
+{
+    const struct ytree *t = c->t;
+    const struct yt_node *v = &t->n[map];
+    if (v->type != YT_MAP) {
+        return yerr(c, FK_ELAYOUT_SYNTAX, map, "%s: expected %s, found %s", owner, expect,
+                    yt_kind(v));
+    }
+    for (size_t i = 0; i + 1 < v->nkids; i += 2) {
+        int kn = v->kids[i];
+        const struct yt_node *k = &t->n[kn];
+        if (k->type != YT_SCALAR) {
+            return yerr(c, FK_ELAYOUT_SYNTAX, kn, "%s: a key must be a name, found %s", owner,
+                        yt_kind(k));
+        }
+        /* Maps are small (a dozen keys): quadratic is fine and needs no memory. */
+        for (size_t j = 0; j < i; j += 2) {
+            const struct yt_node *pk = &t->n[v->kids[j]];
+            if (pk->type == YT_SCALAR && strcmp(pk->text, k->text) == 0) {
+                return yerr(c, FK_ELAYOUT_SYNTAX, kn, "%s: key '%s' appears twice (first at line %u)",
+                            owner, k->text, pk->line);
+            }
+        }
+    }
+    return FK_OK;
+}

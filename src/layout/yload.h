@@ -22,6 +22,11 @@ int yerr(const struct yctx *c, int code, int node, const char *fmt, ...)
  * only [A-Za-z0-9_]. `what` describes it for messages. */
 int yname(const struct yctx *c, int node, char *dst, size_t len, int ident, const char *what);
 
+/* Check that node `map` is a mapping whose keys are distinct names. `owner`
+ * ("device 'x'") and `expect` ("a mapping (kind, size, ...)") shape the
+ * messages. FK_OK or FK_ELAYOUT_SYNTAX with the message in c->err. */
+int ymap_keys(const struct yctx *c, int map, const char *owner, const char *expect);
+
 /* u32 value of node; `what` = "partition 'app', key 'size'" for messages. */
 int yu32(const struct yctx *c, int node, uint32_t *out, const char *what);
 

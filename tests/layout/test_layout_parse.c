@@ -98,6 +98,18 @@ static void missing_and_wrong_keys(void **state)
                "key 'size' appears twice");
     expect_err(lo("app: {address: 0, size: 1}\napp: {address: 0, size: 1}\n"), FK_ELAYOUT_SYNTAX,
                "t.yml:2:1", "'app' is defined twice");
+    /* mapping shape, shared by the layout and board loaders (ymap_keys) */
+    expect_err(lo("app: 5\n"), FK_ELAYOUT_SYNTAX, "t.yml:1:6",
+               "partition 'app': expected a mapping of keys (address, size, ...), found");
+    expect_err(lo("app:\n  [a]: 1\n"), FK_ELAYOUT_SYNTAX, "t.yml:2:3",
+               "partition 'app': a key must be a name");
+    expect_err(bo("flash_primary: [1]\n"), FK_ELAYOUT_SYNTAX, "b.yml:1:16",
+               "device 'flash_primary': expected a mapping (kind, size, erase-size, ...), found");
+    expect_err(bo("flash_primary:\n  {a: 1}: 2\n"), FK_ELAYOUT_SYNTAX, "b.yml:2:3",
+               "device 'flash_primary': a key must be a name");
+    expect_err(bo("flash_primary:\n  kind: internal\n  size: 0x1000\n  kind: internal\n"),
+               FK_ELAYOUT_SYNTAX, "b.yml:4:3",
+               "device 'flash_primary': key 'kind' appears twice (first at line 2)");
     expect_err(lo("app: {address: 0, size: 1, span: {a: b}}\n"), FK_ELAYOUT_SYNTAX, "t.yml:1:34",
                "expected a list of partition names");
     expect_err(lo("app: {address: 0, size: 1, span: []}\n"), FK_ELAYOUT_SYNTAX, "t.yml:", "empty list");
