@@ -408,6 +408,59 @@ static void test_model_wel_and_zero_to_one(void **s)
     rig_free(r);
 }
 
+/* Regression (4c20d32): the model used to check the whole page of a page
+ * program, 0xff filler included, so a sub-page program into a page that
+ * already held programmed bytes failed with FK_ENOTERASED. Only the bytes
+ * sent may be checked; a real 0->1 change must still be refused. */
+static void test_sub_page_program_into_partly_programmed_page(void **s)
+{
+    (void)s;
+    struct rig *r = rig_new(0);
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(r->nor.page_size, 256);
+    const uint32_t page = 0x300;
+    uint8_t head[8], mid[16], tail[4], expect[256], back[256];
+    fill(head, sizeof head, 1);
+    fill(mid, sizeof mid, 2);
+    fill(tail, sizeof tail, 3);
+    head[0] = 0x00; /* every earlier byte has 0 bits the filler would "raise" */
+    memset(expect, 0xff, sizeof expect);
+    memcpy(expect, head, sizeof head);
+    memcpy(expect + 100, mid, sizeof mid);
+    memcpy(expect + 252, tail, sizeof tail);
+
+    uint64_t pp0 = r->stats.cmd_pp;
+    assert_int_equal(dev(r)->ops->prog(dev(r), page, head, sizeof head), FK_OK);
+    /* Still-erased bytes later in the SAME page: must succeed. */
+    assert_int_equal(dev(r)->ops->prog(dev(r), page + 100, mid, sizeof mid), FK_OK);
+    assert_int_equal(dev(r)->ops->prog(dev(r), page + 252, tail, sizeof tail), FK_OK);
+    assert_int_equal(dev(r)->ops->sync(dev(r)), FK_OK);
+    assert_int_equal(r->stats.cmd_pp - pp0, 3); /* one page program each */
+    assert_int_equal(r->stats.violations, 0);
+    assert_memory_equal(r->chip.mem.data + page, expect, sizeof expect);
+    memset(back, 0, sizeof back);
+    assert_int_equal(dev(r)->ops->read(dev(r), page, back, sizeof back), FK_OK);
+    assert_memory_equal(back, expect, sizeof back);
+    /* Neighbouring pages untouched. */
+    assert_int_equal(r->chip.mem.data[page - 1], 0xff);
+    assert_int_equal(r->chip.mem.data[page + 256], 0xff);
+
+    /* Over programmed bytes: a 0->1 change is still refused (strict), even
+     * when the rest of the write covers erased bytes (8, 9), and the chip is
+     * left unchanged. */
+    uint8_t over[4] = {0xff, 0xff, 0x00, 0x00}; /* offsets 6..9; 6, 7 hold 0-bits */
+    assert_true((head[6] & head[7]) != 0xff);
+    assert_int_equal(dev(r)->ops->prog(dev(r), page + 6, over, sizeof over), FK_ENOTERASED);
+    assert_int_equal(r->stats.last_violation, FK_ENOTERASED);
+    assert_int_equal(r->stats.violations, 1);
+    uint8_t up = 0xff; /* head[0] is 0x00: any set bit is a 0->1 change */
+    assert_int_equal(dev(r)->ops->prog(dev(r), page, &up, 1), FK_ENOTERASED);
+    assert_int_equal(r->stats.violations, 2);
+    assert_int_equal(dev(r)->ops->sync(dev(r)), FK_OK);
+    assert_memory_equal(r->chip.mem.data + page, expect, sizeof expect);
+    rig_free(r);
+}
+
 static void test_block_protect(void **s)
 {
     (void)s;
@@ -581,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_busy_timeout),
         cmocka_unit_test(test_model_ignores_commands_while_busy),
         cmocka_unit_test(test_model_wel_and_zero_to_one),
+        cmocka_unit_test(test_sub_page_program_into_partly_programmed_page),
         cmocka_unit_test(test_block_protect),
         cmocka_unit_test(test_deep_power_down),
         cmocka_unit_test(test_reset_aborts_operation),
