@@ -27,9 +27,6 @@ extern "C" {
 #define FK_CL_GROUP_IMAGE 1
 #define FK_CL_UDP_PORT 1337
 
-/* Serial console framing (mcumgr "SMP over console"). */
-#define FK_CL_SERIAL_LINE_MAX 127 /* bytes per line incl. 2-byte marker and '\n' */
-
 /* ---- transports ------------------------------------------------------- */
 
 struct fk_client_tp {
@@ -37,7 +34,8 @@ struct fk_client_tp {
     int (*send)(struct fk_client_tp *tp, const uint8_t *pkt, size_t len);
     /* Wait up to timeout_ms for one whole packet: its length, 0 on timeout,
      * negative fotakit code on error. Packets that do not fit cap, or serial
-     * frames with a bad CRC/base64, are dropped (counted in `dropped`). */
+     * frames fotakit_smp's decoder rejects (bad CRC/base64/length), are
+     * dropped (counted in `dropped`). */
     int (*recv)(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeout_ms);
     void (*close)(struct fk_client_tp *tp);
     const char *kind;   /* "udp" or "serial" */
@@ -54,26 +52,10 @@ int fk_client_tp_open_serial(const char *dev, unsigned baud, struct fk_client_tp
 /* Serial transport on an already-open fd (a pty master in tests); takes ownership. */
 int fk_client_tp_serial_from_fd(int fd, struct fk_client_tp **out);
 
-/* Serial framing used by the client: encode one packet into console lines
- * (returns bytes written to out, or FK_ENOMEM), CRC16-XMODEM. */
-int fk_client_serial_encode(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);
-uint16_t fk_client_crc16(const uint8_t *data, size_t len);
-/* Decoder of console lines back into packets (skips console text, drops
- * frames with bad base64, length or CRC and counts them in `dropped`). */
-struct fk_client_serial_dec {
-    char line[256];
-    size_t line_len;
-    bool line_overflow;
-    char *b64; /* base64 text of the frame being assembled */
-    size_t b64_len;
-    bool in_frame;
-    uint64_t dropped;
-};
-int fk_client_serial_dec_init(struct fk_client_serial_dec *d);
-void fk_client_serial_dec_free(struct fk_client_serial_dec *d);
-/* Feed one byte: a packet's length (copied to buf) when it completes one,
- * else 0. */
-int fk_client_serial_dec_feed(struct fk_client_serial_dec *d, uint8_t byte, uint8_t *buf, size_t cap);
+/* Write all n bytes to fd (a tty/pty, possibly non-blocking): retries on
+ * EINTR, waits up to 1 s for room on EAGAIN. 0, FK_ETIMEDOUT (nobody reads
+ * the other end) or FK_EIO. Also used by the virtual device's serial side. */
+int fk_client_write_all(int fd, const uint8_t *p, size_t n);
 
 /* ---- client ----------------------------------------------------------- */
 

@@ -130,29 +130,6 @@ static int serve_udp(struct fk_device *d, struct fk_device_run *run, int fd)
     return rc;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN) {
-                struct pollfd pf = {.fd = fd, .events = POLLOUT};
-                if (poll(&pf, 1, 1000) <= 0) {
-                    return FK_ETIMEDOUT; /* nobody reads the other end */
-                }
-                continue;
-            }
-            return FK_EIO;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /*
  * --realtime on a pseudo-terminal: the line's pace (a pty has no baud rate).
  * Bytes from the client arrive at baud/10 bytes per second (8N1), so a
@@ -192,7 +169,7 @@ static void line_flush(struct line *l, bool all)
             nanosleep(&ts, NULL);
             now = mono_s();
         }
-        write_all(l->fd, l->q[l->qh].buf, l->q[l->qh].len);
+        fk_client_write_all(l->fd, l->q[l->qh].buf, l->q[l->qh].len);
         free(l->q[l->qh].buf);
         l->qh = (l->qh + 1) % LINE_QMAX;
         l->qn--;
@@ -219,7 +196,7 @@ static void line_send(struct line *l, const uint8_t *p, size_t n)
 {
     if (l->byte_s <= 0 || l->qn == LINE_QMAX) {
         line_flush(l, true);
-        write_all(l->fd, p, n);
+        fk_client_write_all(l->fd, p, n);
         return;
     }
     double now = mono_s();
@@ -228,7 +205,7 @@ static void line_send(struct line *l, const uint8_t *p, size_t n)
     uint8_t *copy = malloc(n);
     if (!copy) {
         line_flush(l, true);
-        write_all(l->fd, p, n);
+        fk_client_write_all(l->fd, p, n);
         return;
     }
     memcpy(copy, p, n);

@@ -1,9 +1,12 @@
 /*
- * The client's serial framing against frames captured from real clients
- * (../shared/vectors/smp): the captured lines decode into the captured
- * packets, and encoding mcumgr-go's packets reproduces its lines byte for
- * byte (same 127-byte line limit). Plus the error-name table and the image
- * hash reader on a corrupted buffer.
+ * The serial framing the client uses (fotakit_smp's codec, fk_smp_serial_*)
+ * against frames captured from real clients (../shared/vectors/smp), fed one
+ * byte at a time (the transport feeds whole reads; device_e2e covers that):
+ * the captured lines decode into the captured packets, and encoding
+ * mcumgr-go's packets reproduces its lines byte for byte (same 127-byte line
+ * limit). The serial transport on a pipe: broken frames dropped and counted,
+ * the next good one received. Plus the error-name table and the image hash
+ * reader on a corrupted buffer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,11 +16,13 @@
 
 #include "fotakit/client.h"
 #include "fotakit/err.h"
+#include "fotakit/smp.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VEC FOTAKIT_SHARED_DIR "/vectors/smp/"
 
@@ -44,6 +49,24 @@ static int read_hex(const char *path, uint8_t recs[][4096], size_t *lens, int ma
 
 static uint8_t pk[32][4096], ln[32][4096];
 static size_t pkl[32], lnl[32];
+/* the decoder's frame buffer: as large as the serial transport's */
+static uint8_t frame[8192 + 4];
+
+/* Feed one byte: a packet's length (copied to out) when it completes one,
+ * 0, or the negative code of a dropped frame. */
+static int feed(struct fk_smp_serial_dec *d, uint8_t byte, uint8_t *out, size_t cap)
+{
+    size_t used = 0;
+    const uint8_t *p = NULL;
+    int r = fk_smp_serial_dec_feed(d, &byte, 1, &used, &p);
+    assert_int_equal(used, 1);
+    if (r > 0) {
+        assert_non_null(p);
+        assert_true((size_t)r <= cap);
+        memcpy(out, p, (size_t)r);
+    }
+    return r;
+}
 
 static void check_decode(const char *base)
 {
@@ -53,13 +76,13 @@ static void check_decode(const char *base)
     int np = read_hex(p1, pk, pkl, 32);
     int nl = read_hex(p2, ln, lnl, 32);
     assert_true(np > 0 && nl >= np);
-    struct fk_client_serial_dec dec;
-    assert_int_equal(fk_client_serial_dec_init(&dec), 0);
+    struct fk_smp_serial_dec dec;
+    fk_smp_serial_dec_init(&dec, frame, sizeof frame);
     uint8_t out[4096];
     int got = 0;
     for (int i = 0; i < nl; i++) {
         for (size_t k = 0; k < lnl[i]; k++) {
-            int r = fk_client_serial_dec_feed(&dec, ln[i][k], out, sizeof out);
+            int r = feed(&dec, ln[i][k], out, sizeof out);
             assert_true(r >= 0);
             if (r > 0) {
                 assert_true(got < np);
@@ -70,8 +93,8 @@ static void check_decode(const char *base)
         }
     }
     assert_int_equal(got, np);
-    assert_int_equal(dec.dropped, 0);
-    fk_client_serial_dec_free(&dec);
+    assert_int_equal(dec.errors, 0);
+    assert_int_equal(dec.frames, (uint32_t)np);
 }
 
 static void test_decode_go(void **s)
@@ -96,13 +119,16 @@ static void test_encode_matches_go(void **s)
     uint8_t out[8192];
     int li = 0;
     for (int i = 0; i < np; i++) {
-        int n = fk_client_serial_encode(pk[i], pkl[i], out, sizeof out);
+        size_t nz = 0;
+        assert_int_equal(fk_smp_serial_encode(pk[i], pkl[i], out, sizeof out, &nz), 0);
+        assert_int_equal(nz, fk_smp_serial_frame_size(pkl[i]));
+        int n = (int)nz;
         assert_true(n > 0);
         size_t o = 0;
         while (o < (size_t)n) {
             assert_true(li < nl);
             assert_memory_equal(out + o, ln[li], lnl[li]);
-            assert_true(lnl[li] <= FK_CL_SERIAL_LINE_MAX);
+            assert_true(lnl[li] <= FK_SMP_SERIAL_LINE_MAX);
             o += lnl[li++];
         }
         assert_int_equal(o, (size_t)n);
@@ -115,39 +141,83 @@ static void test_corrupt_frames_dropped(void **s)
     (void)s;
     uint8_t pkt[] = {0x0a, 0, 0, 1, 0, 0, 7, 0, 0xa1, 0x61, 0x64, 0x61, 0x78};
     uint8_t lines[512], out[256];
-    int n = fk_client_serial_encode(pkt, sizeof pkt, lines, sizeof lines);
+    size_t nz = 0;
+    assert_int_equal(fk_smp_serial_encode(pkt, sizeof pkt, lines, sizeof lines, &nz), 0);
+    int n = (int)nz;
     assert_true(n > 0);
-    struct fk_client_serial_dec dec;
-    assert_int_equal(fk_client_serial_dec_init(&dec), 0);
+    struct fk_smp_serial_dec dec;
+    fk_smp_serial_dec_init(&dec, frame, sizeof frame);
     /* flip one base64 character: CRC (or base64) must catch it */
     uint8_t bad[512];
     memcpy(bad, lines, (size_t)n);
     bad[5] = bad[5] == 'A' ? 'B' : 'A';
-    int got = 0;
+    int got = 0, drops = 0;
     for (int i = 0; i < n; i++) {
-        got |= fk_client_serial_dec_feed(&dec, bad[i], out, sizeof out);
+        int r = feed(&dec, bad[i], out, sizeof out);
+        got += r > 0;
+        drops += r < 0;
     }
     assert_int_equal(got, 0);
-    assert_int_equal(dec.dropped, 1);
+    assert_int_equal(drops, 1);
+    assert_int_equal(dec.errors, 1);
     /* truncated base64 (a line without its last character) */
     memcpy(bad, lines, (size_t)n);
     bad[n - 2] = '\n';
     for (int i = 0; i < n - 1; i++) {
-        got |= fk_client_serial_dec_feed(&dec, bad[i], out, sizeof out);
+        int r = feed(&dec, bad[i], out, sizeof out);
+        got += r > 0;
+        drops += r < 0;
     }
     assert_int_equal(got, 0);
+    assert_int_equal(drops, 2);
+    assert_int_equal(dec.errors, 2);
     /* console text in between does not disturb the next good frame */
     const char *txt = "boot: hello\n";
     for (const char *c = txt; *c; c++) {
-        assert_int_equal(fk_client_serial_dec_feed(&dec, (uint8_t)*c, out, sizeof out), 0);
+        assert_int_equal(feed(&dec, (uint8_t)*c, out, sizeof out), 0);
     }
     int r = 0;
     for (int i = 0; i < n; i++) {
-        r = fk_client_serial_dec_feed(&dec, lines[i], out, sizeof out);
+        r = feed(&dec, lines[i], out, sizeof out);
     }
     assert_int_equal(r, (int)sizeof pkt);
     assert_memory_equal(out, pkt, sizeof pkt);
-    fk_client_serial_dec_free(&dec);
+    assert_int_equal(dec.errors, 2);
+}
+
+/* The transport's receive path (whole reads into the decoder): a frame with
+ * a bad CRC, console text, a packet too big for the caller's buffer, then a
+ * good frame, all in one write. */
+static void test_transport_drops_and_resyncs(void **s)
+{
+    (void)s;
+    uint8_t pkt[] = {0x0a, 0, 0, 1, 0, 0, 7, 0, 0xa1, 0x61, 0x64, 0x61, 0x78};
+    uint8_t wire[1024], out[sizeof pkt];
+    size_t n = 0, o = 0;
+    assert_int_equal(fk_smp_serial_encode(pkt, sizeof pkt, wire, sizeof wire, &n), 0);
+    wire[5] = wire[5] == 'A' ? 'B' : 'A'; /* bad CRC */
+    o = n;
+    memcpy(wire + o, "boot: hello\n", 12);
+    o += 12;
+    uint8_t big[sizeof pkt + 1] = {0};
+    assert_int_equal(fk_smp_serial_encode(big, sizeof big, wire + o, sizeof wire - o, &n), 0);
+    o += n;
+    assert_int_equal(fk_smp_serial_encode(pkt, sizeof pkt, wire + o, sizeof wire - o, &n), 0);
+    o += n;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], wire, o), (ssize_t)o);
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_serial_from_fd(fds[0], &tp), 0);
+    memset(out, 0, sizeof out);
+    assert_int_equal(tp->recv(tp, out, sizeof out, 1000), (int)sizeof pkt);
+    assert_memory_equal(out, pkt, sizeof pkt);
+    assert_int_equal(tp->dropped, 2); /* the bad CRC and the oversized packet */
+    assert_int_equal(tp->rx_packets, 1);
+    assert_int_equal(tp->rx_wire, o);
+    assert_int_equal(tp->recv(tp, out, sizeof out, 10), 0); /* nothing more */
+    tp->close(tp);
+    close(fds[1]);
 }
 
 static void test_error_names(void **s)
@@ -208,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_decode_smpclient),
         cmocka_unit_test(test_encode_matches_go),
         cmocka_unit_test(test_corrupt_frames_dropped),
+        cmocka_unit_test(test_transport_drops_and_resyncs),
         cmocka_unit_test(test_error_names),
         cmocka_unit_test(test_image_hash_reader),
     };

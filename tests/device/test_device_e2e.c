@@ -513,7 +513,9 @@ static void test_malformed_serial(void **state)
     static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
     size_t n = pkt(echo_pkt, 2, 0, 0, sizeof echo, echo, sizeof echo);
     uint8_t lines[256];
-    int ln = fk_client_serial_encode(echo_pkt, n, lines, sizeof lines);
+    size_t lnz = 0;
+    assert_int_equal(fk_smp_serial_encode(echo_pkt, n, lines, sizeof lines, &lnz), 0);
+    int ln = (int)lnz;
     assert_true(ln > 4);
     uint8_t bad[256];
     memcpy(bad, lines, (size_t)ln);

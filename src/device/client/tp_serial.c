@@ -1,12 +1,11 @@
 /*
- * Serial transport: mcumgr's console framing. A packet travels as
- * base64(len16_be(packet + 2) || packet || crc16_xmodem_be(packet)) cut into
- * lines of at most 127 bytes: the first starts with 06 09, continuations with
- * 04 14, each ends with '\n'. Non-SMP console output between frames is
- * skipped.
+ * Serial transport: mcumgr's console framing, encoded and decoded by
+ * fotakit_smp's codec (fk_smp_serial_*, see smp.h). Non-SMP console output
+ * between frames is skipped.
  */
 #include "fotakit/client.h"
 #include "fotakit/err.h"
+#include "fotakit/smp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,138 +19,19 @@
 
 #define FRAME_MAX 8192 /* largest packet accepted back (bytes, decoded) */
 
-uint16_t fk_client_crc16(const uint8_t *data, size_t len)
-{
-    uint16_t crc = 0;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= (uint16_t)(data[i] << 8);
-        for (int b = 0; b < 8; b++) {
-            crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
-        }
-    }
-    return crc;
-}
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static size_t b64_encode(const uint8_t *in, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < n) {
-            v |= (uint32_t)in[i + 1] << 8;
-        }
-        if (i + 2 < n) {
-            v |= in[i + 2];
-        }
-        out[o++] = b64[(v >> 18) & 63];
-        out[o++] = b64[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? b64[v & 63] : '=';
-    }
-    return o;
-}
-
-static int b64_val(char c)
-{
-    const char *p = c ? strchr(b64, c) : NULL;
-    return p ? (int)(p - b64) : -1;
-}
-
-/* Decode; returns length or -1 on a malformed input. */
-static long b64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
-{
-    if (n % 4) {
-        return -1;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            if (in[i + k] == '=' && i + 4 == n && k >= 2) {
-                v[k] = 0;
-                pad++;
-            } else {
-                if (pad) {
-                    return -1;
-                }
-                v[k] = b64_val(in[i + k]);
-                if (v[k] < 0) {
-                    return -1;
-                }
-            }
-        }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        uint8_t b[3] = {(uint8_t)(w >> 16), (uint8_t)(w >> 8), (uint8_t)w};
-        for (int k = 0; k < 3 - pad; k++) {
-            if (o >= cap) {
-                return -1;
-            }
-            out[o++] = b[k];
-        }
-    }
-    return (long)o;
-}
-
-int fk_client_serial_encode(const uint8_t *pkt, size_t len, uint8_t *out, size_t cap)
-{
-    if (len > 0xfffd) {
-        return FK_EINVAL;
-    }
-    size_t raw_len = len + 4;
-    uint8_t *raw = malloc(raw_len);
-    char *enc = malloc((raw_len + 2) / 3 * 4 + 1);
-    if (!raw || !enc) {
-        free(raw);
-        free(enc);
-        return FK_ENOMEM;
-    }
-    raw[0] = (uint8_t)((len + 2) >> 8);
-    raw[1] = (uint8_t)(len + 2);
-    memcpy(raw + 2, pkt, len);
-    uint16_t crc = fk_client_crc16(pkt, len);
-    raw[2 + len] = (uint8_t)(crc >> 8);
-    raw[3 + len] = (uint8_t)crc;
-    size_t elen = b64_encode(raw, raw_len, enc);
-    free(raw);
-    size_t o = 0, i = 0;
-    int rc = 0;
-    bool first = true;
-    while (i < elen) {
-        size_t take = elen - i;
-        /* 2 marker bytes + data + '\n' <= 127; keep whole base64 quads per line */
-        size_t room = (FK_CL_SERIAL_LINE_MAX - 3) / 4 * 4;
-        if (take > room) {
-            take = room;
-        }
-        if (o + take + 3 > cap) {
-            rc = FK_ENOMEM;
-            break;
-        }
-        out[o++] = first ? 0x06 : 0x04;
-        out[o++] = first ? 0x09 : 0x14;
-        memcpy(out + o, enc + i, take);
-        o += take;
-        out[o++] = '\n';
-        i += take;
-        first = false;
-    }
-    free(enc);
-    return rc ? rc : (int)o;
-}
-
 struct tp_serial {
     struct fk_client_tp tp;
     int fd;
-    struct fk_client_serial_dec dec;
+    /* fotakit_smp's streaming decoder (the server's codec); frame holds the
+     * frame being decoded: length + packet + CRC */
+    struct fk_smp_serial_dec dec;
+    uint8_t frame[FRAME_MAX + 4];
     /* bytes read but not yet consumed */
     uint8_t rx[512];
     size_t rx_len, rx_pos;
 };
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+int fk_client_write_all(int fd, const uint8_t *p, size_t n)
 {
     while (n) {
         ssize_t w = write(fd, p, n);
@@ -162,7 +42,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
             if (errno == EAGAIN) {
                 struct pollfd pf = {.fd = fd, .events = POLLOUT};
                 if (poll(&pf, 1, 1000) <= 0) {
-                    return FK_ETIMEDOUT;
+                    return FK_ETIMEDOUT; /* nobody reads the other end */
                 }
                 continue;
             }
@@ -177,104 +57,22 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 static int ser_send(struct fk_client_tp *tp, const uint8_t *pkt, size_t len)
 {
     struct tp_serial *s = (struct tp_serial *)tp;
-    size_t cap = (len + 4) / 3 * 4 + 8 + ((len + 4) / 3 * 4 / 120 + 2) * 3;
-    uint8_t *buf = malloc(cap);
+    /* one buffer, one write: the whole frame leaves in a single call */
+    size_t cap = fk_smp_serial_frame_size(len), n;
+    uint8_t *buf = malloc(cap ? cap : 1);
     if (!buf) {
         return FK_ENOMEM;
     }
-    int n = fk_client_serial_encode(pkt, len, buf, cap);
-    if (n < 0) {
-        free(buf);
-        return n;
+    int rc = fk_smp_serial_encode(pkt, len, buf, cap, &n);
+    if (rc == 0) {
+        rc = fk_client_write_all(s->fd, buf, n);
     }
-    int rc = write_all(s->fd, buf, (size_t)n);
     free(buf);
     if (rc == 0) {
         tp->tx_wire += (uint64_t)n;
         tp->tx_packets++;
     }
     return rc;
-}
-
-/* A complete line (without '\n') arrived: returns packet length if it
- * completes a frame, 0 otherwise. */
-static int dec_line(struct fk_client_serial_dec *s, uint8_t *buf, size_t cap)
-{
-    const char *l = s->line;
-    size_t n = s->line_len;
-    if (n >= 2 && (uint8_t)l[0] == 0x06 && l[1] == 0x09) {
-        s->in_frame = true;
-        s->b64_len = 0;
-    } else if (n >= 2 && (uint8_t)l[0] == 0x04 && l[1] == 0x14 && s->in_frame) {
-        /* continuation */
-    } else {
-        return 0; /* console text, or a continuation without a start */
-    }
-    if (s->line_overflow || s->b64_len + (n - 2) > FRAME_MAX * 2) {
-        s->in_frame = false;
-        s->dropped++;
-        return 0;
-    }
-    memcpy(s->b64 + s->b64_len, l + 2, n - 2);
-    s->b64_len += n - 2;
-    /* Try to decode what we have: complete when the length prefix says so. */
-    if (s->b64_len % 4) {
-        return 0;
-    }
-    uint8_t *raw = malloc(FRAME_MAX + 4);
-    if (!raw) {
-        return FK_ENOMEM;
-    }
-    long r = b64_decode(s->b64, s->b64_len, raw, FRAME_MAX + 4);
-    int out = 0;
-    if (r < 0) {
-        s->in_frame = false;
-        s->dropped++;
-    } else if (r >= 2) {
-        size_t want = (size_t)raw[0] << 8 | raw[1];
-        if ((size_t)r - 2 >= want) {
-            s->in_frame = false;
-            if (want < 2 || (size_t)r - 2 != want || want - 2 > cap ||
-                fk_client_crc16(raw + 2, want - 2) !=
-                    (uint16_t)(raw[want] << 8 | raw[want + 1])) {
-                s->dropped++;
-            } else {
-                memcpy(buf, raw + 2, want - 2);
-                out = (int)(want - 2);
-            }
-        }
-    }
-    free(raw);
-    return out;
-}
-
-int fk_client_serial_dec_init(struct fk_client_serial_dec *d)
-{
-    memset(d, 0, sizeof *d);
-    d->b64 = malloc(FRAME_MAX * 2 + 256);
-    return d->b64 ? 0 : FK_ENOMEM;
-}
-
-void fk_client_serial_dec_free(struct fk_client_serial_dec *d)
-{
-    free(d->b64);
-    d->b64 = NULL;
-}
-
-int fk_client_serial_dec_feed(struct fk_client_serial_dec *d, uint8_t byte, uint8_t *buf, size_t cap)
-{
-    if (byte == '\n') {
-        int got = dec_line(d, buf, cap);
-        d->line_len = 0;
-        d->line_overflow = false;
-        return got;
-    }
-    if (d->line_len < sizeof d->line) {
-        d->line[d->line_len++] = (char)byte;
-    } else {
-        d->line_overflow = true;
-    }
-    return 0;
 }
 
 static long long now_ms(void)
@@ -284,14 +82,20 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Consume buffered bytes; returns a packet length, 0 (need more), or <0. */
+/* Consume buffered bytes; returns a packet length, 0 (need more), or <0.
+ * Broken frames (and packets larger than cap) are dropped and counted; the
+ * decoder has resynchronised by then, so decoding just goes on. */
 static int ser_consume(struct tp_serial *s, uint8_t *buf, size_t cap)
 {
     while (s->rx_pos < s->rx_len) {
-        uint64_t before = s->dec.dropped;
-        int got = fk_client_serial_dec_feed(&s->dec, s->rx[s->rx_pos++], buf, cap);
-        s->tp.dropped += s->dec.dropped - before;
-        if (got != 0) {
+        size_t used = 0;
+        const uint8_t *pkt = NULL;
+        int got = fk_smp_serial_dec_feed(&s->dec, s->rx + s->rx_pos, s->rx_len - s->rx_pos, &used, &pkt);
+        s->rx_pos += used;
+        if (got < 0 || (size_t)got > cap) {
+            s->tp.dropped++;
+        } else if (got > 0) {
+            memcpy(buf, pkt, (size_t)got);
             return got;
         }
     }
@@ -350,7 +154,6 @@ static void ser_close(struct fk_client_tp *tp)
 {
     struct tp_serial *s = (struct tp_serial *)tp;
     close(s->fd);
-    fk_client_serial_dec_free(&s->dec);
     free(s);
 }
 
@@ -360,10 +163,7 @@ int fk_client_tp_serial_from_fd(int fd, struct fk_client_tp **out)
     if (!s) {
         return FK_ENOMEM;
     }
-    if (fk_client_serial_dec_init(&s->dec)) {
-        free(s);
-        return FK_ENOMEM;
-    }
+    fk_smp_serial_dec_init(&s->dec, s->frame, sizeof s->frame);
     s->fd = fd;
     s->tp.send = ser_send;
     s->tp.recv = ser_recv;
