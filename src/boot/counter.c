@@ -78,14 +78,18 @@ static int geometry(const struct fk_flash_area *fa, uint32_t *es)
     return FK_OK;
 }
 
+/* Geometry check + scan for the newest valid record: what read and write both start with. */
+static int locate(const struct fk_flash_area *fa, uint32_t *es, struct cnt_scan *sc)
+{
+    int rc = geometry(fa, es);
+    return rc == FK_OK ? scan(fa, *es, sc) : rc;
+}
+
 int fk_boot_counter_read(const struct fk_flash_area *fa, uint32_t *val)
 {
     uint32_t es;
     struct cnt_scan sc;
-    int rc = geometry(fa, &es);
-    if (rc == FK_OK) {
-        rc = scan(fa, es, &sc);
-    }
+    int rc = locate(fa, &es, &sc);
     if (rc != FK_OK) {
         return rc;
     }
@@ -100,10 +104,7 @@ int fk_boot_counter_write(const struct fk_flash_area *fa, uint32_t val)
 {
     uint32_t es;
     struct cnt_scan sc;
-    int rc = geometry(fa, &es);
-    if (rc == FK_OK) {
-        rc = scan(fa, es, &sc);
-    }
+    int rc = locate(fa, &es, &sc);
     if (rc != FK_OK) {
         return rc;
     }

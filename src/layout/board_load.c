@@ -201,15 +201,13 @@ static int load_tree(const struct ytree *t, const char *name, struct fk_board *o
     return 0;
 }
 
-int fk_board_load_mem(const char *name, const void *buf, size_t len, struct fk_board *out,
-                      char *err, size_t errlen)
+/* From a buffer (path NULL) or a file; on error nothing half-loaded is left. */
+static int load_any(const char *name, const char *path, const void *buf, size_t len,
+                    struct fk_board *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    if (name == NULL) {
-        name = "<board>";
-    }
     struct ytree t;
-    int rc = yt_load(&t, name, buf, len, err, errlen);
+    int rc = path ? yopen_file(&t, path, err, errlen) : yt_load(&t, name, buf, len, err, errlen);
     if (rc == 0) {
         rc = load_tree(&t, name, out, err, errlen);
     }
@@ -220,19 +218,15 @@ int fk_board_load_mem(const char *name, const void *buf, size_t len, struct fk_b
     return rc;
 }
 
+int fk_board_load_mem(const char *name, const void *buf, size_t len, struct fk_board *out,
+                      char *err, size_t errlen)
+{
+    return load_any(name ? name : "<board>", NULL, buf, len, out, err, errlen);
+}
+
 int fk_board_load(const char *path, struct fk_board *out, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    struct ytree t;
-    int rc = yopen_file(&t, path, err, errlen);
-    if (rc == 0) {
-        rc = load_tree(&t, path, out, err, errlen);
-    }
-    yt_free(&t);
-    if (rc < 0) {
-        out->count = 0;
-    }
-    return rc;
+    return load_any(path, path, NULL, 0, out, err, errlen);
 }
 
 int fk_board_find(const struct fk_board *b, const char *name)

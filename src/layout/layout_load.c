@@ -177,16 +177,14 @@ static void set_path(struct fk_layout *out, const char *name)
     snprintf(out->path, sizeof out->path, "%s", name);
 }
 
-int fk_layout_load_mem(const char *name, const void *buf, size_t len, struct fk_layout *out,
-                       char *err, size_t errlen)
+/* From a buffer (path NULL) or a file; on error nothing half-loaded is left. */
+static int load_any(const char *name, const char *path, const void *buf, size_t len,
+                    struct fk_layout *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    if (name == NULL) {
-        name = "<layout>";
-    }
     set_path(out, name);
     struct ytree t;
-    int rc = yt_load(&t, name, buf, len, err, errlen);
+    int rc = path ? yopen_file(&t, path, err, errlen) : yt_load(&t, name, buf, len, err, errlen);
     if (rc == 0) {
         rc = load_tree(&t, name, out, err, errlen);
     }
@@ -197,20 +195,15 @@ int fk_layout_load_mem(const char *name, const void *buf, size_t len, struct fk_
     return rc;
 }
 
+int fk_layout_load_mem(const char *name, const void *buf, size_t len, struct fk_layout *out,
+                       char *err, size_t errlen)
+{
+    return load_any(name ? name : "<layout>", NULL, buf, len, out, err, errlen);
+}
+
 int fk_layout_load(const char *path, struct fk_layout *out, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    set_path(out, path);
-    struct ytree t;
-    int rc = yopen_file(&t, path, err, errlen);
-    if (rc == 0) {
-        rc = load_tree(&t, path, out, err, errlen);
-    }
-    yt_free(&t);
-    if (rc < 0) {
-        out->count = 0;
-    }
-    return rc;
+    return load_any(path, path, NULL, 0, out, err, errlen);
 }
 
 int fk_layout_find(const struct fk_layout *l, const char *name)
