@@ -112,6 +112,43 @@ static int one(struct fk_device *d, struct fk_client *c, const char *transport, 
     return 0;
 }
 
+/* Start a device on `transport` ("serial": a pty, "udp": loopback), connect
+ * to it and run `one` for every window x chunk (chunk 0 = the device's
+ * largest). Returns 2 if the device or the link cannot be set up. */
+static int sweep(struct fk_device *d, const char *transport, const unsigned *chunks, size_t nchunks,
+                 const unsigned *windows, size_t nwindows, const uint8_t *img, size_t len, int *fails)
+{
+    bool serial = !strcmp(transport, "serial");
+    struct fk_device_run run = {.udp = serial ? NULL : "127.0.0.1:0"};
+    struct fk_device_thread *th;
+    if (fk_device_spawn(d, &run, &th)) {
+        fprintf(stderr, "upload bench: cannot start the %s device\n", serial ? "serial" : "UDP");
+        return 2;
+    }
+    char conn[300], err[512];
+    if (serial) {
+        snprintf(conn, sizeof conn, "serial:%s", run.serial_path);
+    } else {
+        snprintf(conn, sizeof conn, "udp:127.0.0.1:%u", run.udp_port);
+    }
+    struct fk_client_tp *tp;
+    if (fk_client_tp_open(conn, &tp, err, sizeof err)) {
+        fprintf(stderr, "upload bench: %s\n", err);
+        return 2;
+    }
+    struct fk_client c;
+    fk_client_init(&c, tp);
+    c.timeout_ms = 5000;
+    for (size_t w = 0; w < nwindows; w++) {
+        for (size_t k = 0; k < nchunks; k++) {
+            *fails += one(d, &c, transport, img, len, chunks[k], windows[w]);
+        }
+    }
+    fk_client_close(&c);
+    fk_device_join(th);
+    return 0;
+}
+
 static void rm_dir(const char *dir)
 {
     DIR *dd = opendir(dir);
@@ -193,61 +230,14 @@ int main(int argc, char **argv)
                "wire_tx", "wire_rx", "tx/B", "flash_s", "line_s", "model_s", "kB/s", "vs3kB");
     }
     int fails = 0;
-    /* serial over a pty */
-    {
-        struct fk_device_run run = {0};
-        struct fk_device_thread *th;
-        if (fk_device_spawn(d, &run, &th)) {
-            fprintf(stderr, "upload bench: cannot start the serial device\n");
-            return 2;
-        }
-        struct fk_client_tp *tp;
-        char conn[300];
-        snprintf(conn, sizeof conn, "serial:%s", run.serial_path);
-        if (fk_client_tp_open(conn, &tp, err, sizeof err)) {
-            fprintf(stderr, "upload bench: %s\n", err);
-            return 2;
-        }
-        struct fk_client c;
-        fk_client_init(&c, tp);
-        c.timeout_ms = 5000;
-        static const unsigned chunks[] = {128, 256, 512, 1024, 0};
-        static const unsigned windows[] = {1, 4};
-        for (size_t w = 0; w < 2; w++) {
-            for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
-                fails += one(d, &c, "serial", img, len, chunks[k], windows[w]);
-            }
-        }
-        fk_client_close(&c);
-        fk_device_join(th);
+    static const unsigned ser_chunks[] = {128, 256, 512, 1024, 0}, ser_windows[] = {1, 4};
+    static const unsigned udp_chunks[] = {256, 1024, 0}, udp_windows[] = {1, 4, 8};
+    int rc = sweep(d, "serial", ser_chunks, 5, ser_windows, 2, img, len, &fails);
+    if (rc == 0) {
+        rc = sweep(d, "udp", udp_chunks, 3, udp_windows, 3, img, len, &fails);
     }
-    /* UDP on loopback */
-    {
-        struct fk_device_run run = {.udp = "127.0.0.1:0"};
-        struct fk_device_thread *th;
-        if (fk_device_spawn(d, &run, &th)) {
-            fprintf(stderr, "upload bench: cannot start the UDP device\n");
-            return 2;
-        }
-        struct fk_client_tp *tp;
-        char conn[64];
-        snprintf(conn, sizeof conn, "udp:127.0.0.1:%u", run.udp_port);
-        if (fk_client_tp_open(conn, &tp, err, sizeof err)) {
-            fprintf(stderr, "upload bench: %s\n", err);
-            return 2;
-        }
-        struct fk_client c;
-        fk_client_init(&c, tp);
-        c.timeout_ms = 5000;
-        static const unsigned chunks[] = {256, 1024, 0};
-        static const unsigned windows[] = {1, 4, 8};
-        for (size_t w = 0; w < 3; w++) {
-            for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
-                fails += one(d, &c, "udp", img, len, chunks[k], windows[w]);
-            }
-        }
-        fk_client_close(&c);
-        fk_device_join(th);
+    if (rc) {
+        return rc;
     }
     if (realtime) {
         /* The same uploads against a device that takes the modeled time: the
