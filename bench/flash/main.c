@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fotakit/sim.h"
+#include "fotakit/host/sim.h"
 #ifdef FK_BENCH_HAVE_LAYOUT
-#include "fotakit/layout.h"
+#include "fotakit/host/layout.h"
 #endif
 
 #define CHUNK 4096u

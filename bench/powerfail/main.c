@@ -6,7 +6,7 @@
  * nrf52840-spi-nor-2mb, nrf5340-spi-nor-2mb and nrf52840-internal-only, with
  * the board's write sizes and forced to 8; images of 4..8 sectors (every k)
  * and 460 KB (every 17th k); plus "tight-ext" (9-unit slots on two chips,
- * 6..7-unit images) where the two-chain schedule parks in the primary. The oracle is fk_pf_trial() (src/boot/host_pf.c).
+ * 6..7-unit images) where the two-chain schedule parks in the primary. The oracle is fk_pf_trial() (src/host/powerfail/powerfail.c).
  *
  *   powerfail [--json] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]
  */
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "host_pf.h"
+#include "fotakit/host/powerfail.h"
 
 int main(int argc, char **argv)
 {

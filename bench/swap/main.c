@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host_pf.h"
+#include "fotakit/host/powerfail.h"
 
 struct ref {
     uint32_t bytes;

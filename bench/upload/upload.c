@@ -16,10 +16,10 @@
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
-#include "fotakit/client.h"
-#include "fotakit/device.h"
+#include "fotakit/host/client.h"
+#include "fotakit/host/device.h"
 #include "fotakit/err.h"
-#include "fotakit/image_host.h"
+#include "fotakit/host/image.h"
 
 #include <dirent.h>
 #include <signal.h>

@@ -27,7 +27,7 @@
 #endif
 
 #include "../../src/image/image_priv.h"
-#include "fotakit/image_host.h"
+#include "fotakit/host/image.h"
 
 /* Reference figures from issue 4 (Cortex-M4, QEMU instruction counts). */
 #define REF_MCUBOOT_SHA_PER_BYTE 71.0

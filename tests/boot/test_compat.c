@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fotakit/image_host.h"
-#include "host_pf.h"
+#include "fotakit/host/image.h"
+#include "fotakit/host/powerfail.h"
 
 static struct fk_env E;
 

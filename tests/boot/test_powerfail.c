@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "host_pf.h"
+#include "fotakit/host/powerfail.h"
 
 static void sweep(const char *layout, uint32_t ws, uint32_t offset)
 {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "host_pf.h"
+#include "fotakit/host/powerfail.h"
 
 #define U 0x1000u
 

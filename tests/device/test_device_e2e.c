@@ -15,10 +15,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "fotakit/client.h"
-#include "fotakit/device.h"
+#include "fotakit/host/client.h"
+#include "fotakit/host/device.h"
 #include "fotakit/err.h"
-#include "fotakit/image_host.h"
+#include "fotakit/host/image.h"
 #include "fotakit/smp.h"
 
 #include <cbor.h>

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fotakit/sim.h"
+#include "fotakit/host/sim.h"
 
 struct rig {
     struct fk_sim_clock clock;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fotakit/image.h"
-#include "fotakit/image_host.h"
+#include "fotakit/host/image.h"
 
 #define VEC_DIR FOTAKIT_SHARED_DIR "/vectors/imgtool/"
 

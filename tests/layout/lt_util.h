@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "fotakit/layout.h"
+#include "fotakit/host/layout.h"
 
 #define LT_SHARED FOTAKIT_SHARED_DIR "/layouts/"
 

@@ -15,8 +15,8 @@
 
 #include "fotakit/boot.h"
 #include "fotakit/cbor.h"
-#include "fotakit/layout.h"
-#include "fotakit/sim.h"
+#include "fotakit/host/layout.h"
+#include "fotakit/host/sim.h"
 #include "fotakit/smp.h"
 #include "smp_test_util.h"
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "fotakit/image.h"
-#include "fotakit/image_host.h"
+#include "fotakit/host/image.h"
 
 /* Exit codes shared by all fotakit subcommands. */
 #define FK_EXIT_OK 0

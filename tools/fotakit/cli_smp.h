@@ -2,7 +2,7 @@
 #ifndef FOTAKIT_CLI_SMP_H
 #define FOTAKIT_CLI_SMP_H
 
-#include "fotakit/client.h"
+#include "fotakit/host/client.h"
 
 #include <stdbool.h>
 #include <stddef.h>

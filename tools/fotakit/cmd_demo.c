@@ -7,10 +7,10 @@
 #ifdef FK_HAVE_DEVICE_HOST
 #include "cli_smp.h"
 
-#include "fotakit/client.h"
-#include "fotakit/device.h"
+#include "fotakit/host/client.h"
+#include "fotakit/host/device.h"
 #include "fotakit/err.h"
-#include "fotakit/image_host.h"
+#include "fotakit/host/image.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -463,7 +463,7 @@ out:
     }
     return ret;
 }
-#else /* fotakit_device_host not built (a component it needs is missing) */
+#else /* fotakit_host_device not built (a component it needs is missing) */
 #include <stdio.h>
 int fk_cli_demo(int argc, char **argv)
 {

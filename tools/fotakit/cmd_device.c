@@ -4,7 +4,7 @@
 #ifdef FK_HAVE_DEVICE_HOST
 #include "cli_smp.h"
 
-#include "fotakit/device.h"
+#include "fotakit/host/device.h"
 #include "fotakit/err.h"
 
 #include <signal.h>
@@ -206,7 +206,7 @@ int fk_cli_device(int argc, char **argv)
     fk_device_close(d);
     return rc ? 2 : 0;
 }
-#else /* fotakit_device_host not built (a component it needs is missing) */
+#else /* fotakit_host_device not built (a component it needs is missing) */
 #include <stdio.h>
 int fk_cli_device(int argc, char **argv)
 {

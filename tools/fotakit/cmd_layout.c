@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fotakit/layout.h"
+#include "fotakit/host/layout.h"
 
 static void usage(FILE *f)
 {

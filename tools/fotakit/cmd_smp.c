@@ -3,7 +3,7 @@
  */
 #include "cli_smp.h"
 
-#include "fotakit/client.h"
+#include "fotakit/host/client.h"
 #include "fotakit/err.h"
 
 #include <signal.h>

@@ -1,0 +1,35 @@
+/* Shared between the simulation's files (host only). */
+#ifndef FOTAKIT_SIM_INTERNAL_H
+#define FOTAKIT_SIM_INTERNAL_H
+
+#include "fotakit/host/sim.h"
+
+/* splitmix64 */
+uint64_t fk_sim_rand(uint64_t *state);
+
+/* A model is about to perform one physical program/erase. Returns FK_EPOWER
+ * when the power is off, 1 when this operation is the one to tear, else 0. */
+int fk_sim_phys_begin(struct fk_sim_power *p);
+/* Power goes off now (after a model tore its operation, or by request). */
+void fk_sim_cut_now(struct fk_sim_power *p);
+
+/* Charge an operation: `cpu` advances the CPU timeline, `sum` the plain sum. */
+void fk_sim_charge(struct fk_sim_clock *c, struct fk_sim_stats *st, double cpu_us,
+                   double sum_us);
+/* A physics violation: counts it; returns `code` (strict) or 0 (lenient). */
+int fk_sim_violation(struct fk_sim_stats *st, int lenient, int code);
+/* Count erasure of [addr, addr+len) in the per-sector counters. */
+void fk_sim_count_erase(struct fk_sim_stats *st, uint32_t addr, uint32_t len);
+int fk_sim_stats_alloc(struct fk_sim_stats *st, uint32_t size, uint32_t sector);
+void fk_sim_stats_free(struct fk_sim_stats *st);
+
+/* Backing store: path NULL → RAM. New files are created erased (0xff). */
+int fk_sim_mem_open(struct fk_sim_mem *m, size_t size, const char *path);
+void fk_sim_mem_close(struct fk_sim_mem *m);
+
+/* NOR chip: the operation in progress at a power cut is torn (or finished if
+ * its time has passed); also used by free(). */
+void fk_sim_nor_chip_cut(struct fk_sim_nor_chip *chip, int finish);
+double fk_sim_nor_chip_idle_at(const struct fk_sim_nor_chip *chip);
+
+#endif
