@@ -10,6 +10,7 @@
 #ifndef FOTAKIT_FLASH_H
 #define FOTAKIT_FLASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,24 @@ int fk_flash_get_sectors(const struct fk_flash_area *fa, struct fk_flash_sector 
                          size_t *count);
 uint32_t fk_flash_align(const struct fk_flash_area *fa);
 uint8_t fk_flash_erased_val(const struct fk_flash_area *fa);
+
+/* True when [off, off+len) of the area reads as the erased value. A read
+ * error returns false and, when err is not NULL, sets *err (else *err is
+ * left alone). Reading erased does not prove the cells are fully erased
+ * (see fk_flash_erase_dirty). */
+bool fk_flash_reads_erased(const struct fk_flash_area *fa, uint32_t off, uint32_t len, int *err);
+
+/*
+ * Prepare [off, off+len) for programming: each erase sector of the range
+ * (off and len multiples of the device's erase_size, else FK_EALIGN) that
+ * does not read erased is erased, one fk_flash_erase() per sector; sectors
+ * that read erased are left alone. *erased (may be NULL) counts the sectors
+ * erased, also when an error stops the walk (then the error is returned:
+ * a read error or the failed erase's code). The device may still be busy
+ * with the last erase on return (fk_flash_sync waits).
+ */
+int fk_flash_erase_dirty(const struct fk_flash_area *fa, uint32_t off, uint32_t len,
+                         uint32_t *erased);
 
 /* One sentence explaining `err` for area `id` of `map`: names the area, the
  * device, what was observed and what to check or change, e.g.

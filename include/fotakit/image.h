@@ -178,6 +178,18 @@ int fk_image_inspect(const struct fk_flash_area *fa, uint32_t off, struct fk_ima
  * build option on the device: FOTAKIT_DEVICE_ED25519). */
 bool fk_image_sig_supported(uint16_t tlv_type);
 
+/* Decode the 32 header bytes `b` into *out (every field, also on error)
+ * and check the magic (FK_EIMG_MAGIC) and ih_hdr_size >= 32
+ * (FK_EIMG_HDR_SIZE), in that order. For a header held in RAM, e.g. the
+ * first chunk of an upload; fk_image_read_header adds the area checks. */
+int fk_image_decode_header(const uint8_t b[FK_IMAGE_HEADER_SIZE], struct fk_image_header *out);
+
+/* Order of two image versions: <0, 0, >0 as a is older, the same, newer
+ * than b. major, minor, revision compared in turn; the build number is not
+ * compared (as MCUboot's downgrade prevention and Zephyr's img_mgmt). The
+ * one comparison the bootloader and the SMP server use. */
+int fk_image_ver_cmp(const struct fk_image_version *a, const struct fk_image_version *b);
+
 /* Decode and sanity-check the header at `off` in `fa` (magic, sizes that fit
  * the area without overflow). Returns FK_OK or a specific FK_E... code. */
 int fk_image_read_header(const struct fk_flash_area *fa, uint32_t off, struct fk_image_header *out);

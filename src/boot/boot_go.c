@@ -79,20 +79,6 @@ static int image_end(const struct fk_flash_area *fa, uint32_t off, uint32_t *end
     return FK_OK;
 }
 
-static int ver_cmp(const struct fk_image_version *a, const struct fk_image_version *b)
-{
-    if (a->major != b->major) {
-        return a->major < b->major ? -1 : 1;
-    }
-    if (a->minor != b->minor) {
-        return a->minor < b->minor ? -1 : 1;
-    }
-    if (a->revision != b->revision) {
-        return a->revision < b->revision ? -1 : 1;
-    }
-    return 0;
-}
-
 static bool counter_enabled(struct go *c)
 {
     return c->cfg->counter_read != NULL || c->cnt != NULL;
@@ -312,7 +298,7 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
     }
     struct fk_image_header ph;
     bool pri_hdr = fk_image_read_header(c->pri, 0, &ph) == FK_OK;
-    if (rc == FK_OK && c->cfg->downgrade_prevention && pri_hdr && ver_cmp(&si.hdr.ver, &ph.ver) < 0) {
+    if (rc == FK_OK && c->cfg->downgrade_prevention && pri_hdr && fk_image_ver_cmp(&si.hdr.ver, &ph.ver) < 0) {
         rc = FK_EBOOT_DOWNGRADE;
         bad = FK_BOOT_R_SEC_DOWNGRADE;
     }

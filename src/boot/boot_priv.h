@@ -54,10 +54,6 @@ int fk_trailer_write_swap_size(const struct fk_flash_area *fa, uint32_t size);
 int fk_trailer_write_magic(const struct fk_flash_area *fa);
 void fk_rec_encode(uint8_t out[FK_BOOT_REC_LEN], uint32_t tag, const struct fk_swap_rec *r);
 bool fk_rec_decode(const uint8_t in[FK_BOOT_REC_LEN], uint32_t tag, struct fk_swap_rec *r);
-/* True if [off, off+len) of fa reads as erased. Errors count as "not erased"
- * and are returned through *err when err != NULL. */
-bool fk_region_erased(const struct fk_flash_area *fa, uint32_t off, uint32_t len, int *err);
-
 /* The text goes through fotakit_flash's string builder (fotakit/str_buf.h:
  * fk_sb_init/puts/dec); these add what only the bootloader prints. */
 void fk_bsb_hex(struct fk_sb *sb, uint32_t v); /* "0x" + lower-case hex */
@@ -99,8 +95,10 @@ int fk_swap_free_begin_slot(const struct fk_flash_area *sec);
 bool fk_swap_read_begin(const struct fk_flash_area *sec, struct fk_swap_rec *r, int *err);
 /* The primary's start record. */
 bool fk_swap_read_start(const struct fk_flash_area *pri, struct fk_swap_rec *r, int *err);
-/* Erase [off, off+len) of fa unless it already reads erased. */
-int fk_erase_if_needed(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,
-                       uint32_t len, bool trailer);
+/* Prepare a trailer range of fa for programming (fk_flash_erase_dirty),
+ * kicking the watchdog first; counts one trailer erase if anything was
+ * erased. */
+int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,
+                          uint32_t len);
 
 #endif

@@ -115,7 +115,7 @@ int fk_boot_counter_write(const struct fk_flash_area *fa, uint32_t val)
     uint32_t sector = sc.found ? sc.sector : 0, slot = sc.found ? sc.next_slot : 0;
     if (!sc.found) {
         /* Nothing valid anywhere: start clean in sector 0. */
-        rc = fk_region_erased(fa, 0, es, NULL) ? FK_OK : fk_flash_erase(fa, 0, es);
+        rc = fk_flash_erase_dirty(fa, 0, es, NULL);
     } else if (slot >= per) {
         sector ^= 1u;
         slot = 0;

@@ -49,19 +49,13 @@ static bool all_ev(const uint8_t *b, uint32_t n, uint8_t ev)
     return true;
 }
 
-int fk_erase_if_needed(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,
-                       uint32_t len, bool trailer)
+int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,
+                          uint32_t len)
 {
-    int err = FK_OK;
-    if (fk_region_erased(fa, off, len, &err)) {
-        return FK_OK;
-    }
-    if (err != FK_OK) {
-        return err;
-    }
+    uint32_t n = 0;
     tick(s);
-    int rc = fk_flash_erase(fa, off, len);
-    if (rc == FK_OK && trailer) {
+    int rc = fk_flash_erase_dirty(fa, off, len, &n);
+    if (n > 0) {
         s->st->trailer_erases++;
     }
     return rc;
@@ -433,7 +427,7 @@ static int plan(struct fk_swap *s, const struct fk_swap_rec *rec)
 static int erase_sec_trailer(struct fk_swap *s)
 {
     uint32_t len = s->g.sec_trailer_units * s->g.unit;
-    int rc = fk_erase_if_needed(s, s->sec, s->sec->size - len, len, true);
+    int rc = fk_swap_erase_trailer(s, s->sec, s->sec->size - len, len);
     if (rc == FK_OK) {
         rc = fk_flash_sync(s->sec);
     }
@@ -460,8 +454,8 @@ static int ensure_canary(struct fk_swap *s)
         return rc;
     }
     if (fk_rec_decode(b, FK_REC_TAG_BEGIN, &got) && got.id == s->rec.id &&
-        fk_region_erased(s->sec, base, coff - base, &err) &&
-        fk_region_erased(s->sec, coff + FK_BOOT_REC_LEN, s->sec->size - coff - FK_BOOT_REC_LEN, &err)) {
+        fk_flash_reads_erased(s->sec, base, coff - base, &err) &&
+        fk_flash_reads_erased(s->sec, coff + FK_BOOT_REC_LEN, s->sec->size - coff - FK_BOOT_REC_LEN, &err)) {
         return FK_OK;
     }
     if (err != FK_OK) {
@@ -509,7 +503,7 @@ int fk_swap_free_begin_slot(const struct fk_flash_area *sec)
 {
     for (unsigned i = 0; i < FK_BOOT_BEGIN_SLOTS; i++) {
         uint32_t off = sec->size - FK_BOOT_OFF_REC - FK_BOOT_REC_LEN * i;
-        if (fk_region_erased(sec, off, FK_BOOT_REC_LEN, NULL)) {
+        if (fk_flash_reads_erased(sec, off, FK_BOOT_REC_LEN, NULL)) {
             return (int)i;
         }
     }
@@ -601,7 +595,7 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
     }
     /* 2. Primary trailer: erase, start record, MCUboot fields, magic last. */
     uint32_t tlen = s->g.pri_trailer_units * s->g.unit;
-    rc = fk_erase_if_needed(s, s->pri, s->pri->size - tlen, tlen, true);
+    rc = fk_swap_erase_trailer(s, s->pri, s->pri->size - tlen, tlen);
     if (rc == FK_OK) {
         fk_rec_encode(b, FK_REC_TAG_START, rec);
         rc = fk_flash_write(s->pri, s->pri->size - FK_BOOT_OFF_REC, b, FK_BOOT_REC_LEN);
@@ -686,7 +680,7 @@ int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units)
      * reads as confirmed; then drop the request. A cut before the request is
      * gone repeats the copy, which finds every unit in place. */
     uint32_t tlen = s->g.pri_trailer_units * s->g.unit;
-    int rc = fk_erase_if_needed(s, s->pri, s->pri->size - tlen, tlen, true);
+    int rc = fk_swap_erase_trailer(s, s->pri, s->pri->size - tlen, tlen);
     if (rc == FK_OK) {
         rc = erase_sec_trailer(s);
     }

@@ -153,30 +153,6 @@ bool fk_rec_decode(const uint8_t in[FK_BOOT_REC_LEN], uint32_t tag, struct fk_sw
     return true;
 }
 
-bool fk_region_erased(const struct fk_flash_area *fa, uint32_t off, uint32_t len, int *err)
-{
-    uint8_t buf[64];
-    uint8_t ev = fk_flash_erased_val(fa);
-    while (len > 0) {
-        uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
-        int rc = fk_flash_read(fa, off, buf, n);
-        if (rc != FK_OK) {
-            if (err != NULL) {
-                *err = rc;
-            }
-            return false;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            if (buf[i] != ev) {
-                return false;
-            }
-        }
-        off += n;
-        len -= n;
-    }
-    return true;
-}
-
 /* ---- geometry ---------------------------------------------------------- */
 
 static uint32_t dev_erase(const struct fk_flash_area *fa)
@@ -339,17 +315,11 @@ int fk_boot_set_pending(const struct fk_flash_map *map, bool permanent)
         return FK_OK; /* already scheduled (MCUboot: no change) */
     }
     uint32_t toff = s->size - g.sec_trailer_units * g.unit;
-    int err = FK_OK;
-    if (!fk_region_erased(s, toff, g.sec_trailer_units * g.unit, &err)) {
-        if (err != FK_OK) {
-            return err;
-        }
-        /* A torn earlier attempt or stale fields: the trailer unit holds no
-         * image data (images end before it), so erase it and start over. */
-        rc = fk_flash_erase(s, toff, g.sec_trailer_units * g.unit);
-        if (rc != FK_OK) {
-            return rc;
-        }
+    /* A torn earlier attempt or stale fields: the trailer unit holds no
+     * image data (images end before it), so clear it and start over. */
+    rc = fk_flash_erase_dirty(s, toff, g.sec_trailer_units * g.unit, NULL);
+    if (rc != FK_OK) {
+        return rc;
     }
     if (permanent) {
         rc = fk_trailer_write_flag(s, FK_BOOT_OFF_IMAGE_OK, FK_BOOT_FLAG_SET);

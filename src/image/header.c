@@ -46,6 +46,44 @@ const char *fk_image_tlv_name(uint16_t type)
     }
 }
 
+int fk_image_decode_header(const uint8_t b[FK_IMAGE_HEADER_SIZE], struct fk_image_header *out)
+{
+    if (b == NULL || out == NULL) {
+        return FK_EINVAL;
+    }
+    out->magic = fk_le32(b + 0);
+    out->load_addr = fk_le32(b + 4);
+    out->hdr_size = fk_le16(b + 8);
+    out->protect_tlv_size = fk_le16(b + 10);
+    out->img_size = fk_le32(b + 12);
+    out->flags = fk_le32(b + 16);
+    out->ver.major = b[20];
+    out->ver.minor = b[21];
+    out->ver.revision = fk_le16(b + 22);
+    out->ver.build = fk_le32(b + 24);
+    if (out->magic != FK_IMAGE_MAGIC) {
+        return FK_EIMG_MAGIC;
+    }
+    if (out->hdr_size < FK_IMAGE_HEADER_SIZE) {
+        return FK_EIMG_HDR_SIZE;
+    }
+    return FK_OK;
+}
+
+int fk_image_ver_cmp(const struct fk_image_version *a, const struct fk_image_version *b)
+{
+    if (a->major != b->major) {
+        return a->major < b->major ? -1 : 1;
+    }
+    if (a->minor != b->minor) {
+        return a->minor < b->minor ? -1 : 1;
+    }
+    if (a->revision != b->revision) {
+        return a->revision < b->revision ? -1 : 1;
+    }
+    return 0;
+}
+
 int fk_image_read_header(const struct fk_flash_area *fa, uint32_t off, struct fk_image_header *out)
 {
     uint8_t b[FK_IMAGE_HEADER_SIZE];
@@ -63,22 +101,9 @@ int fk_image_read_header(const struct fk_flash_area *fa, uint32_t off, struct fk
     if (rc != FK_OK) {
         return rc;
     }
-    out->magic = fk_le32(b + 0);
-    out->load_addr = fk_le32(b + 4);
-    out->hdr_size = fk_le16(b + 8);
-    out->protect_tlv_size = fk_le16(b + 10);
-    out->img_size = fk_le32(b + 12);
-    out->flags = fk_le32(b + 16);
-    out->ver.major = b[20];
-    out->ver.minor = b[21];
-    out->ver.revision = fk_le16(b + 22);
-    out->ver.build = fk_le32(b + 24);
-
-    if (out->magic != FK_IMAGE_MAGIC) {
-        return FK_EIMG_MAGIC;
-    }
-    if (out->hdr_size < FK_IMAGE_HEADER_SIZE) {
-        return FK_EIMG_HDR_SIZE;
+    rc = fk_image_decode_header(b, out);
+    if (rc != FK_OK) {
+        return rc;
     }
     /* header + payload + protected TLVs + the 4-byte unprotected info header */
     if (!add_u32(out->hdr_size, out->img_size, &sum) || !add_u32(sum, out->protect_tlv_size, &sum) ||

@@ -134,32 +134,10 @@ int fk_smp_erase_range(struct fk_smp_server *s, const struct fk_flash_area *fa, 
 int fk_smp_erase_dirty(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
                        uint32_t to)
 {
-    uint32_t es = fa->dev->erase_size;
-    uint8_t ev = fk_flash_erased_val(fa);
-    uint8_t buf[64];
-    for (uint32_t o = from; o < to; o += es) {
-        bool dirty = false;
-        for (uint32_t at = o; at < o + es && !dirty; at += sizeof buf) {
-            uint32_t n = o + es - at < sizeof buf ? o + es - at : (uint32_t)sizeof buf;
-            int rc = fk_flash_read(fa, at, buf, n);
-            if (rc) {
-                return rc;
-            }
-            for (uint32_t i = 0; i < n; i++) {
-                if (buf[i] != ev) {
-                    dirty = true;
-                    break;
-                }
-            }
-        }
-        if (dirty) {
-            int rc = fk_smp_erase_range(s, fa, o, o + es);
-            if (rc) {
-                return rc;
-            }
-        }
-    }
-    return FK_OK;
+    uint32_t n = 0;
+    int rc = fk_flash_erase_dirty(fa, from, to - from, &n);
+    s->stats.erases += n;
+    return rc;
 }
 
 static void put_flag(struct fk_cbor_enc *e, const char *k, bool v)

@@ -66,7 +66,7 @@ unsigned fk_smp_slot_flags(struct fk_smp_server *s, int slot);
  * sector aligned). */
 int fk_smp_erase_range(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
                        uint32_t to);
-/* The same, skipping sectors that already read as erased. */
+/* The same through fk_flash_erase_dirty (flash.h), counting the erases. */
 int fk_smp_erase_dirty(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
                        uint32_t to);
 /* Upload session cleanup (erase command, new upload). */

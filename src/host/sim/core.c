@@ -40,6 +40,21 @@ int fk_sim_phys_begin(struct fk_sim_power *p)
     return 0;
 }
 
+void fk_sim_tear_erase(uint8_t *m, uint32_t len, uint64_t *rng)
+{
+    uint32_t i = 0;
+    while (i < len) {
+        uint64_t r = fk_sim_rand(rng);
+        uint32_t run = 1 + (uint32_t)(r % 64);
+        int erase = (r >> 32) & 1;
+        for (uint32_t k = 0; k < run && i < len; k++, i++) {
+            if (erase) {
+                m[i] = 0xff;
+            }
+        }
+    }
+}
+
 void fk_sim_cut_now(struct fk_sim_power *p)
 {
     if (p == NULL || p->off) {

@@ -121,18 +121,7 @@ static void apply(struct fk_sim_nor_chip *c, int torn)
         if (!torn) {
             memset(m + c->pend_addr, 0xff, c->pend_len);
         } else {
-            /* A mix of old and erased bytes, in random runs. */
-            uint32_t i = 0;
-            while (i < c->pend_len) {
-                uint64_t r = fk_sim_rand(rng);
-                uint32_t run = 1 + (uint32_t)(r % 64);
-                int erase = (r >> 32) & 1;
-                for (uint32_t k = 0; k < run && i < c->pend_len; k++, i++) {
-                    if (erase) {
-                        m[c->pend_addr + i] = 0xff;
-                    }
-                }
-            }
+            fk_sim_tear_erase(m + c->pend_addr, c->pend_len, rng);
         }
     }
     c->pending = FK_SIM_NOR_IDLE;

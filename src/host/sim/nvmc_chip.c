@@ -72,18 +72,7 @@ static int erase_page(struct fk_sim_nvmc_chip *c, uint32_t addr)
     }
     uint8_t *m = c->mem.data + base;
     if (t == 1) {
-        /* Torn erase: a mix of old and erased bytes, in random runs. */
-        uint32_t i = 0;
-        while (i < c->page_size) {
-            uint64_t r = fk_sim_rand(&c->power->rng);
-            uint32_t run = 1 + (uint32_t)(r % 64);
-            int erase = (r >> 32) & 1;
-            for (uint32_t k = 0; k < run && i < c->page_size; k++, i++) {
-                if (erase) {
-                    m[i] = 0xff;
-                }
-            }
-        }
+        fk_sim_tear_erase(m, c->page_size, &c->power->rng);
         memset(c->writes + base / 4, 0, c->page_size / 4); /* unknown: be permissive */
         fk_sim_count_erase(c->stats, base, c->page_size);
         fk_sim_charge(c->clock, c->stats, c->erase_us / 2, c->erase_us / 2);

@@ -10,6 +10,9 @@ uint64_t fk_sim_rand(uint64_t *state);
 /* A model is about to perform one physical program/erase. Returns FK_EPOWER
  * when the power is off, 1 when this operation is the one to tear, else 0. */
 int fk_sim_phys_begin(struct fk_sim_power *p);
+/* A torn erase of m[0, len): a mix of old and erased bytes, in random runs
+ * (drawn from *rng, so a seeded sweep repeats). */
+void fk_sim_tear_erase(uint8_t *m, uint32_t len, uint64_t *rng);
 /* Power goes off now (after a model tore its operation, or by request). */
 void fk_sim_cut_now(struct fk_sim_power *p);
 

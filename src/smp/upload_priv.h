@@ -1,0 +1,53 @@
+/*
+ * Internal interfaces of the image upload (device code), one file per job:
+ *   img_upload.c    the upload command: sessions, the data path, the end
+ *   upload_rec.c    the resume record that survives a reset (format below)
+ *   upload_check.c  the first chunk's checks (header, size, slot, version)
+ */
+#ifndef FOTAKIT_SMP_UPLOAD_PRIV_H
+#define FOTAKIT_SMP_UPLOAD_PRIV_H
+
+#include "smp_priv.h"
+
+/* Where an upload goes in the secondary slot. */
+struct fk_upl_geom {
+    const struct fk_flash_area *fa;
+    uint32_t base;    /* image start in the area (fk_boot_secondary_image_off) */
+    uint32_t es, ws;  /* erase and write size, bytes */
+    uint32_t max;     /* fk_boot_max_image_size, bytes */
+    bool has_rec;     /* the slot has room for a record sector */
+    uint32_t rec;     /* record sector, relative to base */
+    uint32_t rec_hdr; /* record header bytes (padded to ws) */
+    uint8_t ev;       /* erased value */
+};
+
+uint32_t fk_upl_align_up(uint32_t v, uint32_t a);
+
+/* Open the secondary slot and fill *g. An error of fk_flash_open, or
+ * FK_ENOTSUP when the geometry cannot take uploads (write size above
+ * FK_SMP_WBUF_MAX, image start or slot not sector aligned). */
+int fk_upl_geom_get(struct fk_smp_server *s, struct fk_upl_geom *g);
+
+/* Start the resume record for the new session in s->up (len and sha set):
+ * picks the marker unit and writes the record header. When the image is too
+ * large to leave the record sector free, writes nothing and leaves
+ * up->persisted false. Returns the flash error of the write. The record
+ * sector must have been erased. */
+int fk_upl_rec_begin(struct fk_smp_server *s, const struct fk_upl_geom *g);
+
+/* Load the record of an upload of `len` bytes with this sha: FK_OK and *up
+ * filled (offsets at the resume point) when it is intact and matches;
+ * FK_ENOENT when there is none or it is another upload's; a read error. */
+int fk_upl_rec_load(const struct fk_upl_geom *g, uint32_t len, const uint8_t *sha,
+                    uint8_t sha_len, struct fk_smp_upload *up);
+
+/* Write the markers of every unit now fully flushed (syncing the data
+ * first). FK_OK when the session has no record. */
+int fk_upl_markers_update(struct fk_smp_server *s, const struct fk_upl_geom *g);
+
+/* The checks of the first chunk (Zephyr's order: header, length, hash,
+ * slot, size, version). Returns FK_SMP_R_OK or an error answer. */
+int fk_upl_first_chunk_checks(struct fk_smp_req *r, const struct fk_upl_geom *g, uint64_t len,
+                              const struct fk_cbor_item *data, bool upgrade);
+
+#endif
