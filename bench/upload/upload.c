@@ -20,6 +20,7 @@
 #include "fotakit/host/device.h"
 #include "fotakit/err.h"
 #include "fotakit/host/image.h"
+#include "ble_bench.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -169,22 +170,34 @@ static void rm_dir(const char *dir)
 int main(int argc, char **argv)
 {
     size_t image_kb = 64;
-    bool realtime = false;
+    bool realtime = false, ble = false;
+    const char *board = FOTAKIT_SOURCE_DIR "/boards/nrf5340-spi-nor-2mb.board.yml";
     signal(SIGPIPE, SIG_IGN); /* `upload --json | head` must still clean up */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
         } else if (!strcmp(argv[i], "--realtime")) {
             realtime = true;
+        } else if (!strcmp(argv[i], "--ble")) {
+            ble = true;
+        } else if (!strcmp(argv[i], "--board") && i + 1 < argc) {
+            board = argv[++i];
         } else if (!strcmp(argv[i], "--kb") && i + 1 < argc) {
             image_kb = (size_t)atoi(argv[++i]);
         } else {
             fprintf(stderr, "usage: upload [--json] [--kb N (image payload, default 64)] [--realtime]\n"
+                            "       upload --ble [--json] [--board FILE]\n"
+                            "  --ble: the BLE link model: calibration rows against reported mcumgr rates,\n"
+                            "  then fotakit on the seed board's SPI NOR (timings from --board, default\n"
+                            "  boards/nrf5340-spi-nor-2mb.board.yml); computation only, about 1 s\n"
                             "  --realtime: also run serial uploads against a device that takes the\n"
                             "  modeled time (flash, and a 115200-baud paced pty) and print the measured\n"
                             "  wall-clock rate beside the model (~10 s more; 16 KiB image)\n");
             return 2;
         }
+    }
+    if (ble) {
+        return ble_bench(json, board);
     }
     char dir[] = "/tmp/fotakit-bench-upload-XXXXXX";
     if (!mkdtemp(dir)) {

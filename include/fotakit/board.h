@@ -40,6 +40,11 @@ struct fk_board_dev {
     double sector_erase_ms;         /* NOR: 4 KB sector erase */
     double page_program_ms;         /* NOR: one page program */
     uint32_t spi_hz;                /* NOR: bus clock */
+    /* NOR: more datasheet figures, for the throughput models (bench/upload
+     * --ble); 0 = not given. Typical block erases, and the maximum of each
+     * operation ("*_max_ms"). */
+    double block32_erase_ms, block64_erase_ms;
+    double sector_erase_max_ms, block32_erase_max_ms, block64_erase_max_ms, page_program_max_ms;
 };
 
 struct fk_board {

@@ -110,11 +110,25 @@ static int load_dev(const struct yctx *c, int knode, int vnode, struct fk_board_
             rc = ydbl(c, vn, &d->page_program_ms, what);
         } else if (strcmp(key, "spi-hz") == 0) {
             rc = yu32(c, vn, &d->spi_hz, what);
+        } else if (strcmp(key, "block32-erase-ms") == 0) {
+            rc = ydbl(c, vn, &d->block32_erase_ms, what);
+        } else if (strcmp(key, "block64-erase-ms") == 0) {
+            rc = ydbl(c, vn, &d->block64_erase_ms, what);
+        } else if (strcmp(key, "sector-erase-max-ms") == 0) {
+            rc = ydbl(c, vn, &d->sector_erase_max_ms, what);
+        } else if (strcmp(key, "block32-erase-max-ms") == 0) {
+            rc = ydbl(c, vn, &d->block32_erase_max_ms, what);
+        } else if (strcmp(key, "block64-erase-max-ms") == 0) {
+            rc = ydbl(c, vn, &d->block64_erase_max_ms, what);
+        } else if (strcmp(key, "page-program-max-ms") == 0) {
+            rc = ydbl(c, vn, &d->page_program_max_ms, what);
         } else {
             rc = yerr(c, FK_ELAYOUT_SYNTAX, kn,
                       "device '%s': unknown key '%s' (known: kind, size, erase-size, "
                       "write-size, page-size, jedec-id, bus, chosen, label, erase-ms, "
-                      "write-us-per-word, sector-erase-ms, page-program-ms, spi-hz)",
+                      "write-us-per-word, sector-erase-ms, page-program-ms, spi-hz, "
+                      "block32-erase-ms, block64-erase-ms, sector-erase-max-ms, "
+                      "block32-erase-max-ms, block64-erase-max-ms, page-program-max-ms)",
                       d->name, key);
         }
         if (rc < 0) {

@@ -304,6 +304,12 @@ static int build_nor(struct fk_sim_board *sb, struct fk_sim_dev *sd, const struc
         c->be32_us = c->se_us * (FK_SIM_NOR_BE32_MS / FK_SIM_NOR_SE_MS);
         c->be64_us = c->se_us * (FK_SIM_NOR_BE64_MS / FK_SIM_NOR_SE_MS);
     }
+    if (bd->block32_erase_ms > 0) {
+        c->be32_us = bd->block32_erase_ms * 1000.0;
+    }
+    if (bd->block64_erase_ms > 0) {
+        c->be64_us = bd->block64_erase_ms * 1000.0;
+    }
     if (bd->page_program_ms > 0) {
         c->pp_us = bd->page_program_ms * 1000.0;
     }
