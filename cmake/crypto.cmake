@@ -12,6 +12,9 @@ if(NOT CMAKE_CROSSCOMPILING)
   add_library(fk_sodium INTERFACE)
   target_link_libraries(fk_sodium INTERFACE PkgConfig::SODIUM)
   add_library(fk::sodium ALIAS fk_sodium)
+elseif(NOT "image" IN_LIST FOTAKIT_COMPONENTS AND NOT "smp" IN_LIST FOTAKIT_COMPONENTS)
+  # A device build without image and smp (e.g. the flash-driver test
+  # firmware) needs no crypto: nothing to fetch.
 else()
   # Cross build: Debian's source packages, fetched into the build folder and
   # compiled with the toolchain's flags (-mcpu=cortex-m4 -mthumb -Os
