@@ -15,8 +15,8 @@
 #define NT_PRE_SIZE 0x10000u
 #define NT_PP_SECTOR 0x020000u  /* page-program tests */
 #define NT_SE_SECTOR 0x030000u  /* sector-erase test; 0x040000 above it */
-#define NT_SLOT_OFF 0x200000u   /* a secondary slot of the nrf52840 layout's */
-#define NT_SLOT_SIZE 0x0F0000u  /* size (0xE8000) rounded up to whole 64 KB sectors */
+#define NT_SLOT_OFF 0x200000u   /* a slot the size of the seed (nrf5340) layout's secondary */
+#define NT_SLOT_SIZE 0x0F0000u  /* (0xE8000), rounded up to whole 64 KB sectors */
 #define NT_TOP_SECTOR 0xFF0000u /* block-protect tests (BP0: top sector) */
 #define NT_SEED_PRE 0x5eed0001u
 #define NT_SEED_PP 0x5eed0002u
