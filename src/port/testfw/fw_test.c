@@ -38,38 +38,32 @@ void fk_fwt_info(struct fk_fwt *t, const char *name, const char *text)
     emit(t, &sb);
 }
 
-int fk_fwt_eq(struct fk_fwt *t, const char *name, uint32_t got, uint32_t want)
+/* One verdict line: "ok <name>", or "FAIL <name>: got <g>, want <w>" where
+ * g and w are hex numbers (err == 0) or fotakit error names (err == 1). */
+static int verdict_line(struct fk_fwt *t, const char *name, int ok, int err, int32_t g, int32_t w)
 {
     char line[LINE_MAX];
     struct fk_sb sb;
     fk_sb_init(&sb, line, sizeof line);
-    int ok = got == want;
     verdict(t, &sb, ok, name);
     if (!ok) {
-        fk_sb_puts(&sb, ": got 0x");
-        fk_sb_hex(&sb, got, 0);
-        fk_sb_puts(&sb, ", want 0x");
-        fk_sb_hex(&sb, want, 0);
+        fk_sb_puts(&sb, err ? ": got " : ": got 0x");
+        err ? fk_sb_puts(&sb, fk_err_name(g)) : fk_sb_hex(&sb, (uint32_t)g, 0);
+        fk_sb_puts(&sb, err ? ", want " : ", want 0x");
+        err ? fk_sb_puts(&sb, fk_err_name(w)) : fk_sb_hex(&sb, (uint32_t)w, 0);
     }
     emit(t, &sb);
     return ok;
 }
 
+int fk_fwt_eq(struct fk_fwt *t, const char *name, uint32_t got, uint32_t want)
+{
+    return verdict_line(t, name, got == want, 0, (int32_t)got, (int32_t)want);
+}
+
 int fk_fwt_rc(struct fk_fwt *t, const char *name, int got, int want)
 {
-    char line[LINE_MAX];
-    struct fk_sb sb;
-    fk_sb_init(&sb, line, sizeof line);
-    int ok = got == want;
-    verdict(t, &sb, ok, name);
-    if (!ok) {
-        fk_sb_puts(&sb, ": got ");
-        fk_sb_puts(&sb, fk_err_name(got));
-        fk_sb_puts(&sb, ", want ");
-        fk_sb_puts(&sb, fk_err_name(want));
-    }
-    emit(t, &sb);
-    return ok;
+    return verdict_line(t, name, got == want, 1, got, want);
 }
 
 static int mem_report(struct fk_fwt *t, const char *name, const uint8_t *g, const uint8_t *w,
