@@ -55,10 +55,12 @@ struct fk_flash_dev *fk_port_flash(unsigned dev);
 
 /*
  * CPU address at which byte 0 of layout device `dev` can be executed in
- * place (memory-mapped internal flash), or 0 when it cannot (SPI NOR). The
- * bootloader starts the primary image at
+ * place (memory-mapped internal flash), or FK_PORT_NO_XIP when it cannot
+ * (SPI NOR, or `dev` out of range). 0 is a real answer: nRF internal flash
+ * starts at address 0. The bootloader starts the primary image at
  * fk_port_flash_xip(primary device) + primary offset + header size.
  */
+#define FK_PORT_NO_XIP ((uintptr_t)-1)
 uintptr_t fk_port_flash_xip(unsigned dev);
 
 /* ---- console UART (SMP serial transport and the boot log) ----------------- */
