@@ -46,6 +46,7 @@
 #include "fotakit/err.h"
 #include "fotakit/flash.h"
 #include "fotakit/image.h"
+#include "fotakit/mcuboot_mode.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -146,19 +147,8 @@ enum fk_img_mgmt_err {
     FK_IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED = 33,
 };
 
-/* MCUboot modes as bootloader info reports them (MCUboot's enum mcuboot_mode). */
-enum fk_mcuboot_mode {
-    FK_MCUBOOT_MODE_SINGLE_SLOT = 0,
-    FK_MCUBOOT_MODE_SWAP_USING_SCRATCH = 1,
-    FK_MCUBOOT_MODE_UPGRADE_ONLY = 2,
-    FK_MCUBOOT_MODE_SWAP_USING_MOVE = 3,
-    FK_MCUBOOT_MODE_DIRECT_XIP = 4,
-    FK_MCUBOOT_MODE_DIRECT_XIP_WITH_REVERT = 5,
-    FK_MCUBOOT_MODE_RAM_LOAD = 6,
-    FK_MCUBOOT_MODE_FIRMWARE_LOADER = 7,
-    FK_MCUBOOT_MODE_SINGLE_SLOT_RAM_LOAD = 8,
-    FK_MCUBOOT_MODE_SWAP_USING_OFFSET = 9,
-};
+/* MCUboot modes as bootloader info reports them: enum fk_mcuboot_mode in
+ * fotakit/mcuboot_mode.h. */
 
 /* The generic MGMT_ERR a v1 answer carries for a group's own code (Zephyr's
  * per-group translation). */

@@ -344,11 +344,42 @@ static void trailer_grows_at_the_boundary(void **state)
     free(b);
 }
 
+/* The stock MCUboot rows come from the one table of modes (fk_bl_space). */
+static void seed_mcuboot_rows(void **state)
+{
+    (void)state;
+    assert_int_equal(check("nrf5340-spi-nor-2mb.pm_static.yml", "nrf5340-spi-nor-2mb.board.yml", -1), 0);
+    const struct fk_layout_strategy_row *mv = &rep.strat[FK_BL_MCUBOOT_SWAP_MOVE];
+    const struct fk_layout_strategy_row *of = &rep.strat[FK_BL_MCUBOOT_SWAP_OFFSET];
+    /* 232 sectors of 4 KB, write size 4: move trailer 232*3*4+48 = 2832 B (one
+     * sector); (232 - 1) - 1 = 230 sectors in the primary */
+    assert_string_equal(mv->name, "mcuboot:swap-move");
+    assert_true(mv->supported);
+    assert_int_equal(mv->max_image, 230 * 0x1000);
+    assert_int_equal(mv->trailer, 0x1000);
+    assert_has(mv->reason, "CONFIG_BOOT_SWAP_USING_MOVE");
+    /* offset: 232*2*4+56 = 1912 B; the secondary gives its first sector */
+    assert_int_equal(of->max_image, 230 * 0x1000);
+    assert_has(of->reason, "uploads at 0x1000");
+    /* overwrite-only: up to swap_info, slot - 40 */
+    assert_int_equal(rep.strat[FK_BL_MCUBOOT_OVERWRITE_ONLY].max_image, 0xe8000 - 40);
+    /* no mcuboot_scratch partition */
+    assert_false(rep.strat[FK_BL_MCUBOOT_SWAP_SCRATCH].supported);
+    assert_has(rep.strat[FK_BL_MCUBOOT_SWAP_SCRATCH].reason, "mcuboot_scratch");
+    /* --strategy takes the stock names; asking for scratch here is an error */
+    assert_int_equal(fk_layout_strategy_parse("mcuboot:swap-move"), FK_BL_MCUBOOT_SWAP_MOVE);
+    assert_int_equal(fk_layout_strategy_parse("mcuboot:fotakit"), -1);
+    assert_int_equal(check("nrf5340-spi-nor-2mb.pm_static.yml", "nrf5340-spi-nor-2mb.board.yml",
+                           FK_BL_MCUBOOT_SWAP_SCRATCH),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clean_layouts),
         cmocka_unit_test(seed_numbers),
+        cmocka_unit_test(seed_mcuboot_rows),
         cmocka_unit_test(no_ext_flash_is_the_19_class),
         cmocka_unit_test(unaligned_secondary),
         cmocka_unit_test(half_secondary),

@@ -12,7 +12,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: fotakit layout check  LAYOUT --board BOARD [--strategy swap|overwrite]\n"
+            "usage: fotakit layout check  LAYOUT --board BOARD [--strategy swap|overwrite|mcuboot:MODE]\n"
             "       fotakit layout header LAYOUT --board BOARD -o fotakit_layout.h\n"
             "       fotakit layout draw   LAYOUT --board BOARD -o map.svg\n"
             "\n"
@@ -83,7 +83,10 @@ int fk_cli_layout(int argc, char **argv)
         strategy = fk_layout_strategy_parse(strat);
         if (strategy < 0) {
             fprintf(stderr,
-                    "fotakit layout: unknown strategy '%s' (swap or overwrite)\n", strat);
+                    "fotakit layout: unknown strategy '%s' (swap, overwrite, or mcuboot:MODE with "
+                    "MODE one of overwrite-only, swap-scratch, swap-move, swap-offset, "
+                    "direct-xip, direct-xip-revert, ram-load)\n",
+                    strat);
             return 2;
         }
     }

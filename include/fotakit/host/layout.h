@@ -31,6 +31,7 @@
 #include "fotakit/board.h"
 #include "fotakit/err.h"
 #include "fotakit/flash.h"
+#include "fotakit/mcuboot_mode.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -165,19 +166,23 @@ struct fk_layout_finding {
     char msg[FK_LAYOUT_MSG_LEN];    /* names partitions, addresses, rule and fix */
 };
 
-/* Upgrade strategies fotakit's bootloader implements. */
+/* Upgrade strategies: fotakit's bootloader (swap, overwrite) and each stock
+ * MCUboot mode. The index is the row of the one table of bootloader modes
+ * (enum fk_bl, fotakit/mcuboot_mode.h): FK_STRATEGY_MCUBOOT + k is
+ * FK_BL_MCUBOOT_OVERWRITE_ONLY + k. */
 enum fk_layout_strategy {
-    FK_STRATEGY_SWAP = 0,      /* revertible swap ("swap") */
-    FK_STRATEGY_OVERWRITE = 1, /* overwrite-only ("overwrite") */
-    FK_STRATEGY_COUNT
+    FK_STRATEGY_SWAP = FK_BL_FOTAKIT,                 /* revertible swap ("swap") */
+    FK_STRATEGY_OVERWRITE = FK_BL_FOTAKIT_OVERWRITE,  /* overwrite-only ("overwrite") */
+    FK_STRATEGY_MCUBOOT = FK_BL_MCUBOOT_OVERWRITE_ONLY, /* first stock MCUboot row */
+    FK_STRATEGY_COUNT = FK_BL_COUNT
 };
 
 struct fk_layout_strategy_row {
-    const char *name;     /* "swap", "overwrite" */
+    const char *name;     /* "swap", "overwrite", "mcuboot:swap-move", ... */
     bool supported;
-    uint32_t trailer;     /* bytes reserved at the end of the primary slot */
+    uint32_t trailer;     /* bytes reserved at the end of a slot (trailer, whole sectors where the mode rounds) */
     uint32_t max_image;   /* largest image (header+payload+TLVs); 0 if unsupported */
-    char reason[320];     /* why (not) supported / how the size follows */
+    char reason[512];     /* why (not) supported / how the size follows */
 };
 
 struct fk_layout_report {
@@ -188,8 +193,8 @@ struct fk_layout_report {
     struct fk_layout_strategy_row strat[FK_STRATEGY_COUNT];
 };
 
-/* "swap" / "overwrite" (also "swap-revertible", "overwrite-only") -> strategy,
- * or -1. */
+/* "swap" / "overwrite" (also "swap-revertible", "overwrite-only") -> strategy;
+ * "mcuboot:<mode>" (fk_bl_parse's names) -> that stock MCUboot row; else -1. */
 int fk_layout_strategy_parse(const char *s);
 
 /*

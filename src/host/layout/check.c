@@ -434,7 +434,7 @@ static void check_slot_sizes(const struct fk_layout *l, const struct fk_board *b
     uint32_t diff = P->size - S->size;
     const struct fk_layout_strategy_row *sw = &r->strat[FK_STRATEGY_SWAP];
     const struct fk_layout_strategy_row *ow = &r->strat[FK_STRATEGY_OVERWRITE];
-    char carry[400];
+    char carry[600];
     if (!sw->supported && !ow->supported) {
         snprintf(carry, sizeof carry, "none: %s", sw->reason);
     } else if (sw->max_image == ow->max_image) {

@@ -223,7 +223,7 @@ int fk_layout_write_header(FILE *o, const struct fk_layout *l, const struct fk_b
     fprintf(o, "#define FK_LAYOUT_SEC_IMAGE_OFF 0x%xu /* uploads start here in the secondary */\n",
             g.sec_image_off);
     fprintf(o, "#define FK_LAYOUT_MAX_IMAGE 0x%xu /* header + payload + TLVs */\n", g.max_image);
-    for (unsigned k = 0; k < FK_STRATEGY_COUNT; k++) {
+    for (unsigned k = 0; k < FK_STRATEGY_MCUBOOT; k++) { /* fotakit's own strategies */
         const struct fk_layout_strategy_row *row = &r.strat[k];
         const char *m = k == FK_STRATEGY_SWAP ? "SWAP" : "OVERWRITE";
         fprintf(o, "#define FK_LAYOUT_%s_SUPPORTED %d\n", m, row->supported ? 1 : 0);

@@ -173,7 +173,8 @@ void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct f
     if (r->dropped) {
         fprintf(out, "  ... %u more not shown\n", r->dropped);
     }
-    fprintf(out, "\nupgrade strategies (fotakit bootloader)\n  %-10s %-9s %-22s %-8s %s\n",
+    fprintf(out, "\nupgrade strategies (fotakit bootloader; stock MCUboot modes)\n"
+                 "  %-26s %-9s %-22s %-8s %s\n",
             "strategy", "supported", "largest image", "trailer", "how / why");
     for (unsigned s = 0; s < FK_STRATEGY_COUNT; s++) {
         const struct fk_layout_strategy_row *row = &r->strat[s];
@@ -186,7 +187,7 @@ void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct f
             snprintf(tr, sizeof tr, "0x%x", row->trailer);
         }
         char head[96];
-        int n = snprintf(head, sizeof head, "  %-10s %-9s %-22s %-8s ", row->name ? row->name : "?",
+        int n = snprintf(head, sizeof head, "  %-26s %-9s %-22s %-8s ", row->name ? row->name : "?",
                          row->supported ? "yes" : "no", mi, tr);
         fputs(head, out);
         wrap(out, row->reason, (unsigned)n, 6, 110);

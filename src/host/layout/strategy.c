@@ -1,9 +1,11 @@
 /*
  * Upgrade strategies: which ones a layout supports and the largest image
- * each can carry. The numbers are the bootloader's own: fk_layout_geometry()
+ * each can carry. The numbers are the bootloaders' own: fk_layout_geometry()
  * hands the two slots (on stand-in devices with the board's geometry) to
  * fk_boot_geometry() (src/boot/trailer.c, docs/boot.md) and only adds the
- * sentence saying why a geometry is refused. Formulas: docs/layout.md.
+ * sentence saying why a geometry is refused; the stock MCUboot rows come from
+ * the one table of modes, fk_bl_space() (src/boot/mcuboot_mode.c).
+ * Formulas: docs/layout.md, docs/smp.md.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +23,10 @@ int fk_layout_strategy_parse(const char *s)
     }
     if (!strcmp(s, "overwrite") || !strcmp(s, "overwrite-only")) {
         return FK_STRATEGY_OVERWRITE;
+    }
+    enum fk_bl b;
+    if (!strncmp(s, "mcuboot:", 8) && fk_bl_parse(s, &b) == FK_OK) {
+        return (int)b;
     }
     return -1;
 }
@@ -175,9 +181,67 @@ int fk_layout_geometry(const struct fk_layout *l, const struct fk_board *b,
     g->trailer_bytes = bg.trailer_bytes;
     return FK_OK;
 }
+/* A stock MCUboot row: the slots (and scratch) on stand-in devices, measured
+ * by fk_bl_space() with BOOT_MAX_IMG_SECTORS automatic (MCUboot's Zephyr
+ * default). */
+static void stock_row(const struct fk_layout *l, const struct fk_board *b, enum fk_bl mode,
+                      struct fk_layout_strategy_row *row)
+{
+    const struct fk_bl_mode *m = fk_bl_mode(mode);
+    static char names[FK_BL_COUNT][40];
+    snprintf(names[mode], sizeof names[mode], "mcuboot:%s", m->name);
+    row->name = names[mode];
+    struct fk_slots s;
+    fk_layout_slots(l, b, &s);
+    if (s.p < 0 || s.s < 0 || s.pd < 0 || s.sd < 0) {
+        snprintf(row->reason, sizeof row->reason, "the layout lacks %s on a board device",
+                 s.p < 0 || s.pd < 0 ? "mcuboot_primary" : "mcuboot_secondary");
+        return;
+    }
+    int scd = s.sc >= 0 ? fk_layout_part_dev(l, b, (unsigned)s.sc) : -1;
+    struct fk_flash_dev devs[3];
+    memset(devs, 0, sizeof devs);
+    stand_in(&devs[0], &b->dev[s.pd]);
+    stand_in(&devs[1], &b->dev[s.sd]);
+    if (scd >= 0) {
+        stand_in(&devs[2], &b->dev[scd]);
+    }
+    const struct fk_layout_part *P = &l->part[s.p], *S = &l->part[s.s];
+    struct fk_flash_area areas[3] = {
+        {FK_AREA_ID_PRIMARY, P->name, &devs[0], P->address, P->size},
+        {FK_AREA_ID_SECONDARY, S->name, &devs[1], S->address, S->size},
+        {FK_AREA_ID_SCRATCH, "mcuboot_scratch", &devs[2], 0, 0},
+    };
+    if (scd >= 0) {
+        areas[2].off = l->part[s.sc].address;
+        areas[2].size = l->part[s.sc].size;
+    }
+    struct fk_flash_map map = {areas, scd >= 0 ? 3u : 2u};
+    struct fk_bl_space sp;
+    char why[256];
+    if (fk_bl_space(mode, &map, 0, &sp, why, sizeof why) != FK_OK) {
+        snprintf(row->reason, sizeof row->reason, "%s", why);
+        return;
+    }
+    row->supported = true;
+    row->trailer = sp.reserved_bytes;
+    row->max_image = sp.max_image;
+    snprintf(row->reason, sizeof row->reason,
+             "%s; MCUboot trailer %u B (swap status %u B for BOOT_MAX_IMG_SECTORS %u, auto); "
+             "uploads at 0x%x; limited by the %s; MCUboot %s%s%s, app %s",
+             m->space_rule, sp.trailer_bytes, sp.status_bytes, sp.max_sectors, sp.upload_off,
+             sp.limited_by == FK_AREA_ID_PRIMARY ? "primary" : "secondary", m->boot_kconfig,
+             m->boot_kconfig2 ? " + " : "", m->boot_kconfig2 ? m->boot_kconfig2 : "",
+             m->app_kconfig);
+}
+
 void fk_layout_strategies(const struct fk_layout *l, const struct fk_board *b,
                           struct fk_layout_report *r)
 {
+    for (int k = FK_STRATEGY_MCUBOOT; k < FK_STRATEGY_COUNT; k++) {
+        memset(&r->strat[k], 0, sizeof r->strat[k]);
+        stock_row(l, b, (enum fk_bl)k, &r->strat[k]);
+    }
     struct fk_layout_strategy_row *sw = &r->strat[FK_STRATEGY_SWAP];
     struct fk_layout_strategy_row *ow = &r->strat[FK_STRATEGY_OVERWRITE];
     memset(sw, 0, sizeof *sw);

@@ -512,7 +512,7 @@ int fk_layout_write_svg(FILE *o, const struct fk_layout *l, const struct fk_boar
                 r->warnings, r->warnings == 1 ? "" : "s", r->notes, r->notes == 1 ? "" : "s");
         for (unsigned k = 0; k < FK_STRATEGY_COUNT; k++) {
             const struct fk_layout_strategy_row *row = &r->strat[k];
-            fprintf(o, "<text x=\"20\" y=\"%.0f\" class=\"m\">%-9s ", msg_y + 12 + 16.0 * k,
+            fprintf(o, "<text x=\"20\" y=\"%.0f\" class=\"m\">%-26s ", msg_y + 12 + 16.0 * k,
                     row->name);
             if (row->supported) {
                 char mi[48];
