@@ -47,6 +47,11 @@ struct fk_swap_rec {
 
 /* Slot-level helpers (trailer.c). */
 int fk_trailer_read(const struct fk_flash_area *fa, struct fk_trailer *t);
+/* fk_flash_open() + fk_trailer_read() of area id. */
+int fk_trailer_open_read(const struct fk_flash_map *map, uint8_t id,
+                         const struct fk_flash_area **fa, struct fk_trailer *t);
+/* Both slots' trailers (primary into *tp, secondary into *ts). */
+int fk_trailers_read(const struct fk_flash_map *map, struct fk_trailer *tp, struct fk_trailer *ts);
 /* Write one MCUboot flag field (image_ok / copy_done / swap_info) at
  * size - off_from_end: `align` bytes, first = val, rest erased. */
 int fk_trailer_write_flag(const struct fk_flash_area *fa, uint32_t off_from_end, uint8_t val);

@@ -544,12 +544,8 @@ int fk_bl_mark(enum fk_bl b, const struct fk_flash_map *map, enum fk_bl_op op, u
         return FK_OK;
     }
     const struct fk_flash_area *fa;
-    int rc = fk_flash_open(map, area_id, &fa);
-    if (rc != FK_OK) {
-        return rc;
-    }
     struct fk_trailer t;
-    rc = fk_trailer_read(fa, &t);
+    int rc = fk_trailer_open_read(map, area_id, &fa, &t);
     if (rc != FK_OK) {
         return rc;
     }
@@ -584,18 +580,8 @@ int fk_bl_swap_type(enum fk_bl b, const struct fk_flash_map *map)
     if (m->flags & FK_BL_F_FOTAKIT) {
         return fk_boot_swap_type(map);
     }
-    const struct fk_flash_area *p, *s;
     struct fk_trailer tp, ts;
-    int rc = fk_flash_open(map, FK_AREA_ID_PRIMARY, &p);
-    if (rc == FK_OK) {
-        rc = fk_trailer_read(p, &tp);
-    }
-    if (rc == FK_OK) {
-        rc = fk_flash_open(map, FK_AREA_ID_SECONDARY, &s);
-    }
-    if (rc == FK_OK) {
-        rc = fk_trailer_read(s, &ts);
-    }
+    int rc = fk_trailers_read(map, &tp, &ts);
     if (rc != FK_OK) {
         return rc;
     }

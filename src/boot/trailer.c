@@ -268,20 +268,33 @@ int fk_boot_read_slot_state(const struct fk_flash_map *map, uint8_t area_id,
     return FK_OK;
 }
 
-int fk_boot_swap_type(const struct fk_flash_map *map)
+int fk_trailer_open_read(const struct fk_flash_map *map, uint8_t id,
+                         const struct fk_flash_area **fa, struct fk_trailer *t)
+{
+    int rc = fk_flash_open(map, id, fa);
+    return rc != FK_OK ? rc : fk_trailer_read(*fa, t);
+}
+
+int fk_trailers_read(const struct fk_flash_map *map, struct fk_trailer *tp, struct fk_trailer *ts)
 {
     const struct fk_flash_area *p, *s;
-    struct fk_trailer tp, ts;
     int rc = fk_flash_open(map, FK_AREA_ID_PRIMARY, &p);
     if (rc == FK_OK) {
-        rc = fk_trailer_read(p, &tp);
+        rc = fk_trailer_read(p, tp);
     }
     if (rc == FK_OK) {
         rc = fk_flash_open(map, FK_AREA_ID_SECONDARY, &s);
     }
     if (rc == FK_OK) {
-        rc = fk_trailer_read(s, &ts);
+        rc = fk_trailer_read(s, ts);
     }
+    return rc;
+}
+
+int fk_boot_swap_type(const struct fk_flash_map *map)
+{
+    struct fk_trailer tp, ts;
+    int rc = fk_trailers_read(map, &tp, &ts);
     if (rc != FK_OK) {
         return rc;
     }
@@ -343,12 +356,8 @@ int fk_boot_set_pending(const struct fk_flash_map *map, bool permanent)
 int fk_boot_confirm(const struct fk_flash_map *map)
 {
     const struct fk_flash_area *p;
-    int rc = fk_flash_open(map, FK_AREA_ID_PRIMARY, &p);
-    if (rc != FK_OK) {
-        return rc;
-    }
     struct fk_trailer t;
-    rc = fk_trailer_read(p, &t);
+    int rc = fk_trailer_open_read(map, FK_AREA_ID_PRIMARY, &p, &t);
     if (rc != FK_OK) {
         return rc;
     }
