@@ -309,6 +309,34 @@ static void test_serial_update_cycle(void **state)
     update_cycle(f, 5); /* the Go client keeps 5 requests in flight */
 }
 
+/* SMP over the virtual device's BLE link (blesim socket, the device running
+ * fotakit_smp's GATT transport): upload, test, reset, swap, revert, confirm. */
+static void test_blesim_update_cycle(void **state)
+{
+    struct fx *f = *state;
+    memset(&f->run, 0, sizeof f->run);
+    char sock[300];
+    snprintf(sock, sizeof sock, "%s/ble.sock", f->dir);
+    f->run.ble = sock;
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    char conn[400], err[512];
+    snprintf(conn, sizeof conn, "blesim:%s", sock);
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_open(conn, &tp, err, sizeof err), 0);
+    assert_string_equal(tp->kind, "blesim");
+    fk_client_init(&f->c, tp);
+    f->c.timeout_ms = 3000;
+    f->c.retries = 2;
+    update_cycle(f, 4);
+    /* requests were written in ATT_MTU-3 (495-byte) pieces: more bytes on
+     * the link than packets would need if they fit one write */
+    assert_true(tp->tx_packets > 0 && tp->tx_wire > 0);
+    /* a second client is refused while the first one is connected */
+    struct fk_client_tp *tp2 = NULL;
+    assert_int_equal(fk_client_tp_open(conn, &tp2, err, sizeof err), FK_EIO);
+    assert_non_null(strstr(err, "another client"));
+}
+
 static void test_resume_across_reset(void **state)
 {
     struct fx *f = *state;
@@ -890,6 +918,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_udp_update_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_update_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blesim_update_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_across_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_udp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_serial, setup, teardown),

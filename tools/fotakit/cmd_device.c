@@ -17,7 +17,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: fotakit device flash --layout L --board B --state DIR IMAGE\n"
             "       fotakit device run   --layout L --board B --state DIR [--key KEY]...\n"
-            "                            (--udp HOST:PORT | --serial PATH) [options]\n"
+            "                            (--udp HOST:PORT | --serial PATH | --ble SOCKET) [options]\n"
             "\n"
             "flash   program IMAGE into the primary slot, as a factory programmer would. The\n"
             "        chips' contents live in DIR/<device>.bin (created erased when missing).\n"
@@ -34,8 +34,15 @@ static void usage(FILE *f)
             "  --udp HOST:PORT        serve SMP over UDP (e.g. 127.0.0.1:1337; port 0: any)\n"
             "  --serial PATH          serve SMP over a serial line: PATH, if it is a terminal\n"
             "                         device; else a new pseudo-terminal, linked at PATH\n"
+            "  --ble SOCKET           serve the SMP GATT characteristic over a local socket\n"
+            "                         carrying ATT operations (the blesim link; no radio):\n"
+            "                         fotakit smp --conn blesim:SOCKET\n"
+            "  --ble-profile NAME     link model pacing --ble with --realtime: phone (default)\n"
+            "                         or nrf5340dk (docs/ble.md)\n"
             "  --realtime             flash operations take their modeled time; on a pseudo-\n"
-            "                         terminal the line also runs at --baud (10 bits a byte)\n"
+            "                         terminal the line also runs at --baud (10 bits a byte);\n"
+            "                         with --ble, writes and notifications take the link\n"
+            "                         model's time too\n"
             "  --baud N               line rate modeled with --realtime on a pty (default 115200)\n"
             "  --confirm-on-boot      the application confirms its image as soon as it runs\n"
             "                         (default: only when told, by SMP image confirm)\n"
@@ -99,6 +106,10 @@ int fk_cli_device(int argc, char **argv)
             run.udp = argv[++i];
         } else if (!strcmp(a, "--serial") && has) {
             run.serial = argv[++i];
+        } else if (!strcmp(a, "--ble") && has) {
+            run.ble = argv[++i];
+        } else if (!strcmp(a, "--ble-profile") && has) {
+            run.ble_profile = argv[++i];
         } else if (!strcmp(a, "--realtime")) {
             cfg.realtime = true;
         } else if (!strcmp(a, "--confirm-on-boot")) {
@@ -177,8 +188,8 @@ int fk_cli_device(int argc, char **argv)
         printf("programmed %s (%zu bytes) into the primary slot; state in %s\n", image, len, cfg.state_dir);
         return 0;
     }
-    if (!boot_only && !!run.udp == !!run.serial) {
-        fprintf(stderr, "fotakit device run: give one of --udp HOST:PORT or --serial PATH\n");
+    if (!boot_only && (!!run.udp + !!run.serial + !!run.ble) != 1) {
+        fprintf(stderr, "fotakit device run: give one of --udp HOST:PORT, --serial PATH or --ble SOCKET\n");
         return 2;
     }
     struct fk_device *d;

@@ -21,6 +21,8 @@ static void usage(FILE *f)
             "CONN:\n"
             "  udp:HOST[:PORT]          SMP over UDP (default port 1337)\n"
             "  serial:DEV[,baud=N]      SMP over a serial console (default 115200 baud)\n"
+            "  blesim:SOCKET            SMP over the virtual device's BLE link (fotakit device\n"
+            "                           run --ble SOCKET): ATT writes + notifications, MTU 498\n"
             "\n"
             "commands:\n"
             "  echo TEXT                the device echoes TEXT\n"

@@ -38,17 +38,21 @@ struct fk_client_tp {
      * dropped (counted in `dropped`). */
     int (*recv)(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeout_ms);
     void (*close)(struct fk_client_tp *tp);
-    const char *kind;   /* "udp" or "serial" */
+    const char *kind;   /* "udp", "serial" or "blesim" */
     uint64_t tx_wire;   /* bytes written to the link (datagram payloads / serial bytes) */
     uint64_t rx_wire;
     uint64_t tx_packets, rx_packets, dropped;
 };
 
-/* "udp:HOST[:PORT]" or "serial:DEV[,baud=N]". err receives a message that
+/* "udp:HOST[:PORT]", "serial:DEV[,baud=N]" or "blesim:PATH". err receives a message that
  * names what was wrong. Returns 0 or a negative fotakit code. */
 int fk_client_tp_open(const char *conn, struct fk_client_tp **out, char *err, size_t errlen);
 int fk_client_tp_open_udp(const char *host, unsigned port, struct fk_client_tp **out, char *err, size_t errlen);
 int fk_client_tp_open_serial(const char *dev, unsigned baud, struct fk_client_tp **out, char *err, size_t errlen);
+/* The virtual device's BLE link (blesim:PATH; fotakit/host/blesim.h): MTU
+ * exchange, writes without response of ATT_MTU-3 bytes, answers
+ * reassembled from notifications. A closed link reads as FK_EIO. */
+int fk_client_tp_open_blesim(const char *path, struct fk_client_tp **out, char *err, size_t errlen);
 /* Serial transport on an already-open fd (a pty master in tests); takes ownership. */
 int fk_client_tp_serial_from_fd(int fd, struct fk_client_tp **out);
 

@@ -85,6 +85,9 @@ bool fk_device_reset_pending(const struct fk_device *d);
 struct fk_device_run {
     const char *udp;       /* "HOST:PORT" to bind (PORT 0: any free port) */
     const char *serial;    /* a tty to open, or a path where a pty's slave is linked */
+    const char *ble;       /* a unix socket path: the SMP characteristic over the blesim
+                              link (fotakit/host/blesim.h); paced with --realtime */
+    const char *ble_profile; /* link model profile for the pacing (NULL: "phone") */
     unsigned baud;         /* --realtime on a pty: pace the line at this rate (0: 115200) */
     int max_resets;        /* stop after this many SMP resets (0: never) */
     volatile sig_atomic_t *stop; /* set non-zero to stop (signal handler, test) */

@@ -118,7 +118,15 @@ int fk_client_tp_open(const char *conn, struct fk_client_tp **out, char *err, si
         }
         return fk_client_tp_open_serial(dev, baud, out, err, errlen);
     }
-    snprintf(err, errlen, "--conn '%s': unknown connection; use udp:HOST[:PORT] or serial:DEV[,baud=N]",
-             conn);
+    if (!strncmp(conn, "blesim:", 7)) {
+        if (!conn[7]) {
+            snprintf(err, errlen, "--conn %s: no socket; use blesim:PATH (the --ble PATH of fotakit device run)",
+                     conn);
+            return FK_EINVAL;
+        }
+        return fk_client_tp_open_blesim(conn + 7, out, err, errlen);
+    }
+    snprintf(err, errlen,
+             "--conn '%s': unknown connection; use udp:HOST[:PORT], serial:DEV[,baud=N] or blesim:PATH", conn);
     return FK_EINVAL;
 }

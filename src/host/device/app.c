@@ -220,3 +220,8 @@ size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uin
     fk_smp_sent(&d->app->srv);
     return out;
 }
+
+struct fk_smp_server *fk_dev_app_server(struct fk_device *d)
+{
+    return d->app ? &d->app->srv : NULL;
+}

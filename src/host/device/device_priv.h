@@ -58,6 +58,13 @@ void fk_dev_keys_free(struct fk_device *d);
 int fk_dev_app_init(struct fk_device *d);
 void fk_dev_app_free(struct fk_device *d);
 
+/* The application's SMP server (for transports that drive it directly,
+ * like the BLE transport); re-initialised at every boot. */
+struct fk_smp_server *fk_dev_app_server(struct fk_device *d);
+/* Serve over the blesim socket (serve_ble.c), booting first like
+ * fk_device_serve. */
+int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run);
+
 void fk_dev_log(struct fk_device *d, const char *fmt, ...) FK_DEV_PRINTF(2, 3);
 /* --realtime: sleep for the flash time modeled since the last call. */
 void fk_dev_realtime_sleep(struct fk_device *d);

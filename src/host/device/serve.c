@@ -391,6 +391,9 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run)
 {
     char err[320];
     int fd, keep = -1;
+    if (run->ble) {
+        return fk_dev_serve_ble(d, run);
+    }
     if (run->udp) {
         fd = udp_bind(run->udp, &run->udp_port, err, sizeof err);
         if (fd >= 0) {
