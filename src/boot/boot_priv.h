@@ -92,8 +92,6 @@ int fk_swap_resume(struct fk_swap *s, const struct fk_swap_rec *rec);
  * marker 2k is written and *first = true (boot the new image once); later
  * *first = false (treat copy_done as set). */
 int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool *first);
-/* Overwrite-only copy of `units` sectors from secondary offset `src_off`. */
-int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units);
 /* Index of the first begin slot that is erased in the secondary, or -1. */
 int fk_swap_free_begin_slot(const struct fk_flash_area *sec);
 /* Latest valid begin record in the secondary trailer. */
@@ -105,5 +103,33 @@ bool fk_swap_read_start(const struct fk_flash_area *pri, struct fk_swap_rec *r, 
  * erased. */
 int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,
                           uint32_t len);
+
+/* Overwrite-only copy (overwrite.c) of `units` units from secondary offset
+ * `src_off` to the primary, then the request is dropped. */
+int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units);
+
+/* Unit copy (move.c), shared by the swap engine and the overwrite copy. */
+struct fk_mv { /* one unit move: dst[doff..+unit) := src[soff..+unit) */
+    const struct fk_flash_area *src, *dst;
+    uint32_t soff, doff;
+};
+/* What a move takes: nothing, programs into erased chunks, or an erase first. */
+enum fk_move_need { FK_NEED_NOTHING = 0, FK_NEED_PROG = 1, FK_NEED_ERASE = 2 };
+/* Kick the watchdog (cfg->watchdog) / report progress (cfg->progress). */
+void fk_swap_tick(struct fk_swap *s);
+void fk_swap_progress(struct fk_swap *s);
+/* All n bytes of b equal ev. */
+bool fk_buf_erased(const uint8_t *b, uint32_t n, uint8_t ev);
+/* What it takes to make m's destination equal its source (flash, or `buf`
+ * when not NULL). */
+int fk_move_classify(struct fk_swap *s, const struct fk_mv *m, const uint8_t *buf,
+                     enum fk_move_need *need);
+/* Count one data-unit erase of `dst` in the stats. */
+void fk_move_count_erase(struct fk_swap *s, const struct fk_flash_area *dst);
+/* Copy one unit; afterwards dst equals src and dst's device is idle. */
+int fk_move_unit(struct fk_swap *s, const struct fk_mv *m);
+/* Two independent moves side by side: `n` into the secondary, `i` into the
+ * primary (needs cfg->buf of a unit); both synced on return. */
+int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i);
 
 #endif

@@ -25,35 +25,11 @@
 
 #include "boot_priv.h"
 
-static void tick(struct fk_swap *s)
-{
-    if (s->cfg->watchdog != NULL) {
-        s->cfg->watchdog(s->cfg->ctx);
-    }
-}
-
-static void progress(struct fk_swap *s)
-{
-    if (s->cfg->progress != NULL) {
-        s->cfg->progress(s->cfg->ctx, s->done, 2 * s->units + (s->sched != FK_SCHED_SERIAL));
-    }
-}
-
-static bool all_ev(const uint8_t *b, uint32_t n, uint8_t ev)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        if (b[i] != ev) {
-            return false;
-        }
-    }
-    return true;
-}
-
 int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,
                           uint32_t len)
 {
     uint32_t n = 0;
-    tick(s);
+    fk_swap_tick(s);
     int rc = fk_flash_erase_dirty(fa, off, len, &n);
     if (n > 0) {
         s->st->trailer_erases++;
@@ -61,194 +37,23 @@ int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uin
     return rc;
 }
 
-enum move_need { NEED_NOTHING = 0, NEED_PROG = 1, NEED_ERASE = 2 };
-
-/* One unit move: dst[doff..+unit) := src[soff..+unit). */
-struct mv {
-    const struct fk_flash_area *src, *dst;
-    uint32_t soff, doff;
-};
-
-/* What it takes to make dst equal the source (flash, or `buf` when not
- * NULL): nothing, programs into erased chunks, or an erase first. Stops
- * reading at the first chunk that needs an erase. */
-static int classify(struct fk_swap *s, const struct mv *m, const uint8_t *buf, enum move_need *need)
-{
-    uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
-    uint8_t ev = fk_flash_erased_val(m->dst);
-    *need = NEED_NOTHING;
-    for (uint32_t o = 0; o < s->g.unit; o += FK_BOOT_CHUNK) {
-        int rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
-        const uint8_t *src = a;
-        if (rc == FK_OK && buf == NULL) {
-            rc = fk_flash_read(m->src, m->soff + o, a, FK_BOOT_CHUNK);
-        } else {
-            src = buf + o;
-        }
-        if (rc != FK_OK) {
-            return rc;
-        }
-        if (memcmp(src, b, FK_BOOT_CHUNK) == 0) {
-            continue;
-        }
-        if (all_ev(b, FK_BOOT_CHUNK, ev)) {
-            *need = NEED_PROG;
-            continue;
-        }
-        *need = NEED_ERASE;
-        return FK_OK;
-    }
-    return FK_OK;
-}
-
-static void count_erase(struct fk_swap *s, const struct fk_flash_area *dst)
-{
-    if (dst == s->pri) {
-        s->st->data_erases_pri++;
-    } else {
-        s->st->data_erases_sec++;
-    }
-}
-
-/* Program chunk `o` of a move (data from `buf` when not NULL). With
- * `no_erase`, the destination was not erased: only a chunk that still reads
- * erased is programmed (an interrupted earlier copy left the others equal). */
-static int prog_chunk(struct fk_swap *s, const struct mv *m, uint32_t o, const uint8_t *buf, bool no_erase)
-{
-    uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
-    const uint8_t *data = buf != NULL ? buf + o : a;
-    int rc;
-    if (buf == NULL) {
-        rc = fk_flash_read(m->src, m->soff + o, a, FK_BOOT_CHUNK);
-        if (rc != FK_OK) {
-            return rc;
-        }
-    }
-    if (all_ev(data, FK_BOOT_CHUNK, fk_flash_erased_val(m->dst))) {
-        return FK_OK; /* erased data needs no program */
-    }
-    if (no_erase) {
-        rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        if (memcmp(data, b, FK_BOOT_CHUNK) == 0) {
-            return FK_OK;
-        }
-    }
-    rc = fk_flash_write(m->dst, m->doff + o, data, FK_BOOT_CHUNK);
-    if (rc != FK_OK) {
-        return rc;
-    }
-    if (m->dst == s->pri) {
-        s->st->data_progs_pri++;
-        s->st->data_bytes_pri += FK_BOOT_CHUNK;
-    } else {
-        s->st->data_progs_sec++;
-        s->st->data_bytes_sec += FK_BOOT_CHUNK;
-    }
-    return FK_OK;
-}
-
-/* Copy one unit; afterwards dst equals src and dst's device is idle. */
-static int move_unit(struct fk_swap *s, const struct mv *m)
-{
-    enum move_need need;
-    int rc = classify(s, m, NULL, &need);
-    if (rc != FK_OK) {
-        return rc;
-    }
-    if (need == NEED_NOTHING) {
-        s->st->skipped_units++;
-        return FK_OK;
-    }
-    tick(s);
-    if (need == NEED_ERASE) {
-        rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        count_erase(s, m->dst);
-    }
-    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
-        rc = prog_chunk(s, m, o, NULL, need == NEED_PROG);
-    }
-    /* A NOR program still running at a cut is torn: finish before the marker. */
-    return rc == FK_OK ? fk_flash_sync(m->dst) : rc;
-}
-
-/*
- * Two independent moves side by side: `n` into the secondary (an external
- * chip that erases and programs on its own), `i` into the primary (internal
- * flash, the CPU waits). i's source is read into the work buffer first, so
- * the external chip is free to be busy with n's erase and page programs
- * while the CPU erases and programs internal flash. Both finish (synced)
- * before their markers are written.
- */
-static int move_pair(struct fk_swap *s, const struct mv *n, const struct mv *i)
-{
-    uint8_t *buf = s->cfg->buf;
-    enum move_need nn, ni;
-    int rc = fk_flash_read(i->src, i->soff, buf, s->g.unit);
-    if (rc == FK_OK) {
-        rc = classify(s, i, buf, &ni);
-    }
-    if (rc == FK_OK) {
-        rc = classify(s, n, NULL, &nn);
-    }
-    if (rc != FK_OK) {
-        return rc;
-    }
-    tick(s);
-    if (nn == NEED_ERASE) {
-        rc = fk_flash_erase(n->dst, n->doff, s->g.unit); /* returns while the chip erases */
-        if (rc != FK_OK) {
-            return rc;
-        }
-        count_erase(s, n->dst);
-    }
-    if (ni == NEED_ERASE) {
-        rc = fk_flash_erase(i->dst, i->doff, s->g.unit);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        count_erase(s, i->dst);
-    }
-    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
-        if (nn != NEED_NOTHING) {
-            rc = prog_chunk(s, n, o, NULL, nn == NEED_PROG); /* a page program, left running */
-        }
-        if (rc == FK_OK && ni != NEED_NOTHING) {
-            rc = prog_chunk(s, i, o, buf, ni == NEED_PROG);
-        }
-    }
-    s->st->skipped_units += (nn == NEED_NOTHING) + (ni == NEED_NOTHING);
-    if (rc == FK_OK) {
-        rc = fk_flash_sync(n->dst);
-    }
-    if (rc == FK_OK) {
-        rc = fk_flash_sync(i->dst);
-    }
-    return rc;
-}
-
 /* Move j of the single chain (see the top of this file). */
-static void chain_move(const struct fk_swap *s, uint32_t j, struct mv *m)
+static void chain_move(const struct fk_swap *s, uint32_t j, struct fk_mv *m)
 {
     uint32_t u = s->g.unit, step = j / 2, phase = j % 2;
     if (s->type != FK_SWAP_REVERT) {
         uint32_t i = step;
         if (phase == 0) { /* old P[i] -> S[i] */
-            *m = (struct mv){s->pri, s->sec, i * u, i * u};
+            *m = (struct fk_mv){s->pri, s->sec, i * u, i * u};
         } else { /* new S[i+1] -> P[i] */
-            *m = (struct mv){s->sec, s->pri, (i + 1) * u, i * u};
+            *m = (struct fk_mv){s->sec, s->pri, (i + 1) * u, i * u};
         }
     } else {
         uint32_t i = s->units - 1 - step;
         if (phase == 0) { /* P[i] -> S[i+1] */
-            *m = (struct mv){s->pri, s->sec, i * u, (i + 1) * u};
+            *m = (struct fk_mv){s->pri, s->sec, i * u, (i + 1) * u};
         } else { /* old S[i] -> P[i] */
-            *m = (struct mv){s->sec, s->pri, i * u, i * u};
+            *m = (struct fk_mv){s->sec, s->pri, i * u, i * u};
         }
     }
 }
@@ -266,7 +71,7 @@ static uint32_t n_entries(const struct fk_swap *s)
  * chain move 2m+t-1 of the second half (B). In every round A and B write to
  * different slots. *paired: entry g+1 is in the same round.
  */
-static void entry(const struct fk_swap *s, uint32_t g, struct mv *m, bool *paired)
+static void entry(const struct fk_swap *s, uint32_t g, struct fk_mv *m, bool *paired)
 {
     *paired = false;
     if (s->sched == FK_SCHED_SERIAL) {
@@ -275,9 +80,9 @@ static void entry(const struct fk_swap *s, uint32_t g, struct mv *m, bool *paire
     }
     uint32_t la = 2 * s->half, lb = 2 * (s->units - s->half);
     if (g == 0) {
-        struct mv last;
+        struct fk_mv last;
         chain_move(s, la - 1, &last);
-        *m = (struct mv){last.src, s->zfa, last.soff, s->zoff};
+        *m = (struct fk_mv){last.src, s->zfa, last.soff, s->zoff};
         return;
     }
     uint32_t idx = 1;
@@ -350,7 +155,7 @@ static int first_open_marker(struct fk_swap *s, uint32_t *j)
         if (rc != FK_OK) {
             return rc;
         }
-        if (all_ev(b, align, ev)) {
+        if (fk_buf_erased(b, align, ev)) {
             *j = i;
             return FK_OK;
         }
@@ -364,17 +169,17 @@ static int run_moves(struct fk_swap *s, uint32_t from)
     uint32_t n = n_entries(s);
     bool overlap = can_overlap(s);
     for (uint32_t g = from; g < n;) {
-        struct mv m, m2;
+        struct fk_mv m, m2;
         bool paired, unused;
         entry(s, g, &m, &paired);
         int rc;
         uint32_t adv = 1;
         if (paired && overlap) {
             entry(s, g + 1, &m2, &unused);
-            rc = m.dst == s->sec ? move_pair(s, &m, &m2) : move_pair(s, &m2, &m);
+            rc = m.dst == s->sec ? fk_move_pair(s, &m, &m2) : fk_move_pair(s, &m2, &m);
             adv = 2;
         } else {
-            rc = move_unit(s, &m);
+            rc = fk_move_unit(s, &m);
         }
         /* markers in schedule order: the completed moves are always a prefix */
         for (uint32_t x = 0; x < adv && rc == FK_OK; x++) {
@@ -385,7 +190,7 @@ static int run_moves(struct fk_swap *s, uint32_t from)
         }
         g += adv;
         s->done = g;
-        progress(s);
+        fk_swap_progress(s);
     }
     return FK_OK;
 }
@@ -424,16 +229,6 @@ static int plan(struct fk_swap *s, const struct fk_swap_rec *rec)
     return FK_OK;
 }
 
-static int erase_sec_trailer(struct fk_swap *s)
-{
-    uint32_t len = s->g.sec_trailer_units * s->g.unit;
-    int rc = fk_swap_erase_trailer(s, s->sec, s->sec->size - len, len);
-    if (rc == FK_OK) {
-        rc = fk_flash_sync(s->sec);
-    }
-    return rc;
-}
-
 /*
  * Before any move: the secondary trailer holds nothing but this swap's
  * record in begin slot 0 (the "canary"). Erasing it removes the request
@@ -461,7 +256,7 @@ static int ensure_canary(struct fk_swap *s)
     if (err != FK_OK) {
         return err;
     }
-    tick(s);
+    fk_swap_tick(s);
     rc = fk_flash_erase(s->sec, base, len);
     if (rc == FK_OK) {
         s->st->trailer_erases++;
@@ -577,20 +372,20 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
      * its own) and erase the primary trailer meanwhile. Nothing has moved
      * yet, so the spare holds nothing needed. */
     {
-        struct mv m;
+        struct fk_mv m;
         bool paired;
-        enum move_need need;
+        enum fk_move_need need;
         entry(s, 0, &m, &paired);
-        rc = classify(s, &m, NULL, &need);
+        rc = fk_move_classify(s, &m, NULL, &need);
         if (rc != FK_OK) {
             return rc;
         }
-        if (need == NEED_ERASE) {
+        if (need == FK_NEED_ERASE) {
             rc = fk_flash_erase(m.dst, m.doff, s->g.unit);
             if (rc != FK_OK) {
                 return rc;
             }
-            count_erase(s, m.dst);
+            fk_move_count_erase(s, m.dst);
         }
     }
     /* 2. Primary trailer: erase, start record, MCUboot fields, magic last. */
@@ -659,30 +454,7 @@ int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool 
     if (rc != FK_OK) {
         return rc;
     }
-    *first = all_ev(b, align, fk_flash_erased_val(s->pri));
+    *first = fk_buf_erased(b, align, fk_flash_erased_val(s->pri));
     return *first ? write_marker(s, j) : FK_OK;
 }
 
-int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units)
-{
-    s->units = units;
-    s->st->units = units;
-    for (uint32_t i = 0; i < units; i++) {
-        struct mv m = {s->sec, s->pri, src_off + i * s->g.unit, i * s->g.unit};
-        int rc = move_unit(s, &m);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        s->done = 2 * (i + 1);
-        progress(s);
-    }
-    /* The primary now holds the new image: a clean (erased) primary trailer
-     * reads as confirmed; then drop the request. A cut before the request is
-     * gone repeats the copy, which finds every unit in place. */
-    uint32_t tlen = s->g.pri_trailer_units * s->g.unit;
-    int rc = fk_swap_erase_trailer(s, s->pri, s->pri->size - tlen, tlen);
-    if (rc == FK_OK) {
-        rc = erase_sec_trailer(s);
-    }
-    return rc;
-}

@@ -1,0 +1,199 @@
+/*
+ * Copying one unit (an erase unit of both slots) from one flash area to
+ * another, as the swap engine (swap.c) and the overwrite copy (overwrite.c)
+ * do it: nothing when the destination already holds the data, programs
+ * only when an interrupted earlier copy left the destination partly written
+ * and the rest erased, else an erase and programs. Each byte is programmed
+ * at most once per erase.
+ */
+#include <string.h>
+
+#include "boot_priv.h"
+
+void fk_swap_tick(struct fk_swap *s)
+{
+    if (s->cfg->watchdog != NULL) {
+        s->cfg->watchdog(s->cfg->ctx);
+    }
+}
+
+void fk_swap_progress(struct fk_swap *s)
+{
+    if (s->cfg->progress != NULL) {
+        s->cfg->progress(s->cfg->ctx, s->done, 2 * s->units + (s->sched != FK_SCHED_SERIAL));
+    }
+}
+
+bool fk_buf_erased(const uint8_t *b, uint32_t n, uint8_t ev)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (b[i] != ev) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* What it takes to make dst equal the source (flash, or `buf` when not
+ * NULL): nothing, programs into erased chunks, or an erase first. Stops
+ * reading at the first chunk that needs an erase. */
+int fk_move_classify(struct fk_swap *s, const struct fk_mv *m, const uint8_t *buf, enum fk_move_need *need)
+{
+    uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
+    uint8_t ev = fk_flash_erased_val(m->dst);
+    *need = FK_NEED_NOTHING;
+    for (uint32_t o = 0; o < s->g.unit; o += FK_BOOT_CHUNK) {
+        int rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
+        const uint8_t *src = a;
+        if (rc == FK_OK && buf == NULL) {
+            rc = fk_flash_read(m->src, m->soff + o, a, FK_BOOT_CHUNK);
+        } else {
+            src = buf + o;
+        }
+        if (rc != FK_OK) {
+            return rc;
+        }
+        if (memcmp(src, b, FK_BOOT_CHUNK) == 0) {
+            continue;
+        }
+        if (fk_buf_erased(b, FK_BOOT_CHUNK, ev)) {
+            *need = FK_NEED_PROG;
+            continue;
+        }
+        *need = FK_NEED_ERASE;
+        return FK_OK;
+    }
+    return FK_OK;
+}
+
+void fk_move_count_erase(struct fk_swap *s, const struct fk_flash_area *dst)
+{
+    if (dst == s->pri) {
+        s->st->data_erases_pri++;
+    } else {
+        s->st->data_erases_sec++;
+    }
+}
+
+/* Program chunk `o` of a move (data from `buf` when not NULL). With
+ * `no_erase`, the destination was not erased: only a chunk that still reads
+ * erased is programmed (an interrupted earlier copy left the others equal). */
+static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, const uint8_t *buf, bool no_erase)
+{
+    uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
+    const uint8_t *data = buf != NULL ? buf + o : a;
+    int rc;
+    if (buf == NULL) {
+        rc = fk_flash_read(m->src, m->soff + o, a, FK_BOOT_CHUNK);
+        if (rc != FK_OK) {
+            return rc;
+        }
+    }
+    if (fk_buf_erased(data, FK_BOOT_CHUNK, fk_flash_erased_val(m->dst))) {
+        return FK_OK; /* erased data needs no program */
+    }
+    if (no_erase) {
+        rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        if (memcmp(data, b, FK_BOOT_CHUNK) == 0) {
+            return FK_OK;
+        }
+    }
+    rc = fk_flash_write(m->dst, m->doff + o, data, FK_BOOT_CHUNK);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (m->dst == s->pri) {
+        s->st->data_progs_pri++;
+        s->st->data_bytes_pri += FK_BOOT_CHUNK;
+    } else {
+        s->st->data_progs_sec++;
+        s->st->data_bytes_sec += FK_BOOT_CHUNK;
+    }
+    return FK_OK;
+}
+
+/* Copy one unit; afterwards dst equals src and dst's device is idle. */
+int fk_move_unit(struct fk_swap *s, const struct fk_mv *m)
+{
+    enum fk_move_need need;
+    int rc = fk_move_classify(s, m, NULL, &need);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (need == FK_NEED_NOTHING) {
+        s->st->skipped_units++;
+        return FK_OK;
+    }
+    fk_swap_tick(s);
+    if (need == FK_NEED_ERASE) {
+        rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        fk_move_count_erase(s, m->dst);
+    }
+    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
+        rc = prog_chunk(s, m, o, NULL, need == FK_NEED_PROG);
+    }
+    /* A NOR program still running at a cut is torn: finish before the marker. */
+    return rc == FK_OK ? fk_flash_sync(m->dst) : rc;
+}
+
+/*
+ * Two independent moves side by side: `n` into the secondary (an external
+ * chip that erases and programs on its own), `i` into the primary (internal
+ * flash, the CPU waits). i's source is read into the work buffer first, so
+ * the external chip is free to be busy with n's erase and page programs
+ * while the CPU erases and programs internal flash. Both finish (synced)
+ * before their markers are written.
+ */
+int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i)
+{
+    uint8_t *buf = s->cfg->buf;
+    enum fk_move_need nn, ni;
+    int rc = fk_flash_read(i->src, i->soff, buf, s->g.unit);
+    if (rc == FK_OK) {
+        rc = fk_move_classify(s, i, buf, &ni);
+    }
+    if (rc == FK_OK) {
+        rc = fk_move_classify(s, n, NULL, &nn);
+    }
+    if (rc != FK_OK) {
+        return rc;
+    }
+    fk_swap_tick(s);
+    if (nn == FK_NEED_ERASE) {
+        rc = fk_flash_erase(n->dst, n->doff, s->g.unit); /* returns while the chip erases */
+        if (rc != FK_OK) {
+            return rc;
+        }
+        fk_move_count_erase(s, n->dst);
+    }
+    if (ni == FK_NEED_ERASE) {
+        rc = fk_flash_erase(i->dst, i->doff, s->g.unit);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        fk_move_count_erase(s, i->dst);
+    }
+    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
+        if (nn != FK_NEED_NOTHING) {
+            rc = prog_chunk(s, n, o, NULL, nn == FK_NEED_PROG); /* a page program, left running */
+        }
+        if (rc == FK_OK && ni != FK_NEED_NOTHING) {
+            rc = prog_chunk(s, i, o, buf, ni == FK_NEED_PROG);
+        }
+    }
+    s->st->skipped_units += (nn == FK_NEED_NOTHING) + (ni == FK_NEED_NOTHING);
+    if (rc == FK_OK) {
+        rc = fk_flash_sync(n->dst);
+    }
+    if (rc == FK_OK) {
+        rc = fk_flash_sync(i->dst);
+    }
+    return rc;
+}
+
