@@ -190,7 +190,9 @@ static int state_answer(struct fk_smp_req *r)
 static int state_write(struct fk_smp_req *r)
 {
     struct fk_cbor_field f[] = {
-        {.key = "hash", .accept = FK_CBOR_ACCEPT(FK_CBOR_BSTR)},
+        /* null: the Go mcumgr CLI sends {"hash": null, "confirm": true} for
+         * `image confirm` without a hash; it means no hash (Zephyr refuses it) */
+        {.key = "hash", .accept = FK_CBOR_ACCEPT(FK_CBOR_BSTR) | FK_CBOR_ACCEPT(FK_CBOR_NULL)},
         {.key = "confirm", .accept = FK_CBOR_ACCEPT(FK_CBOR_TRUE) | FK_CBOR_ACCEPT(FK_CBOR_FALSE)},
     };
     const char *bad;
@@ -201,7 +203,7 @@ static int state_write(struct fk_smp_req *r)
     bool confirm = f[1].found && f[1].item.type == FK_CBOR_TRUE;
     struct fk_smp_server *s = r->s;
     int slot;
-    if (!f[0].found || f[0].item.len == 0) {
+    if (!f[0].found || f[0].item.type == FK_CBOR_NULL || f[0].item.len == 0) {
         if (!confirm) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_HASH,
                                      "marking an image for test needs its hash");

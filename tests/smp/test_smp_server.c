@@ -1240,13 +1240,17 @@ static void test_full_cycle_with_boot(void **state)
     expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_IMAGE_ALREADY_PENDING);
     rsp_free(&r);
 
-    /* confirm the running image (no hash): the revert is off */
-    fk_cbor_enc_init(&e, buf, sizeof buf);
-    fk_cbor_map(&e, 1);
-    fk_cbor_tstr(&e, "confirm");
-    fk_cbor_bool(&e, true);
-    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+    /* confirm the running image without a hash, as the Go mcumgr CLI sends
+     * `image confirm`: v1 write, group 1, id 0, {"hash": null, "confirm": true}.
+     * The revert is off. */
+    static const uint8_t mcumgr_confirm[] = {
+        0x02, 0x00, 0x00, 0x10, 0x00, 0x01, 0x07, 0x00, /* header: len 16, seq 7 */
+        0xa2, 0x64, 'h', 'a', 's', 'h', 0xf6,          /* "hash": null */
+        0x67, 'c', 'o', 'n', 'f', 'i', 'r', 'm', 0xf5, /* "confirm": true */
+    };
+    call(f, mcumgr_confirm, sizeof mcumgr_confirm, &r);
     expect_ok(&r);
+    assert_int_equal(r.hdr.seq, 7);
     rsp_free(&r);
     memcpy(f->primary_copy, f->t.in.mem, f->t.in.dev.size);
     assert_int_equal(fk_boot_swap_type(&f->t.map), FK_SWAP_NONE);
