@@ -165,7 +165,8 @@ struct fk_image_tlv {
 
 int fk_image_tlv_begin(struct fk_image_tlv_iter *it, const struct fk_flash_area *fa, uint32_t off,
                        const struct fk_image_header *hdr);
-/* 1: *out filled; 0: no more TLVs; <0: reason code (FK_EIMG_TLV_BOUNDS, I/O). */
+/* 1: *out filled; 0: no more TLVs; <0: reason code (FK_EIMG_TLV_BOUNDS, I/O).
+ * *out is zeroed first, so it is defined whatever the result. */
 int fk_image_tlv_next(struct fk_image_tlv_iter *it, struct fk_image_tlv *out);
 
 /* Cheap inspection without hashing or signature checks: header, TLV bounds,

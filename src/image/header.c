@@ -202,6 +202,8 @@ int fk_image_tlv_next(struct fk_image_tlv_iter *it, struct fk_image_tlv *out)
     uint16_t len;
     int rc;
 
+    /* Defined on every path: GCC -O3 cannot see that a read error is never 1. */
+    *out = (struct fk_image_tlv){0};
     /* Step over the unprotected info header when the protected area ends.
      * pos < prot_end exactly while inside the protected area; without one,
      * pos starts past prot_end (== unprot_start) and only grows. */
