@@ -34,7 +34,7 @@ def check(cond, what):
 
 
 def run(*args, want=None):
-    p = subprocess.run([FK, "image", *args], capture_output=True)
+    p = subprocess.run([FK, "image", *args], capture_output=True, timeout=60)
     if want is not None and p.returncode != want:
         check(False, f"fotakit image {' '.join(args)}: exit {p.returncode}, want {want}\n"
                      f"stdout: {p.stdout.decode(errors='replace')}\nstderr: {p.stderr.decode(errors='replace')}")
@@ -110,6 +110,20 @@ run("verify", "-k", v("ecdsa-p256-other.pem"), "-k", v("ecdsa-p256.pub.pem"),
 run("verify", w("does-not-exist.bin"), want=2)
 run("verify", want=2)
 run("verify", "--bogus", v("img-ecdsa-p256-v1.2.3+4.bin"), want=2)
+# inputs a new user trips on: endless devices, an empty file, a directory
+open(w("empty.bin"), "wb").close()
+for cmd, dev in (("verify", "/dev/zero"), ("info", "/dev/urandom")):
+    for dev in (dev,):
+        p = run(cmd, dev, want=2)
+        check(p.stderr.decode() == f"fotakit image: {dev}: longer than 256 MiB, the largest slot a board "
+              "can have (a whole 2 Gbit NOR); stopped reading: is this the right file?\n",
+              f"{cmd} {dev}: {p.stderr}")
+    p = run(cmd, w("empty.bin"), want=2)
+    check(p.stderr.decode() == f"fotakit image: {w('empty.bin')}: the file is empty; an MCUboot image "
+          "starts with a 32-byte header (was the build or the copy cut short?)\n", f"{cmd} empty: {p.stderr}")
+    p = run(cmd, WORK, want=2)
+    check(p.stderr.decode() == f"fotakit image: {WORK}: is a directory; give the image file\n",
+          f"{cmd} directory: {p.stderr}")
 
 # ---- sign: independent checks and imgtool's layout -------------------------
 payload = open(v("payload-20000.bin"), "rb").read()

@@ -125,10 +125,12 @@ int fk_cli_load_image(const char *path, uint8_t **data, size_t *len)
         fprintf(stderr, "fotakit image: %s\n", err);
         return rc;
     }
-    if (*len > UINT32_MAX) {
-        fprintf(stderr, "fotakit image: %s: larger than 4 GiB\n", path);
+    if (*len == 0) {
+        fprintf(stderr, "fotakit image: %s: the file is empty; an MCUboot image starts with a "
+                        "32-byte header (was the build or the copy cut short?)\n", path);
         free(*data);
-        return FK_EOVERFLOW;
+        *data = NULL;
+        return FK_EINVAL;
     }
     return FK_OK;
 }

@@ -137,7 +137,11 @@ const char *fk_key_type_name(enum fk_key_type type);
 
 /* ---- files --------------------------------------------------------------- */
 
-/* Read a whole file (malloc'ed). */
+/* Read a whole file (malloc'ed). At most FK_FILE_MAX bytes: anything longer
+ * (a mistyped path, /dev/zero, /dev/urandom) is refused with FK_EOVERFLOW
+ * after reading FK_FILE_MAX + 1 bytes, a directory with FK_EINVAL. An empty
+ * file is read (len 0): the caller says whether that is wrong. */
+#define FK_FILE_MAX (256u << 20) /* the largest slot a board can have: a whole 2 Gbit NOR */
 int fk_file_read(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 int fk_file_write(const char *path, const void *data, size_t len, char *err, size_t errlen);
 

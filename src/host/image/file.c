@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "fotakit/host/image.h"
 #include "host_priv.h"
@@ -28,13 +29,32 @@ int fk_file_read(const char *path, uint8_t **data, size_t *len, char *err, size_
     FILE *f = fopen(path, "rb");
     uint8_t *buf = NULL;
     size_t cap = 0, n = 0;
+    struct stat st;
     if (f == NULL) {
         fk_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return FK_ENOENT;
     }
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        fk_seterr(err, errlen, "%s: is a directory; give the image file", path);
+        return FK_EINVAL;
+    }
     for (;;) {
         if (n == cap) {
+            if (cap > FK_FILE_MAX) {
+                free(buf);
+                fclose(f);
+                fk_seterr(err, errlen,
+                          "%s: longer than %u MiB, the largest slot a board can have (a whole "
+                          "2 Gbit NOR); stopped reading: is this the right file?",
+                          path, FK_FILE_MAX >> 20);
+                return FK_EOVERFLOW;
+            }
+            /* grow to at most FK_FILE_MAX + 1 bytes: one more says "too long" */
             size_t ncap = cap ? cap * 2 : 65536;
+            if (ncap > (size_t)FK_FILE_MAX + 1) {
+                ncap = (size_t)FK_FILE_MAX + 1;
+            }
             uint8_t *nb = realloc(buf, ncap);
             if (nb == NULL) {
                 free(buf);
@@ -52,7 +72,7 @@ int fk_file_read(const char *path, uint8_t **data, size_t *len, char *err, size_
         }
     }
     if (ferror(f)) {
-        fk_seterr(err, errlen, "%s: read error", path);
+        fk_seterr(err, errlen, "%s: read error: %s", path, strerror(errno));
         free(buf);
         fclose(f);
         return FK_EIO;
