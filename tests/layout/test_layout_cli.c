@@ -200,12 +200,82 @@ static void draw_svg(void **state)
     assert_has(svg, "! starts 0x100, off a 0x1000 erase boundary");
 }
 
+static unsigned count_of(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* What a new user tripped on (issue 14). */
+static void new_user_mends(void **state)
+{
+    (void)state;
+    /* layout and board given the wrong way round: say so */
+    assert_int_equal(cli("check " B("nrf5340-spi-nor-2mb") " --board " L("nrf5340-spi-nor-2mb")), 2);
+    assert_string_equal(errout, "fotakit layout: cannot read the layout: " B("nrf5340-spi-nor-2mb")
+                        ":5:3: partition 'flash_primary': unknown key 'kind': this looks like a "
+                        "board file, not a partition file; give the layout (pm_static.yml) first "
+                        "and the board with --board\n");
+    assert_int_equal(cli("check " L("nrf5340-spi-nor-2mb") " --board " L("nrf5340-spi-nor-2mb")), 2);
+    assert_has(errout, "unknown key 'address': this looks like a partition file (pm_static.yml), "
+                       "not a board file; give the layout first and the board with --board");
+    /* a missing device: the whole fix once, then a pointer to it */
+    assert_int_equal(cli("check " L("nrf5340-spi-nor-2mb") " --board " B("nrf5340-no-ext-flash")), 1);
+    assert_int_equal(count_of(out, "and enable its"), 1);
+    assert_has(out, "for this board cannot open this partition; fix: the same as for "
+                    "mcuboot_secondary\n");
+    /* a FAILED layout's strategy table does not say "yes" */
+    assert_int_equal(cli("check " L("nrf5340-spi-nor-2mb.broken-secondary-half") " --board "
+                         B("nrf5340-spi-nor-2mb")), 1);
+    assert_has(out, "  swap       if fixed  0x72000 (456 KiB)");
+    assert_has(out, "  overwrite  if fixed  0x72000 (456 KiB)");
+    assert_has(out, "(\"if fixed\": the layout has errors; these figures hold once the errors "
+                    "above are fixed)\n");
+    assert_null(strstr(out, " yes "));
+    write_file(OUT "/b.board.yml",
+               "flash_primary: {kind: internal, size: 0x100000, erase-size: 0x1000, write-size: 4}\n"
+               "external_flash: {kind: spi-nor, bus: spi4, chosen: nordic_pm_ext_flash,"
+               " size: 0x200000, erase-size: 0x1000, write-size: 1}\n");
+#define SEC "mcuboot_secondary: {address: 0x0, size: 0x74000, region: external_flash," \
+            " device: DT_CHOSEN(nordic_pm_ext_flash)}\n"
+    /* two containers spanning each other over the same range */
+    write_file(OUT "/cycle.yml", "mcuboot: {address: 0x0, size: 0xc000}\n"
+                                 "a: {address: 0xc000, size: 0x74000, span: [mcuboot_primary]}\n"
+                                 "mcuboot_primary: {address: 0xc000, size: 0x74000, span: [a]}\n" SEC);
+    assert_int_equal(cli("check " OUT "/cycle.yml --board " OUT "/b.board.yml"), 1);
+    assert_int_equal(count_of(out, "error   [span-cover]"), 2);
+    assert_has(out, "error   [span-cover] a spans mcuboot_primary, which itself spans a: two "
+                    "containers cannot contain\n      each other, and no partition holds the "
+                    "range [0xc000-0x80000)");
+    assert_has(out, "FAILED: 2 errors");
+    /* a bootloader partition of size 0 */
+    write_file(OUT "/zero.yml", "mcuboot: {address: 0x0, size: 0x0}\n"
+                                "mcuboot_primary: {address: 0xc000, size: 0x74000}\n" SEC);
+    assert_int_equal(cli("check " OUT "/zero.yml --board " OUT "/b.board.yml"), 1);
+    assert_has(out, "error   [missing-partition] mcuboot at 0x0 has size 0: it is the bootloader "
+                    "partition (at 0x0 of\n      internal flash) and needs room");
+    assert_has(out, "FAILED: 1 error,");
+    /* a partition past the device: the free row stops at the device's end */
+    write_file(OUT "/past.yml", "mcuboot: {address: 0x0, size: 0xc000}\n"
+                                "mcuboot_primary: {address: 0xc000, size: 0x74000}\n"
+                                "settings: {address: 0x200000, size: 0x1000}\n" SEC);
+    assert_int_equal(cli("check " OUT "/past.yml --board " OUT "/b.board.yml"), 1);
+    assert_has(out, "      (free)               flash_primary   0x80000    0x100000   0x80000 (512 KiB)"
+                    "    free\n    5 settings ");
+    assert_has(out, "[beyond-device] settings");
+#undef SEC
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(check_exit_codes),     cmocka_unit_test(strategy_option),
         cmocka_unit_test(unreadable_input_is_2), cmocka_unit_test(usage_errors_are_2),
         cmocka_unit_test(header_is_byte_identical), cmocka_unit_test(draw_svg),
+        cmocka_unit_test(new_user_mends),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

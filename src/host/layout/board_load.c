@@ -122,6 +122,13 @@ static int load_dev(const struct yctx *c, int knode, int vnode, struct fk_board_
             rc = ydbl(c, vn, &d->block64_erase_max_ms, what);
         } else if (strcmp(key, "page-program-max-ms") == 0) {
             rc = ydbl(c, vn, &d->page_program_max_ms, what);
+        } else if (strcmp(key, "address") == 0 || strcmp(key, "end_address") == 0 ||
+                   strcmp(key, "span") == 0 || strcmp(key, "region") == 0) {
+            rc = yerr(c, FK_ELAYOUT_SYNTAX, kn,
+                      "device '%s': unknown key '%s': this looks like a partition file "
+                      "(pm_static.yml), not a board file; give the layout first and the board "
+                      "with --board",
+                      d->name, key);
         } else {
             rc = yerr(c, FK_ELAYOUT_SYNTAX, kn,
                       "device '%s': unknown key '%s' (known: kind, size, erase-size, "

@@ -2,6 +2,7 @@
  * fotakit layout check: every rule of docs/layout.md, all findings reported.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,10 @@ static void drivers_hint(char *buf, size_t len, const struct fk_layout_part *p)
 static void check_devices(const struct fk_layout *l, const struct fk_board *b, const char *bname,
                           struct fk_layout_report *r)
 {
+    /* The first partition on a missing device gets the whole fix; the others
+     * point back to it (one device, one fix). */
+    int first_on[FK_LAYOUT_MAX_PARTS];
+    unsigned nfirst = 0;
     /* Two passes: the bootloader and slots first (they are what fails at boot). */
     for (unsigned pass = 0; pass < 2 * l->count; pass++) {
         unsigned i = pass % l->count;
@@ -112,7 +117,21 @@ static void check_devices(const struct fk_layout *l, const struct fk_board *b, c
         const char *what = is_slot(p->name) || !strcmp(p->name, "mcuboot")
                                ? "an image built for this board cannot open this flash area"
                                : "an image built for this board cannot open this partition";
-        if (d < 0) {
+        int seen = -1;
+        for (unsigned k = 0; k < nfirst && seen < 0; k++) {
+            if (!strcmp(l->part[first_on[k]].region, p->region) &&
+                !strcmp(l->part[first_on[k]].device, p->device)) {
+                seen = first_on[k];
+            }
+        }
+        if (d < 0 && seen >= 0) {
+            add(r, FK_LAYOUT_ERROR, FK_RULE_NO_DEVICE, p->name, NULL,
+                "%s [0x%x-0x%llx) lives on the same missing %s as %s: %s; fix: the same as "
+                "for %s",
+                p->name, p->address, (unsigned long long)pend(p), devdesc, l->part[seen].name,
+                what, l->part[seen].name);
+        } else if (d < 0) {
+            first_on[nfirst++] = (int)i;
             add(r, FK_LAYOUT_ERROR, FK_RULE_NO_DEVICE, p->name, NULL,
                 "%s [0x%x-0x%llx) lives on %s, which board %s does not define: %s (the runtime "
                 "'Failed to open flash area ... -19'); fix: %s, or move %s to a region the "
@@ -268,6 +287,32 @@ static void check_overlap(const struct fk_layout *l, struct fk_layout_report *r)
     }
 }
 
+/* True if partition `from` spans `to`, directly or through nested spans
+ * (a walk over the span graph, each partition visited once). */
+static bool spans_reach(const struct fk_layout *l, int from, unsigned to)
+{
+    bool seen[FK_LAYOUT_MAX_PARTS] = {false};
+    int stack[FK_LAYOUT_MAX_PARTS];
+    unsigned top = 0;
+    stack[top++] = from;
+    seen[from] = true;
+    while (top > 0) {
+        const struct fk_layout_part *p = &l->part[stack[--top]];
+        for (unsigned k = 0; k < p->span_count; k++) {
+            int m = fk_layout_find(l, p->span[k]);
+            if (m < 0 || seen[m]) {
+                continue;
+            }
+            if ((unsigned)m == to) {
+                return true;
+            }
+            seen[m] = true;
+            stack[top++] = m;
+        }
+    }
+    return false;
+}
+
 static void check_spans(const struct fk_layout *l, struct fk_layout_report *r)
 {
     for (unsigned i = 0; i < l->count; i++) {
@@ -291,6 +336,15 @@ static void check_spans(const struct fk_layout *l, struct fk_layout_report *r)
                 add(r, FK_LAYOUT_ERROR, FK_RULE_SPAN_MISSING, p->name, p->name,
                     "%s: its span names itself; fix: remove %s from its own span", p->name,
                     p->name);
+                missing++;
+                continue;
+            }
+            if (spans_reach(l, m, i)) {
+                add(r, FK_LAYOUT_ERROR, FK_RULE_SPAN_COVER, p->name, l->part[m].name,
+                    "%s spans %s, which itself spans %s: two containers cannot contain each "
+                    "other, and no partition holds the range [0x%x-0x%llx); fix: list the "
+                    "real partitions in one span and remove the other span",
+                    p->name, l->part[m].name, p->name, p->address, (unsigned long long)pend(p));
                 missing++;
                 continue;
             }
@@ -364,6 +418,15 @@ static void check_boot(const struct fk_layout *l, const struct fk_board *b, cons
                 "no partition '%s' (%s): fotakit's bootloader and update path need it; fix: "
                 "add it to the layout",
                 need[k], why[k]);
+        }
+    }
+    for (unsigned k = 0; k < 3; k++) {
+        int z = fk_layout_find(l, need[k]);
+        if (z >= 0 && l->part[z].size == 0) {
+            add(r, FK_LAYOUT_ERROR, FK_RULE_MISSING_PART, need[k], NULL,
+                "%s at 0x%x has size 0: it is %s and needs room; fix: give it its size "
+                "(and an address that leaves that room)",
+                need[k], l->part[z].address, why[k]);
         }
     }
     int m = fk_layout_find(l, "mcuboot");

@@ -109,6 +109,13 @@ static int load_part(const struct yctx *c, int knode, int vnode, struct fk_layou
                            "share_size");
         } else if (is_ignored(k->text)) {
             rc = 0;
+        } else if (strcmp(k->text, "kind") == 0 || strcmp(k->text, "erase-size") == 0 ||
+                   strcmp(k->text, "write-size") == 0) {
+            rc = yerr(c, FK_ELAYOUT_SYNTAX, kn,
+                      "partition '%s': unknown key '%s': this looks like a board file, not a "
+                      "partition file; give the layout (pm_static.yml) first and the board "
+                      "with --board",
+                      p->name, k->text);
         } else {
             rc = yerr(c, FK_ELAYOUT_SYNTAX, kn,
                       "partition '%s': unknown key '%s' (fotakit reads address, end_address, "

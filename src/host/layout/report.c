@@ -2,6 +2,7 @@
  * Human report of fotakit layout check: devices, partitions (with the free
  * gaps), findings and the strategy table.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +85,19 @@ void fk_layout_sorted(const struct fk_layout *l, const struct fk_board *b, int *
     }
 }
 
-static void print_free(FILE *out, const char *region, uint64_t from, uint64_t to)
+/* A free row, clipped to the device: partitions past its end are errors of
+ * their own (beyond-device) and are no free space. */
+static void print_free(FILE *out, const struct fk_board *b, const char *region, uint64_t from,
+                       uint64_t to)
 {
     char sz[48];
+    int d = fk_board_find(b, region);
+    if (d >= 0 && to > b->dev[d].size) {
+        to = b->dev[d].size;
+    }
+    if (from >= to) {
+        return;
+    }
     fprintf(out, "  %3s %-20s %-15s 0x%-8llx 0x%-8llx %-20s %s\n", "", "(free)", region,
             (unsigned long long)from, (unsigned long long)to,
             fk_layout_fmt_size(sz, sizeof sz, to - from), "free");
@@ -121,8 +132,8 @@ void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct f
         if (cur == NULL || strcmp(cur, p->region) != 0) {
             if (cur != NULL) {
                 int d = fk_board_find(b, cur);
-                if (d >= 0 && covered < b->dev[d].size) {
-                    print_free(out, cur, covered, b->dev[d].size);
+                if (d >= 0) {
+                    print_free(out, b, cur, covered, b->dev[d].size);
                 }
             }
             cur = p->region;
@@ -130,7 +141,7 @@ void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct f
         }
         uint64_t end = (uint64_t)p->address + p->size;
         if (p->span_count == 0 && p->address > covered) {
-            print_free(out, p->region, covered, p->address);
+            print_free(out, b, p->region, covered, p->address);
         }
         if (p->span_count == 0 && end > covered) {
             covered = end;
@@ -154,8 +165,8 @@ void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct f
     }
     if (cur != NULL) {
         int d = fk_board_find(b, cur);
-        if (d >= 0 && covered < b->dev[d].size) {
-            print_free(out, cur, covered, b->dev[d].size);
+        if (d >= 0) {
+            print_free(out, b, cur, covered, b->dev[d].size);
         }
     }
 
@@ -188,9 +199,17 @@ void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct f
         }
         char head[96];
         int n = snprintf(head, sizeof head, "  %-26s %-9s %-22s %-8s ", row->name ? row->name : "?",
-                         row->supported ? "yes" : "no", mi, tr);
+                         !row->supported ? "no" : r->errors ? "if fixed" : "yes", mi, tr);
         fputs(head, out);
         wrap(out, row->reason, (unsigned)n, 6, 110);
+    }
+    bool if_fixed = false;
+    for (unsigned s = 0; s < FK_STRATEGY_COUNT; s++) {
+        if_fixed |= r->errors && r->strat[s].supported;
+    }
+    if (if_fixed) {
+        fprintf(out, "  (\"if fixed\": the layout has errors; these figures hold once the errors "
+                     "above are fixed)\n");
     }
     fprintf(out, "\n%s: %u error%s, %u warning%s, %u note%s\n",
             r->errors ? "FAILED" : "OK", r->errors, r->errors == 1 ? "" : "s", r->warnings,
