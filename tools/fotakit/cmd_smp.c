@@ -59,9 +59,17 @@ static int device_failed(const char *what, const struct fk_client_status *st)
     return 1;
 }
 
+/* The open link, for link_failed() to tell "refused" from "timed out". */
+static const struct fk_client_tp *g_link;
+
 static int link_failed(const char *what, int rc, const char *conn)
 {
-    if (rc == FK_ETIMEDOUT) {
+    if (rc == FK_ETIMEDOUT && g_link != NULL && g_link->refused > 0 && g_link->rx_packets == 0) {
+        fprintf(stderr,
+                "fotakit smp: %s: connection refused by %s: nothing listens on that port; is the "
+                "device (fotakit device run) running, and is the port in --conn right?\n",
+                what, conn);
+    } else if (rc == FK_ETIMEDOUT) {
         fprintf(stderr,
                 "fotakit smp: %s: no answer from %s (timed out after the retries); is the device "
                 "running and is --conn right?\n",
@@ -275,6 +283,7 @@ int fk_cli_smp(int argc, char **argv)
         return 2;
     }
     cl.tp = tp;
+    g_link = tp;
     struct fk_client_status st;
     int ret = 0;
     if (!strcmp(cmd, "echo")) {

@@ -42,6 +42,7 @@ struct fk_client_tp {
     uint64_t tx_wire;   /* bytes written to the link (datagram payloads / serial bytes) */
     uint64_t rx_wire;
     uint64_t tx_packets, rx_packets, dropped;
+    uint64_t refused;   /* UDP: "port unreachable" answers (nothing listens there) */
 };
 
 /* "udp:HOST[:PORT]", "serial:DEV[,baud=N]" or "blesim:PATH". err receives a message that

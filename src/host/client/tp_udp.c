@@ -45,10 +45,15 @@ static int udp_recv(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeo
         }
         ssize_t n = recv(u->fd, buf, cap, MSG_TRUNC);
         if (n < 0) {
-            /* ECONNREFUSED: nobody listens (yet); treat like a lost packet. */
-            if (errno == ECONNREFUSED || errno == EINTR) {
-                tp->dropped++;
+            /* ECONNREFUSED: nobody listens (yet, e.g. the device is
+             * restarting); treat like a lost packet, but count it so the
+             * caller can say "refused" rather than "timed out". */
+            if (errno == ECONNREFUSED) {
+                tp->refused++;
                 return 0;
+            }
+            if (errno == EINTR) {
+                continue;
             }
             return FK_EIO;
         }
