@@ -83,6 +83,16 @@ enum fk_smp_op {
 #define FK_SMP_IMG_ERASE 5
 #define FK_SMP_IMG_SLOT_INFO 6
 
+/* fotakit's own group ("FK"). Command 0, read: the reason of the last group
+ * error this server answered, for SMP v2 clients that got Zephyr's bare
+ * {"err": {"group", "rc"}} (fotakit's client asks right after such an
+ * answer; strict clients never ask, so they never see more than Zephyr
+ * sends). Answer: {"seq": S, "group": G, "id": C, "code": the group's rc,
+ * "rsn": "..."} naming the request it belongs to, or {} if there was none. */
+#define FK_SMP_GROUP_FOTAKIT 0x464bu
+#define FK_SMP_FK_LAST_REASON 0
+#define FK_SMP_REASON_MAX 192 /* bytes of a reason, NUL included (longer ones are cut) */
+
 /* Generic mcumgr error numbers (Zephyr's enum mcumgr_err_t). */
 enum fk_mgmt_err {
     FK_MGMT_ERR_EOK = 0,
@@ -251,10 +261,20 @@ struct fk_smp_stats {
     uint32_t erases;                    /* sector erases done by uploads */
 };
 
+/* The last group error answered (for FK_SMP_FK_LAST_REASON). */
+struct fk_smp_last_error {
+    bool valid;
+    uint8_t seq, id;
+    uint16_t group;
+    uint16_t group_rc;
+    char rsn[FK_SMP_REASON_MAX];
+};
+
 struct fk_smp_server {
     const struct fk_smp_config *cfg;
     struct fk_smp_upload up;
     struct fk_smp_stats stats;
+    struct fk_smp_last_error last_err;
     bool reset_pending;
 };
 

@@ -170,6 +170,33 @@ void fk_smp_forget_upload(struct fk_smp_server *s)
     memset(&s->up, 0, sizeof s->up);
 }
 
+/* fotakit's group: the last group error's reason (see FK_SMP_GROUP_FOTAKIT). */
+static int fk_group_handle(struct fk_smp_req *r)
+{
+    const struct fk_smp_last_error *le = &r->s->last_err;
+    if (r->hdr.id != FK_SMP_FK_LAST_REASON || r->hdr.op != FK_SMP_OP_READ) {
+        return fk_smp_mgmt_fail(r, FK_MGMT_ERR_ENOTSUP, "fotakit group: command %u (op %u) "
+                                "is not supported", (unsigned)r->hdr.id, (unsigned)r->hdr.op);
+    }
+    struct fk_cbor_enc *e = &r->enc;
+    if (!le->valid) {
+        fk_cbor_map(e, 0);
+        return FK_SMP_R_OK;
+    }
+    fk_cbor_map(e, 5);
+    fk_cbor_tstr(e, "seq");
+    fk_cbor_uint(e, le->seq);
+    fk_cbor_tstr(e, "group");
+    fk_cbor_uint(e, le->group);
+    fk_cbor_tstr(e, "id");
+    fk_cbor_uint(e, le->id);
+    fk_cbor_tstr(e, "code"); /* not "rc": that key means the answer failed */
+    fk_cbor_uint(e, le->group_rc);
+    fk_cbor_tstr(e, "rsn");
+    fk_cbor_tstr(e, le->rsn);
+    return FK_SMP_R_OK;
+}
+
 /* Encode the error answer for r into its (reset) encoder. */
 static void encode_error(struct fk_smp_req *r, int kind)
 {
@@ -261,6 +288,8 @@ int fk_smp_handle(struct fk_smp_server *s, const uint8_t *req, size_t len, uint8
         kind = fk_smp_os_handle(&r);
     } else if (r.hdr.group == FK_SMP_GROUP_IMAGE) {
         kind = fk_smp_img_handle(&r);
+    } else if (r.hdr.group == FK_SMP_GROUP_FOTAKIT) {
+        kind = fk_group_handle(&r);
     } else {
         kind = fk_smp_mgmt_fail(&r, FK_MGMT_ERR_ENOTSUP, "group %u is not supported",
                                 (unsigned)r.hdr.group);
@@ -275,6 +304,13 @@ int fk_smp_handle(struct fk_smp_server *s, const uint8_t *req, size_t len, uint8
         if (kind == FK_SMP_R_GROUP) {
             fk_smp_log(s, "group %u command %u: %s: %s", (unsigned)r.hdr.group,
                        (unsigned)r.hdr.id, fk_smp_group_err_name(r.hdr.group, r.group_rc), r.rsn);
+            struct fk_smp_last_error *le = &s->last_err;
+            le->valid = true;
+            le->seq = r.hdr.seq;
+            le->id = r.hdr.id;
+            le->group = r.hdr.group;
+            le->group_rc = (uint16_t)r.group_rc;
+            memcpy(le->rsn, r.rsn, sizeof le->rsn);
         }
         encode_error(&r, kind);
         if (r.enc.overflow) {

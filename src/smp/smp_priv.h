@@ -9,7 +9,7 @@
 #include "fotakit/cbor.h"
 #include "fotakit/smp.h"
 
-#define FK_SMP_RSN_LEN 112
+#define FK_SMP_RSN_LEN FK_SMP_REASON_MAX
 
 /* One request being answered. Handlers either encode a complete response
  * map into `enc` and return FK_SMP_R_OK, or set an error and return

@@ -745,8 +745,16 @@ static void test_dead_external_chip(void **state)
     struct fk_client_upload_opts o = {.window = 4};
     struct fk_client_upload_stats s;
     struct fk_client_status st;
+    assert_int_equal(f->c.version, 2);
     assert_int_equal(fk_client_upload(&f->c, f->v2, f->v2_len, &o, &s, &st), 0);
     assert_true(fk_client_status_failed(&st));
+    /* over SMP v2 the device answers Zephyr's bare {"err"}; the client asks
+     * for the reason and shows the whole sentence */
+    assert_int_equal(st.group, FK_SMP_GROUP_IMAGE);
+    assert_int_equal(st.group_rc, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED);
+    assert_string_equal(st.rsn, "mcuboot_secondary: device external_flash (spi-nor on spi4) is not "
+                                "ready: JEDEC ID read ff ff ff, expected c2 28 15; is the chip "
+                                "powered and its bus driver built into this image?");
     still_serving(f);
     stop(f);
     assert_primary_holds(f, f->v1, f->v1_len);

@@ -1061,6 +1061,54 @@ static void test_secondary_down(void **state)
     fx_free(f);
 }
 
+/* Without FK_SMP_F_RSN_V2 a v2 group error is exactly Zephyr's {"err"}; the
+ * reason is there for the asking in fotakit's group (fotakit's client asks). */
+static void test_last_reason(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    struct rsp r;
+    int64_t v;
+    char rsn[200];
+    /* nothing failed yet: an empty map */
+    call_enc(f, 1, FK_SMP_OP_READ, FK_SMP_GROUP_FOTAKIT, FK_SMP_FK_LAST_REASON, NULL, &r);
+    expect_ok(&r);
+    assert_int_equal(cbor_map_size(r.root), 0);
+    rsp_free(&r);
+    f->t.ext.dev.state = FK_DEV_FAILED;
+    snprintf(f->t.ext.dev.why, sizeof f->t.ext.dev.why, "JEDEC ID read ff ff ff");
+    size_t len;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(2, 0, 0, 5000, 24, &len, hash);
+    sha256(img, len, sha);
+    uint8_t buf[2100], req[2200];
+    struct fk_cbor_enc e;
+    chunk_enc(&e, buf, sizeof buf, img, len, sha, 0, 1000, false);
+    size_t n = make_req(req, 1, FK_SMP_OP_WRITE, 1, 0x5a, FK_SMP_IMG_UPLOAD, e.buf, e.len);
+    call(f, req, n, &r);
+    expect_group_err(&r, 1, 1, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED);
+    assert_false(map_str(r.root, "rsn", rsn, sizeof rsn)); /* Zephyr's bare form */
+    rsp_free(&r);
+    call_enc(f, 1, FK_SMP_OP_READ, FK_SMP_GROUP_FOTAKIT, FK_SMP_FK_LAST_REASON, NULL, &r);
+    expect_ok(&r);
+    assert_int_equal(cbor_map_size(r.root), 5);
+    assert_true(map_int(r.root, "seq", &v) && v == 0x5a);
+    assert_true(map_int(r.root, "group", &v) && v == FK_SMP_GROUP_IMAGE);
+    assert_true(map_int(r.root, "id", &v) && v == FK_SMP_IMG_UPLOAD);
+    assert_true(map_int(r.root, "code", &v) && v == FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED);
+    assert_true(map_str(r.root, "rsn", rsn, sizeof rsn));
+    assert_string_equal(rsn, "mcuboot_secondary: device external (RAM NOR (test)) is not ready: JEDEC "
+                             "ID read ff ff ff; is the chip powered and its bus driver built into "
+                             "this image?");
+    rsp_free(&r);
+    /* other commands of the group: not supported, with a reason */
+    call_enc(f, 1, FK_SMP_OP_WRITE, FK_SMP_GROUP_FOTAKIT, FK_SMP_FK_LAST_REASON, NULL, &r);
+    expect_mgmt_err(&r, FK_MGMT_ERR_ENOTSUP);
+    rsp_free(&r);
+    free(img);
+    fx_free(f);
+}
+
 /* Mutated requests (captured packets, valid upload chunks, state writes):
  * every one with a header is answered with well-formed CBOR, nothing
  * crashes (ASan/UBSan in the asan preset), the primary stays untouched. */
@@ -1285,6 +1333,7 @@ int main(void)
         cmocka_unit_test(test_full_cycle_with_boot),
         cmocka_unit_test(test_erase_command),
         cmocka_unit_test(test_secondary_down),
+        cmocka_unit_test(test_last_reason),
         cmocka_unit_test(test_mutation_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

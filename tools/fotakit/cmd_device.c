@@ -52,6 +52,10 @@ static void usage(FILE *f)
             "                         the device then restarts, bootloader first\n"
             "  --dead DEVICE          simulate a dead chip: board device DEVICE (e.g.\n"
             "                         external_flash) does not answer\n"
+            "  --rsn-v2               also put the reason (\"rsn\") in SMP v2 group errors;\n"
+            "                         off: Zephyr's bare {\"err\": {group, rc}}, which strict\n"
+            "                         clients (smpclient) need; fotakit smp fetches the reason\n"
+            "                         with one more request either way\n"
             "  --quiet                no log lines\n"
             "\n"
             "Exit: 0 ok, 1 the bootloader found nothing to boot (--boot-only), 2 bad usage or\n"
@@ -142,6 +146,8 @@ int fk_cli_device(int argc, char **argv)
             cfg.dead = argv[++i];
         } else if (!strcmp(a, "--boot-only")) {
             boot_only = true;
+        } else if (!strcmp(a, "--rsn-v2")) {
+            cfg.smp_rsn_v2 = true;
         } else if (!strcmp(a, "--quiet")) {
             cfg.quiet = true;
         } else if (a[0] != '-' && !image && !strcmp(sub, "flash")) {

@@ -25,6 +25,7 @@ extern "C" {
 #define FK_CL_OP_WRITE_RSP 3
 #define FK_CL_GROUP_OS 0
 #define FK_CL_GROUP_IMAGE 1
+#define FK_CL_GROUP_FOTAKIT 0x464b /* fotakit/smp.h FK_SMP_GROUP_FOTAKIT: last error's reason */
 #define FK_CL_UDP_PORT 1337
 
 /* ---- transports ------------------------------------------------------- */
@@ -91,7 +92,10 @@ void fk_client_close(struct fk_client *c);
  * CBOR and *rsp_len its length; status is filled from it. Retransmits with
  * the same sequence number on timeout, at most c->retries times. Returns 0,
  * FK_ETIMEDOUT, FK_EIO, FK_ECORRUPT (undecodable answer). A device-level
- * error is NOT a negative return: look at status (fk_client_status_failed). */
+ * error is NOT a negative return: look at status (fk_client_status_failed).
+ * An SMP v2 group error comes without a reason from Zephyr-like servers;
+ * the client then asks a fotakit device for it (one more request, group
+ * FK_CL_GROUP_FOTAKIT) and fills status.rsn. */
 int fk_client_call(struct fk_client *c, int op, uint16_t group, uint8_t cmd, const uint8_t *req,
                    size_t req_len, uint8_t **rsp, size_t *rsp_len, struct fk_client_status *st);
 bool fk_client_status_failed(const struct fk_client_status *st);

@@ -44,6 +44,7 @@ struct fk_device_cfg {
     uint32_t buf_size;     /* SMP buffer (mcumgr_params buf_size); 0: 2048 */
     bool smp_no_header_check; /* tests only: accept uploads that are not images */
     const char *dead;      /* simulate a dead chip: this board device never answers */
+    bool smp_rsn_v2;       /* FK_SMP_F_RSN_V2: "rsn" in SMP v2 group errors too */
 };
 
 /* What the bootloader did at one boot. */

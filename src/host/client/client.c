@@ -125,6 +125,34 @@ void fk_cl_status(cbor_item_t *root, struct fk_client_status *st)
     fk_cl_map_str(root, "rsn", st->rsn, sizeof st->rsn);
 }
 
+void fk_cl_fetch_reason(struct fk_client *c, uint16_t group, uint8_t cmd,
+                        struct fk_client_status *st)
+{
+    if (c->version != 2 || st->group < 0 || st->group_rc == 0 || st->rsn[0] ||
+        group == FK_CL_GROUP_FOTAKIT) {
+        return;
+    }
+    uint8_t *rsp = NULL;
+    size_t len = 0;
+    struct fk_client_status st2;
+    if (fk_client_call(c, FK_CL_OP_READ, FK_CL_GROUP_FOTAKIT, 0, NULL, 0, &rsp, &len, &st2) != 0) {
+        return;
+    }
+    struct cbor_load_result lr;
+    cbor_item_t *root = len ? cbor_load(rsp, len, &lr) : NULL;
+    int64_t g, id, grc;
+    /* The same group and command (in a pipelined upload the last refused
+     * chunk may be a later one than the first refusal seen here). */
+    if (root && fk_cl_map_int(root, "group", &g) && g == group && fk_cl_map_int(root, "id", &id) &&
+        id == cmd && fk_cl_map_int(root, "code", &grc) && grc == st->group_rc) {
+        fk_cl_map_str(root, "rsn", st->rsn, sizeof st->rsn);
+    }
+    if (root) {
+        cbor_decref(&root);
+    }
+    free(rsp);
+}
+
 int fk_client_call(struct fk_client *c, int op, uint16_t group, uint8_t cmd, const uint8_t *req,
                    size_t req_len, uint8_t **rsp, size_t *rsp_len, struct fk_client_status *st)
 {
@@ -202,6 +230,9 @@ int fk_client_call(struct fk_client *c, int op, uint16_t group, uint8_t cmd, con
         }
         c->version = 1;
         return fk_client_call(c, op, group, cmd, req, req_len, rsp, rsp_len, st);
+    }
+    if (rc == 0) {
+        fk_cl_fetch_reason(c, group, cmd, st);
     }
     return rc;
 }

@@ -23,6 +23,12 @@ int fk_cl_send(struct fk_client *c, int op, uint16_t group, uint8_t seq, uint8_t
 /* Receive one packet: its length, 0 on timeout, FK_ECORRUPT for a short one. */
 int fk_cl_recv(struct fk_client *c, struct fk_cl_pkt *out, int timeout_ms);
 void fk_cl_status(cbor_item_t *root, struct fk_client_status *st);
+/* After an SMP v2 group error without a reason (Zephyr's bare {"err"}
+ * form): ask a fotakit device for it (FK_CL_GROUP_FOTAKIT) and fill
+ * st->rsn when the answer names the same group and command. Other devices
+ * answer "not supported"; st is then left as it was. */
+void fk_cl_fetch_reason(struct fk_client *c, uint16_t group, uint8_t cmd,
+                        struct fk_client_status *st);
 
 cbor_item_t *fk_cl_map_get(cbor_item_t *map, const char *key);
 bool fk_cl_int(cbor_item_t *it, int64_t *out);

@@ -185,6 +185,7 @@ int fk_client_upload(struct fk_client *c, const uint8_t *data, size_t len,
         bool have_off = fk_cl_map_int(root, "off", &off);
         cbor_decref(&root);
         if (fk_client_status_failed(st)) {
+            fk_cl_fetch_reason(c, FK_CL_GROUP_IMAGE, 1, st);
             goto out; /* the device refused: rc 0, status says why */
         }
         if (!have_off || off < 0 || off > total) {

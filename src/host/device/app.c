@@ -65,6 +65,9 @@ int fk_dev_app_init(struct fk_device *d)
     if (d->cfg.smp_no_header_check) {
         a->cfg.flags |= FK_SMP_F_NO_HEADER_CHECK;
     }
+    if (d->cfg.smp_rsn_v2) {
+        a->cfg.flags |= FK_SMP_F_RSN_V2;
+    }
     struct fk_boot_geometry g;
     if (fk_boot_geometry(&d->map, &g) == FK_OK && g.unit) {
         a->swap_buf = malloc(g.unit);
