@@ -230,8 +230,8 @@ static void new_user_mends(void **state)
     /* a FAILED layout's strategy table does not say "yes" */
     assert_int_equal(cli("check " L("nrf5340-spi-nor-2mb.broken-secondary-half") " --board "
                          B("nrf5340-spi-nor-2mb")), 1);
-    assert_has(out, "  swap       if fixed  0x72000 (456 KiB)");
-    assert_has(out, "  overwrite  if fixed  0x72000 (456 KiB)");
+    assert_has(out, "  swap                       if fixed  0x72000 (456 KiB)");
+    assert_has(out, "  overwrite                  if fixed  0x72000 (456 KiB)");
     assert_has(out, "(\"if fixed\": the layout has errors; these figures hold once the errors "
                     "above are fixed)\n");
     assert_null(strstr(out, " yes "));
