@@ -1,0 +1,101 @@
+/*
+ * fotakit-boot: the bootloader. fk_port_init(), then fk_boot_run() over the
+ * layout's flash map with the embedded keys: finish an interrupted swap,
+ * perform a pending test/permanent upgrade or a revert, verify, and jump to
+ * the primary image. One UART line per decision ("boot: ..."); the decision
+ * also goes to the application in the .noinit retained record.
+ */
+#include <string.h>
+
+#include "fotakit/boot.h"
+#include "fotakit/err.h"
+#include "fotakit/port.h"
+#include "fw.h"
+
+#define TAG "boot"
+
+static void boot_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    fk_fw_log(TAG, line, NULL);
+}
+
+static void boot_kick(void *ctx)
+{
+    (void)ctx;
+    fk_port_watchdog_kick();
+}
+
+/* "swap step 3/25": one line per swap step, so a person (and the power-cut
+ * test) sees where a swap is. */
+static void boot_progress(void *ctx, uint32_t done, uint32_t total)
+{
+    char a[11], b[11], line[32] = "swap step ";
+    (void)ctx;
+    fk_port_watchdog_kick();
+    strcat(line, fk_fw_dec(done, a));
+    strcat(line, "/");
+    strcat(line, fk_fw_dec(total, b));
+    fk_fw_log(TAG, line, NULL);
+}
+
+static void version_str(const struct fk_image_version *v, char out[48])
+{
+    char n[11];
+    out[0] = '\0';
+    strcat(out, fk_fw_dec(v->major, n));
+    strcat(out, ".");
+    strcat(out, fk_fw_dec(v->minor, n));
+    strcat(out, ".");
+    strcat(out, fk_fw_dec(v->revision, n));
+    strcat(out, "+");
+    strcat(out, fk_fw_dec(v->build, n));
+}
+
+static void boot_jump(void *ctx, const struct fk_boot_rsp *rsp)
+{
+    char ver[48], at[11];
+    (void)ctx;
+    int dev = fk_fw_dev_index(rsp->area->dev);
+    uintptr_t base = dev < 0 ? 0 : fk_port_flash_xip((unsigned)dev);
+    if (base == 0) {
+        fk_fw_log(TAG, "primary slot is not executable in place on this board", NULL);
+        return;
+    }
+    uintptr_t vtor = base + rsp->area->off + rsp->off + rsp->hdr.hdr_size;
+    fk_boot_retained_store(&fk_boot_retained, rsp);
+    if (fk_port_protect() != FK_OK) {
+        fk_fw_log(TAG, "flash self-protection not available on this board", NULL);
+    }
+    version_str(&rsp->hdr.ver, ver);
+    fk_fw_log(TAG, "starting image ", ver);
+    fk_fw_log(TAG, "vector table at ", fk_fw_hex32((uint32_t)vtor, at));
+    fk_port_jump(vtor);
+}
+
+int main(void)
+{
+    static struct fk_boot_rsp rsp;
+    if (fk_port_init() != FK_OK) {
+        fk_port_reset();
+    }
+    fk_fw_log(TAG, "fotakit-boot on ", fk_port_board_name);
+    const struct fk_boot_config cfg = {
+        .map = fk_fw_map(),
+        .keys = &fk_fw_keyring,
+        .strategy = FK_BOOT_STRATEGY_SWAP,
+        .log = boot_log,
+        .watchdog = boot_kick,
+        .progress = boot_progress,
+        .jump = boot_jump,
+    };
+    int rc = fk_boot_run(&cfg, &rsp);
+    /* Only here when nothing could be started: say so, keep the record for
+     * a debugger, and stay (the watchdog, if any, is kicked). */
+    fk_boot_retained_store(&fk_boot_retained, &rsp);
+    fk_fw_log(TAG, "nothing bootable: ", fk_err_name(rc));
+    for (;;) {
+        fk_port_watchdog_kick();
+        __asm volatile("wfi");
+    }
+}

@@ -1,0 +1,30 @@
+/*
+ * Pieces shared by the two firmware programs (fotakit-boot, fotakit-app):
+ * the flash map built from the generated fotakit_layout.h over the port's
+ * devices, the trusted keys (from `fotakit image getpub`), and the UART log.
+ */
+#ifndef FOTAKIT_FIRMWARE_FW_H
+#define FOTAKIT_FIRMWARE_FW_H
+
+#include <stdint.h>
+
+#include "fotakit/flash.h"
+#include "fotakit/image.h"
+
+/* The layout's flash map, every area on the port's device for it
+ * (fk_port_flash()). Call after fk_port_init(). */
+const struct fk_flash_map *fk_fw_map(void);
+/* Layout device index of the device `dev` (-1 if it is none of the port's). */
+int fk_fw_dev_index(const struct fk_flash_dev *dev);
+
+/* Public keys the build embedded (FOTAKIT_SIGN_KEY's public half). */
+extern const struct fk_image_keyring fk_fw_keyring;
+
+/* One log line on the UART: "<tag>: <a><b>\r\n" (b may be NULL). */
+void fk_fw_log(const char *tag, const char *a, const char *b);
+/* "0x" + 8 hex digits of v into out[11] (NUL-terminated); returns out. */
+char *fk_fw_hex32(uint32_t v, char out[11]);
+/* Decimal of v into out[11]; returns out. */
+char *fk_fw_dec(uint32_t v, char out[11]);
+
+#endif

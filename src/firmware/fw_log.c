@@ -1,0 +1,42 @@
+/* UART log lines and the two number formatters (fw.h): no printf. */
+#include <string.h>
+
+#include "fotakit/port.h"
+#include "fw.h"
+
+void fk_fw_log(const char *tag, const char *a, const char *b)
+{
+    fk_port_uart_write(tag, strlen(tag));
+    fk_port_uart_write(": ", 2);
+    fk_port_uart_write(a, strlen(a));
+    if (b != NULL) {
+        fk_port_uart_write(b, strlen(b));
+    }
+    fk_port_uart_write("\r\n", 2);
+}
+
+char *fk_fw_hex32(uint32_t v, char out[11])
+{
+    out[0] = '0';
+    out[1] = 'x';
+    for (int i = 0; i < 8; i++) {
+        out[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xFu];
+    }
+    out[10] = '\0';
+    return out;
+}
+
+char *fk_fw_dec(uint32_t v, char out[11])
+{
+    char tmp[10];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0);
+    for (int i = 0; i < n; i++) {
+        out[i] = tmp[n - 1 - i];
+    }
+    out[n] = '\0';
+    return out;
+}
