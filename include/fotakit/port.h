@@ -74,6 +74,13 @@ int fk_port_uart_getc(void);
  * (bounded by the line rate: the UART never refuses bytes forever). */
 void fk_port_uart_write(const void *buf, size_t len);
 
+/* Sleep until something may have happened (a received byte, a tick, any
+ * interrupt); may return at once. The application's main loop calls it when
+ * fk_port_uart_getc() has nothing. The generic default (cortex_m.c, weak)
+ * returns at once; a port with a UART receive interrupt sleeps in WFI (under
+ * QEMU this frees the emulator to deliver the next byte). */
+void fk_port_idle(void);
+
 /* ---- time and watchdog ------------------------------------------------------ */
 
 /* Milliseconds since fk_port_init(); wraps at 2^32. Monotonic; resolution

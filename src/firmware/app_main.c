@@ -76,6 +76,7 @@ int main(void)
         fk_port_watchdog_kick();
         int c = fk_port_uart_getc();
         if (c < 0) {
+            fk_port_idle();
             continue;
         }
         uint8_t b = (uint8_t)c;

@@ -3,6 +3,7 @@
  * SYSRESETREQ (cortex_m.h). Used by every port.
  */
 #include "cortex_m.h"
+#include "fotakit/port.h"
 
 static volatile uint32_t fk_cm_ticks;
 static uint32_t fk_cm_reload;
@@ -74,4 +75,9 @@ _Noreturn void fk_cm_sysreset(void)
     __asm volatile("dsb" ::: "memory");
     for (;;) {
     }
+}
+
+/* fotakit/port.h: a port without a receive interrupt just polls. */
+__attribute__((weak)) void fk_port_idle(void)
+{
 }

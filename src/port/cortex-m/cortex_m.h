@@ -37,6 +37,7 @@
 #define FK_CM_SYST_CVR 0xE000E018u /* current value */
 
 /* B3.4.3 NVIC: 16 banks of 32 lines each (fewer implemented; ICTR says) */
+#define FK_CM_NVIC_ISER(n) (0xE000E100u + 4u * (n)) /* set-enable */
 #define FK_CM_NVIC_ICER(n) (0xE000E180u + 4u * (n)) /* clear-enable */
 #define FK_CM_NVIC_ICPR(n) (0xE000E280u + 4u * (n)) /* clear-pending */
 

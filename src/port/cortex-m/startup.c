@@ -41,6 +41,9 @@ FK_WEAK_HANDLER(SVC_Handler);
 FK_WEAK_HANDLER(DebugMon_Handler);
 FK_WEAK_HANDLER(PendSV_Handler);
 FK_WEAK_HANDLER(SysTick_Handler);
+/* Every external interrupt line: one handler a port may define (it reads
+ * IPSR to tell which line fired). */
+FK_WEAK_HANDLER(IRQ_Handler);
 
 typedef void (*fk_vector)(void);
 
@@ -59,7 +62,7 @@ const fk_vector fk_vectors[16 + FK_CM_IRQ_COUNT] = {
     [12] = DebugMon_Handler,
     [14] = PendSV_Handler,
     [15] = SysTick_Handler,
-    [16 ... 16 + FK_CM_IRQ_COUNT - 1] = Default_Handler,
+    [16 ... 16 + FK_CM_IRQ_COUNT - 1] = IRQ_Handler,
 };
 
 void Reset_Handler(void)

@@ -34,6 +34,12 @@
 #define CMSDK_UART_CTRL 0x008u
 #define CMSDK_UART_CTRL_TXEN (1u << 0)
 #define CMSDK_UART_CTRL_RXEN (1u << 1)
+#define CMSDK_UART_CTRL_RXINTEN (1u << 3)
+#define CMSDK_UART_INTCLEAR 0x00Cu /* write 1 to clear: bit 0 TX, bit 1 RX */
+#define CMSDK_UART_INT_RX (1u << 1)
+/* UART0 receive interrupt line (hw/arm/mps2.c: uartirq[] = {0, 2, 4, 18, 20},
+ * RX; TX is one greater). */
+#define MPS2_UART0_RX_IRQ 0u
 #define CMSDK_UART_BAUDDIV 0x010u /* PCLK / baud, at least 16 */
 
 #endif

@@ -56,7 +56,9 @@ static const struct fk_nvmc_cfg nvmc_cfg[FK_LAYOUT_DEV_COUNT] = {
 int fk_port_init(void)
 {
     UART(CMSDK_UART_BAUDDIV) = MPS2_SYSCLK_HZ / 115200u;
-    UART(CMSDK_UART_CTRL) = CMSDK_UART_CTRL_TXEN | CMSDK_UART_CTRL_RXEN;
+    UART(CMSDK_UART_CTRL) =
+        CMSDK_UART_CTRL_TXEN | CMSDK_UART_CTRL_RXEN | CMSDK_UART_CTRL_RXINTEN;
+    FK_CM_REG(FK_CM_NVIC_ISER(MPS2_UART0_RX_IRQ / 32u)) = 1u << (MPS2_UART0_RX_IRQ % 32u);
     fk_cm_systick_start(MPS2_SYSCLK_HZ);
     for (unsigned d = 0; d < FK_LAYOUT_DEV_COUNT; d++) {
         fk_nvmc_emu_port(&emu[d], &emu_port[d]);
@@ -94,6 +96,26 @@ void fk_port_uart_write(const void *buf, size_t len)
         }
         UART(CMSDK_UART_DATA) = p[i];
     }
+}
+
+/* The only enabled line is UART0 RX: clear its level and return; the byte
+ * stays in DATA for fk_port_uart_getc(). */
+void IRQ_Handler(void);
+void IRQ_Handler(void)
+{
+    UART(CMSDK_UART_INTCLEAR) = CMSDK_UART_INT_RX;
+}
+
+void fk_port_idle(void)
+{
+    /* With PRIMASK set a pending interrupt still ends WFI (its handler runs
+     * after cpsie), so a byte that arrives between the RXFULL test and the
+     * WFI cannot be slept through. The 1 ms SysTick bounds the sleep. */
+    __asm volatile("cpsid i" ::: "memory");
+    if (!(UART(CMSDK_UART_STATE) & CMSDK_UART_STATE_RXFULL)) {
+        __asm volatile("wfi");
+    }
+    __asm volatile("cpsie i" ::: "memory");
 }
 
 uint32_t fk_port_ms(void)
