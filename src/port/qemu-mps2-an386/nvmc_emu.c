@@ -9,6 +9,19 @@ static volatile uint32_t *word_at(const struct fk_nvmc_emu *e, uint32_t off)
     return (volatile uint32_t *)(e->base + off);
 }
 
+/* Word by word, in eighths paced like a real erase: a power cut (SIGKILL of
+ * QEMU) can leave a page partly erased. */
+static void erase_page(struct fk_nvmc_emu *e, uint32_t page_off)
+{
+    uint32_t eighth = e->page / 8u;
+    for (uint32_t o = 0; o < e->page; o += 4) {
+        if (e->erase_pace != NULL && o % eighth == 0) {
+            e->erase_pace();
+        }
+        *word_at(e, page_off + o) = 0xFFFFFFFFu;
+    }
+}
+
 static int emu_reg_write(void *ctx, uint32_t reg, uint32_t val)
 {
     struct fk_nvmc_emu *e = ctx;
@@ -23,11 +36,7 @@ static int emu_reg_write(void *ctx, uint32_t reg, uint32_t val)
         if (val % e->page != 0 || val >= e->size) {
             return val >= e->size ? FK_ERANGE : FK_EALIGN;
         }
-        /* Word by word, like the hardware's erase: a power cut (SIGKILL of
-         * QEMU) can leave a page partly erased. */
-        for (uint32_t o = 0; o < e->page; o += 4) {
-            *word_at(e, val + o) = 0xFFFFFFFFu;
-        }
+        erase_page(e, val);
         return FK_OK;
     }
     return FK_EINVAL; /* a register this emulation does not have */
@@ -54,10 +63,7 @@ static int emu_word_write(void *ctx, uint32_t addr, uint32_t val)
     if (e->config == FK_NVMC_CONFIG_EEN && val == 0xFFFFFFFFu) {
         /* nRF5340 style: a 0xffffffff word written with CONFIG = EEN erases
          * its page. */
-        uint32_t p = addr - addr % e->page;
-        for (uint32_t o = 0; o < e->page; o += 4) {
-            *word_at(e, p + o) = 0xFFFFFFFFu;
-        }
+        erase_page(e, addr - addr % e->page);
         return FK_OK;
     }
     if (e->config != FK_NVMC_CONFIG_WEN) {

@@ -29,13 +29,24 @@ __attribute__((section(".noinit"))) struct fk_boot_retained fk_boot_retained;
 
 #define UART(r) FK_CM_REG(MPS2_UART0_BASE + (r))
 
+/* One SysTick, asleep (the erase pacing of nvmc_emu.h). */
+static void tick_wait(void)
+{
+    uint32_t t = fk_cm_ms();
+    while (fk_cm_ms() == t) {
+        __asm volatile("wfi");
+    }
+}
+
 static struct fk_nvmc_emu emu[FK_LAYOUT_DEV_COUNT] = {
     [FK_LAYOUT_DEV_FLASH_PRIMARY] = {.base = MPS2_FLASH_PRIMARY_BASE,
                                      .size = FK_LAYOUT_DEV_FLASH_PRIMARY_SIZE,
-                                     .page = FK_LAYOUT_DEV_FLASH_PRIMARY_ERASE_SIZE},
+                                     .page = FK_LAYOUT_DEV_FLASH_PRIMARY_ERASE_SIZE,
+                                     .erase_pace = tick_wait},
     [FK_LAYOUT_DEV_FLASH_SECONDARY] = {.base = MPS2_FLASH_SECONDARY_BASE,
                                        .size = FK_LAYOUT_DEV_FLASH_SECONDARY_SIZE,
-                                       .page = FK_LAYOUT_DEV_FLASH_SECONDARY_ERASE_SIZE},
+                                       .page = FK_LAYOUT_DEV_FLASH_SECONDARY_ERASE_SIZE,
+                                       .erase_pace = tick_wait},
 };
 static struct fk_nvmc_port emu_port[FK_LAYOUT_DEV_COUNT];
 static struct fk_nvmc nvmc[FK_LAYOUT_DEV_COUNT];
