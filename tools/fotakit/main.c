@@ -28,6 +28,9 @@ FK_CLI_DECL(smp)
 #ifdef FK_CLI_HAVE_DEMO
 FK_CLI_DECL(demo)
 #endif
+#ifdef FK_CLI_HAVE_DOCTOR
+FK_CLI_DECL(doctor)
+#endif
 
 static const struct fk_cli_cmd cmds[] = {
 #ifdef FK_CLI_HAVE_IMAGE
@@ -41,6 +44,9 @@ static const struct fk_cli_cmd cmds[] = {
 #endif
 #ifdef FK_CLI_HAVE_SMP
     {"smp", fk_cli_smp, "talk to a device over SMP (mcumgr): echo, image list/upload/test/confirm, reset"},
+#endif
+#ifdef FK_CLI_HAVE_DOCTOR
+    {"doctor", fk_cli_doctor, "check an nRF Connect SDK build folder for what breaks an update"},
 #endif
 #ifdef FK_CLI_HAVE_DEMO
     {"demo", fk_cli_demo, "a full update on a virtual device, end to end"},

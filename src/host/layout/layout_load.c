@@ -11,7 +11,8 @@
 
 /* Keys the partition manager writes that fotakit does not need. */
 static const char *const ignored_keys[] = {
-    "placement", "align", "inside", "orig_span", "affiliation", "extra_params", NULL,
+    "placement", "align", "inside", "orig_span", "affiliation", "extra_params", "sharers",
+    NULL,
 };
 
 static int is_ignored(const char *k)
@@ -120,7 +121,7 @@ static int load_part(const struct yctx *c, int knode, int vnode, struct fk_layou
             rc = yerr(c, FK_ELAYOUT_SYNTAX, kn,
                       "partition '%s': unknown key '%s' (fotakit reads address, end_address, "
                       "size, region, device, span, share_size and ignores placement, align, "
-                      "inside, orig_span, affiliation, extra_params)",
+                      "inside, orig_span, affiliation, extra_params, sharers)",
                       p->name, k->text);
         }
         if (rc < 0) {
