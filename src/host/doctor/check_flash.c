@@ -338,9 +338,17 @@ static void check_extra_drivers(struct doc_ctx *c, struct doc_img *im)
     if (ext[0]) {
         fk_dts_flash_at(&im->dts, ext, &extf);
     }
+    /* What this image opens on the external flash: MCUboot its slots; the
+     * application any partition there but the Partition Manager's
+     * 'external_flash' remainder. */
     bool ext_used = false;
     for (unsigned i = 0; i < c->pm.count; i++) {
-        ext_used = ext_used || !strcmp(c->pm.part[i].region, "external_flash");
+        const struct fk_layout_part *p = &c->pm.part[i];
+        if (strcmp(p->region, "external_flash") != 0) {
+            continue;
+        }
+        ext_used = ext_used || (im->role == ROLE_MCUBOOT ? !strncmp(p->name, "mcuboot_", 8)
+                                                         : strcmp(p->name, "external_flash") != 0);
     }
     struct fk_dts_flash q[4];
     size_t nq = fk_dts_flash_all(&im->dts, FK_DTS_FLASH_QSPI_NOR, q, 4);
