@@ -278,6 +278,7 @@ static void check_space(struct doc_ctx *c, enum fk_bl bm)
             M->title, M->section);
         doc_evid(f, "%s: no mcuboot_scratch", c->pm_disp);
         doc_fix(f, c->boot_conf.disp, "CONFIG_BOOT_SWAP_USING_MOVE=y");
+        return; /* the sector count needs the scratch too */
     }
     struct fk_flash_dev dp, ds, dx;
     slot_dev(c, P, &dp);

@@ -281,7 +281,9 @@ static void check_needed(struct doc_ctx *c)
         if (who == 0 && !app_writes(app)) {
             continue;
         }
-        for (int n = 0; n < nimg; n++) {
+        /* one finding per image: the slots of images 0 and 1 share a device */
+        bool done = false;
+        for (int n = 0; n < nimg && !done; n++) {
             for (int slot = 0; slot < 2; slot++) {
                 if (who == 0 && slot == 0) {
                     continue; /* the application only writes the secondary */
@@ -298,6 +300,7 @@ static void check_needed(struct doc_ctx *c)
                 const char *why = who == 0 ? "mcumgr/DFU uploads are written there"
                                            : "MCUboot reads and swaps both slots";
                 if (check_ext_part(c, im, name, why)) {
+                    done = true;
                     break;
                 }
             }

@@ -19,6 +19,20 @@ int fk_doctor_partitions_parse(const char *name, const void *buf, size_t len,
                  name);
         return FK_EINVAL;
     }
+    /* The Partition Manager ends its file with a newline; a file that does
+     * not was cut short (a cut between two partitions would still load). */
+    if (((const char *)buf)[len - 1] != '\n') {
+        memset(out, 0, sizeof *out);
+        unsigned lines = 1;
+        for (size_t i = 0; i < len; i++) {
+            lines += ((const char *)buf)[i] == '\n';
+        }
+        snprintf(err, errlen,
+                 "%s:%u: the file ends in the middle of a line: it is truncated; rebuild to "
+                 "regenerate it",
+                 name, lines);
+        return FK_EINVAL;
+    }
     return fk_layout_load_mem(name, buf, len, out, err, errlen);
 }
 

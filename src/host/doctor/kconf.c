@@ -26,6 +26,20 @@ static int kerr(char *err, size_t errlen, const char *name, unsigned line, const
     return FK_EINVAL;
 }
 
+/* Up to len-4 characters of s[0..n) for a message; others as '?'; "..." if cut. */
+static void printable(char *out, size_t len, const char *s, size_t n)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 4 < len; i++) {
+        out[j++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+    }
+    if (j + 4 >= len && n > j) {
+        memcpy(out + j, "...", 3);
+        j += 3;
+    }
+    out[j] = '\0';
+}
+
 static int ident(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
@@ -237,10 +251,12 @@ static int parse(const char *name, const char *b, size_t len, struct fk_kconfig 
         }
         int pf = prefix_of(l, n, &plen);
         if (!pf) {
+            char shown[48];
+            printable(shown, sizeof shown, l, n);
             return kerr(err, errlen, name, line,
-                        "'%.40s%s' is not a Kconfig line (CONFIG_NAME=value, a comment, or "
+                        "'%s' is not a Kconfig line (CONFIG_NAME=value, a comment, or "
                         "'# CONFIG_NAME is not set'): is this a .config?",
-                        l, n > 40 ? "..." : "");
+                        shown);
         }
         if (prefix && pf != prefix) {
             return kerr(err, errlen, name, line,
@@ -250,10 +266,12 @@ static int parse(const char *name, const char *b, size_t len, struct fk_kconfig 
         const char *nm = l + plen;
         size_t nml = sym_name(nm, n - plen);
         if (nml == 0 || plen + nml >= n || nm[nml] != '=') {
+            char shown[48];
+            printable(shown, sizeof shown, l, n);
             return kerr(err, errlen, name, line,
-                        "'%.60s' has no '=' after the symbol name: not a Kconfig line (is the "
+                        "'%s' has no '=' after the symbol name: not a Kconfig line (is the "
                         "file truncated or edited?)",
-                        l);
+                        shown);
         }
         struct fk_kc_sym *s;
         if (add_sym(k, &cap, nm, nml, line, &s) < 0) {
@@ -262,7 +280,9 @@ static int parse(const char *name, const char *b, size_t len, struct fk_kconfig 
         const char *v = nm + nml + 1;
         size_t vl = n - plen - nml - 1;
         if (set_value(s, v, vl, &why) < 0) {
-            return kerr(err, errlen, name, line, "CONFIG_%s: value '%.40s': %s", s->name, v, why);
+            char shown[48];
+            printable(shown, sizeof shown, v, vl);
+            return kerr(err, errlen, name, line, "CONFIG_%s: value '%s': %s", s->name, shown, why);
         }
     }
     if (k->count == 0) {
