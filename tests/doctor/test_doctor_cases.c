@@ -128,6 +128,10 @@ static void ext_differs(void **state)
     doctor(CASES "ext-differs", NULL);
     const struct fk_doc_finding *f = must("ext-flash-differs", "build", FK_DOC_ERROR, 3);
     assert_has(f->msg, "(jedec-id: application c2 28 17, MCUboot c2 28 18)");
+    assert_evid(f, "build_primary/mcuboot/zephyr/zephyr.dts:486: "
+                   "/soc/peripheral@50000000/qspi@2b000/mx25r6435f@0: c2 28 18");
+    assert_string_equal(f->fix_file, "sysbuild/mcuboot.overlay");
+    assert_string_equal(f->fix_line, "&mx25r64 { jedec-id = [c2 28 17]; };");
     edit(d, "build_primary/mcuboot/zephyr/zephyr.dts", "jedec-id = [ C2 28 18 ];",
          "jedec-id = [ C2 28 17 ];");
     edit(d, "build_primary/mcuboot/zephyr/zephyr.dts", "size = < 0x4000000 >;",

@@ -459,7 +459,8 @@ static void check_ext_same(struct doc_ctx *c)
     const struct fk_layout_part *last = NULL;
     for (unsigned i = 0; i < c->pm.count; i++) {
         const struct fk_layout_part *p = &c->pm.part[i];
-        if (!strcmp(p->region, "external_flash") && (uint64_t)p->address + p->size > end) {
+        if (!strcmp(p->region, "external_flash") && p->size &&
+            (uint64_t)p->address + p->size > end) {
             end = (uint64_t)p->address + p->size;
             last = p;
         }
@@ -508,10 +509,24 @@ static void check_ext_same(struct doc_ctx *c)
                         "the external flash differs between the images (%s: application %s, "
                         "MCUboot %s): the two images do not agree where the slots are",
                         what, a, b);
-            doc_evid_dts(f, ims[0], fl[0].path, NULL, "%s", fl[0].path);
-            doc_evid_dts(f, ims[1], fl[1].path, NULL, "%s", fl[1].path);
-            doc_fix(f, c->boot_overlay, "/ { chosen { nordic,pm-ext-flash = &%s; }; };",
-                    fl[0].label[0] ? fl[0].label : "<the application's flash node>");
+            const char *prop = !strcmp(what, "size")       ? "size"
+                               : !strcmp(what, "jedec-id")   ? "jedec-id"
+                               : !strcmp(what, "compatible") ? "compatible"
+                                                             : NULL;
+            doc_evid_dts(f, ims[0], fl[0].path, prop, "%s%s%s", fl[0].path, prop ? ": " : "",
+                         prop ? a : "");
+            doc_evid_dts(f, ims[1], fl[1].path, prop, "%s%s%s", fl[1].path, prop ? ": " : "",
+                         prop ? b : "");
+            const char *lab = fl[0].label[0] ? fl[0].label : "<flash node>";
+            if (prop && !strcmp(prop, "size")) {
+                doc_fix(f, c->boot_overlay, "&%s { size = <0x%llx>; };", lab,
+                        (unsigned long long)fl[0].size * 8);
+            } else if (prop && !strcmp(prop, "jedec-id")) {
+                doc_fix(f, c->boot_overlay, "&%s { jedec-id = [%02x %02x %02x]; };", lab,
+                        fl[0].jedec_id[0], fl[0].jedec_id[1], fl[0].jedec_id[2]);
+            } else {
+                doc_fix(f, c->boot_overlay, "/ { chosen { nordic,pm-ext-flash = &%s; }; };", lab);
+            }
         }
     }
     for (int i = 0; i < 2; i++) {

@@ -33,7 +33,7 @@ void fk_doctor_print(FILE *out, const struct fk_doc_report *r)
         fprintf(out, "  %s [check %u, %s] %s\n", fk_doctor_sev_name(f->sev), f->check, f->id,
                 f->msg);
         for (unsigned k = 0; k < f->nevid; k++) {
-            fprintf(out, "    %s %s\n", k ? "        " : "evidence:", f->evid[k]);
+            fprintf(out, "    %s %s\n", k ? "         " : "evidence:", f->evid[k]);
         }
         if (f->fix_file[0]) {
             fprintf(out, "    fix: add to %s:\n", f->fix_file);
