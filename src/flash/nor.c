@@ -47,12 +47,18 @@ static int nor_cmd(struct fk_nor *nor, uint8_t op)
     return nor_xfer(nor, &op, 1, NULL, NULL, 0);
 }
 
-static void addr_hdr(uint8_t *h, uint8_t op, uint32_t addr)
+/* Opcode and address as the chip's addressing wants them; the length. */
+static size_t addr_hdr(const struct fk_nor *nor, uint8_t *h, uint8_t op, uint32_t addr)
 {
-    h[0] = op;
-    h[1] = (uint8_t)(addr >> 16);
-    h[2] = (uint8_t)(addr >> 8);
-    h[3] = (uint8_t)addr;
+    size_t i = 0;
+    h[i++] = op;
+    if (nor->addr_len == 4) {
+        h[i++] = (uint8_t)(addr >> 24);
+    }
+    h[i++] = (uint8_t)(addr >> 16);
+    h[i++] = (uint8_t)(addr >> 8);
+    h[i++] = (uint8_t)addr;
+    return i;
 }
 
 int fk_nor_read_sr(struct fk_nor *nor, uint8_t *sr)
@@ -180,6 +186,19 @@ int fk_nor_write_sr(struct fk_nor *nor, uint8_t sr)
     if (rc == FK_OK) {
         rc = fk_nor_read_sr(nor, &now);
     }
+    /* The chip ignores WRSR silently (SRWD with WP# low, a locked register):
+     * only reading back tells. WIP and WEL are the chip's, not ours. */
+    uint8_t mask = (uint8_t) ~(FK_NOR_SR_WIP | FK_NOR_SR_WEL);
+    if (rc == FK_OK && (now & mask) != (sr & mask)) {
+        struct fk_sb sb;
+        why_reset(nor, &sb);
+        fk_sb_puts(&sb, "status register write did not take: wrote 0x");
+        fk_sb_hex(&sb, sr, 2);
+        fk_sb_puts(&sb, ", read back 0x");
+        fk_sb_hex(&sb, now, 2);
+        fk_sb_puts(&sb, " (SRWD set and the WP# pin low?)");
+        rc = FK_EIO;
+    }
     return rc;
 }
 
@@ -199,9 +218,9 @@ int fk_nor_read_sfdp(struct fk_nor *nor, uint32_t addr, void *buf, size_t len)
     if (rc != FK_OK) {
         return rc;
     }
-    uint8_t h[5];
-    addr_hdr(h, FK_NOR_OP_RDSFDP, addr);
-    h[4] = 0xff; /* one dummy byte */
+    /* SFDP is read with 3-byte addresses (JESD216), whatever the mode. */
+    uint8_t h[5] = {FK_NOR_OP_RDSFDP, (uint8_t)(addr >> 16), (uint8_t)(addr >> 8), (uint8_t)addr,
+                    0xff /* one dummy byte */};
     return nor_xfer(nor, h, 5, NULL, buf, len);
 }
 
@@ -218,6 +237,15 @@ int fk_nor_deep_power_down(struct fk_nor *nor)
     return rc;
 }
 
+static int nor_enter4(struct fk_nor *nor)
+{
+    int rc = FK_OK;
+    if (nor->enter4_wren) {
+        rc = nor_wren(nor);
+    }
+    return rc == FK_OK ? nor_cmd(nor, FK_NOR_OP_EN4B) : rc;
+}
+
 int fk_nor_reset(struct fk_nor *nor)
 {
     /* No wait: a reset is also how a hung operation is abandoned. */
@@ -229,6 +257,10 @@ int fk_nor_reset(struct fk_nor *nor)
         nor->bus->delay_us(nor->bus->ctx, nor->cfg.reset_us);
         nor->maybe_busy = 0;
         nor->asleep = 0;
+        /* the reset put the chip back in 3-byte mode */
+        if (nor->addr_mode == FK_NOR_ADDR_4_MODE) {
+            rc = nor_enter4(nor);
+        }
     }
     return rc;
 }
@@ -266,14 +298,13 @@ static int nor_read(struct fk_flash_dev *dev, uint32_t off, void *buf, size_t le
         if (rc != FK_OK) {
             return rc;
         }
-        uint8_t h[5];
+        uint8_t h[6];
         if (nor->cfg.use_fast_read) {
-            addr_hdr(h, FK_NOR_OP_FAST_READ, off);
-            h[4] = 0xff;
-            rc = nor_xfer(nor, h, 5, NULL, p, n);
+            size_t hl = addr_hdr(nor, h, nor->op_fast_read, off);
+            h[hl++] = 0xff; /* one dummy byte */
+            rc = nor_xfer(nor, h, hl, NULL, p, n);
         } else {
-            addr_hdr(h, FK_NOR_OP_READ, off);
-            rc = nor_xfer(nor, h, 4, NULL, p, n);
+            rc = nor_xfer(nor, h, addr_hdr(nor, h, nor->op_read, off), NULL, p, n);
         }
         if (rc != FK_OK) {
             return rc;
@@ -304,9 +335,8 @@ static int nor_prog(struct fk_flash_dev *dev, uint32_t off, const void *buf, siz
             rc = nor_wren(nor);
         }
         if (rc == FK_OK) {
-            uint8_t h[4];
-            addr_hdr(h, FK_NOR_OP_PP, off);
-            rc = nor_xfer(nor, h, 4, p, NULL, n);
+            uint8_t h[5];
+            rc = nor_xfer(nor, h, addr_hdr(nor, h, nor->op_pp, off), p, NULL, n);
         }
         if (rc != FK_OK) {
             return rc;
@@ -385,9 +415,8 @@ static int nor_erase(struct fk_flash_dev *dev, uint32_t off, size_t len)
             rc = nor_wren(nor);
         }
         if (rc == FK_OK) {
-            uint8_t h[4];
-            addr_hdr(h, t->opcode, off);
-            rc = nor_xfer(nor, h, 4, NULL, NULL, 0);
+            uint8_t h[5];
+            rc = nor_xfer(nor, h, addr_hdr(nor, h, t->opcode, off), NULL, NULL, 0);
         }
         if (rc != FK_OK) {
             return rc;
@@ -424,7 +453,10 @@ static int nor_fail(struct fk_nor *nor, int rc)
     return rc;
 }
 
-static int nor_geometry(struct fk_nor *nor)
+/* Geometry: from the configuration, else from SFDP (sf, NULL when not read
+ * or unreadable; sfdp_rc why). */
+static int nor_geometry(struct fk_nor *nor, const struct fk_nor_sfdp *sf, int sfdp_rc,
+                        const uint8_t sig[4])
 {
     struct fk_sb sb;
     uint32_t size = nor->cfg.size;
@@ -436,32 +468,25 @@ static int nor_geometry(struct fk_nor *nor)
             fk_sb_puts(&sb, "no size or erase size configured and SFDP reading disabled");
             return FK_ENOTSUP;
         }
-        uint8_t sfdp[256];
-        int rc = fk_nor_read_sfdp(nor, 0, sfdp, sizeof sfdp);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        uint32_t ssize, sps;
-        rc = fk_nor_sfdp_parse(sfdp, sizeof sfdp, &ssize, nor->erase, &sps);
-        if (rc != FK_OK) {
+        if (sf == NULL) {
             why_reset(nor, &sb);
             fk_sb_puts(&sb, "SFDP table unreadable (read ");
             for (int i = 0; i < 4; i++) {
-                fk_sb_hex(&sb, sfdp[i], 2);
+                fk_sb_hex(&sb, sig[i], 2);
                 fk_sb_putc(&sb, ' ');
             }
             fk_sb_puts(&sb, "where \"SFDP\" and a Basic Flash Parameter Table were expected)");
-            return rc;
+            return sfdp_rc;
         }
-        nor->sfdp_ok = 1;
+        memcpy(nor->erase, sf->erase, sizeof nor->erase);
         if (size == 0) {
-            size = ssize;
+            size = sf->size;
         }
         if (es == 0) {
             es = nor->erase[0].size;
         }
         if (ps == 0) {
-            ps = sps;
+            ps = sf->page_size;
         }
     } else {
         /* Geometry given: the erase types every JEDEC SPI NOR chip has. */
@@ -488,8 +513,7 @@ static int nor_geometry(struct fk_nor *nor)
     for (unsigned i = 0; i < FK_NOR_MAX_ERASE_TYPES; i++) {
         have_es |= nor->erase[i].size == es;
     }
-    if (!have_es || (es & (es - 1)) != 0 || (ps & (ps - 1)) != 0 || size % es != 0 ||
-        size > 0x1000000u) {
+    if (!have_es || (es & (es - 1)) != 0 || (ps & (ps - 1)) != 0 || size % es != 0) {
         why_reset(nor, &sb);
         fk_sb_puts(&sb, "unsupported geometry: size 0x");
         fk_sb_hex(&sb, size, 0);
@@ -497,13 +521,84 @@ static int nor_geometry(struct fk_nor *nor)
         fk_sb_hex(&sb, es, 0);
         fk_sb_puts(&sb, ", page 0x");
         fk_sb_hex(&sb, ps, 0);
-        fk_sb_puts(&sb, " (3-byte addressing, power-of-two units)");
+        fk_sb_puts(&sb, " (power-of-two units)");
         return FK_EINVAL;
     }
     nor->dev.size = size;
     nor->dev.erase_size = es;
     nor->page_size = ps;
     return FK_OK;
+}
+
+/* Above 16 MiB (or on a 4-byte-only chip): 4-byte opcodes from the 4BAIT,
+ * else B7h; nothing else is known to the driver. */
+static int nor_addressing(struct fk_nor *nor, const struct fk_nor_sfdp *sf)
+{
+    struct fk_sb sb;
+    nor->addr_mode = FK_NOR_ADDR_3;
+    nor->addr_len = 3;
+    nor->op_read = FK_NOR_OP_READ;
+    nor->op_fast_read = FK_NOR_OP_FAST_READ;
+    nor->op_pp = FK_NOR_OP_PP;
+    if (nor->dev.size <= 0x1000000u && !(sf != NULL && sf->addr_bytes == 2)) {
+        return FK_OK;
+    }
+    int opcodes = sf != NULL && sf->op4_pp &&
+                  (nor->cfg.use_fast_read ? sf->op4_fast_read : sf->op4_read);
+    /* every erase type the driver keeps needs its 4-byte opcode; the
+     * smallest (dev.erase_size) must have one */
+    struct fk_nor_erase_type e4[FK_NOR_MAX_ERASE_TYPES];
+    unsigned n4 = 0;
+    memset(e4, 0, sizeof e4);
+    for (unsigned i = 0; opcodes && i < FK_NOR_MAX_ERASE_TYPES; i++) {
+        for (unsigned k = 0; k < FK_NOR_MAX_ERASE_TYPES; k++) {
+            if (nor->erase[i].size != 0 && sf->erase[k].size == nor->erase[i].size &&
+                sf->op4_erase[k] != 0) {
+                e4[n4].size = nor->erase[i].size;
+                e4[n4++].opcode = sf->op4_erase[k];
+                break;
+            }
+        }
+    }
+    if (opcodes && n4 > 0 && e4[0].size == nor->dev.erase_size) {
+        nor->addr_mode = FK_NOR_ADDR_4_OPCODES;
+        nor->addr_len = 4;
+        nor->op_read = FK_NOR_OP_READ4;
+        nor->op_fast_read = FK_NOR_OP_FAST_READ4;
+        nor->op_pp = FK_NOR_OP_PP4;
+        memcpy(nor->erase, e4, sizeof e4);
+        return FK_OK;
+    }
+    if (sf != NULL && (sf->enter4 & (FK_NOR_ENTER4_B7 | FK_NOR_ENTER4_WREN_B7))) {
+        nor->addr_mode = FK_NOR_ADDR_4_MODE;
+        nor->addr_len = 4;
+        nor->enter4_wren = !(sf->enter4 & FK_NOR_ENTER4_B7);
+        return nor_enter4(nor);
+    }
+    why_reset(nor, &sb);
+    fk_sb_puts(&sb, "0x");
+    fk_sb_hex(&sb, nor->dev.size, 0);
+    fk_sb_puts(&sb, " bytes need 4-byte addresses; ");
+    fk_sb_puts(&sb, sf == NULL ? "how is in SFDP (not read)" : "SFDP has no 4-byte opcodes, no B7h");
+    return FK_ENOTSUP;
+}
+
+/* After an MCU reset the chip may still be erasing or programming: then
+ * only RDSR is heard (RDID answers garbage). Wait for that to end, then
+ * wake it from deep power-down. 0xff from RDSR is a chip asleep or absent
+ * (MISO high), never busy: no wait then. */
+static int nor_settle(struct fk_nor *nor)
+{
+    uint8_t sr;
+    int rc = fk_nor_read_sr(nor, &sr);
+    if (rc == FK_OK && sr != 0xff && (sr & FK_NOR_SR_WIP)) {
+        set_busy(nor, nor->cfg.timeout_chip_us, 10000);
+        rc = fk_nor_wait(nor);
+        if (rc != FK_OK) {
+            return rc; /* dev.why: still busy after ... */
+        }
+    }
+    return rc == FK_OK ? fk_nor_release(nor) : rc;
 }
 
 int fk_nor_init(struct fk_nor *nor, const struct fk_spi_bus *bus, const struct fk_nor_cfg *cfg)
@@ -551,8 +646,26 @@ int fk_nor_init(struct fk_nor *nor, const struct fk_spi_bus *bus, const struct f
         return FK_EINVAL;
     }
 
-    /* A chip left in deep power-down answers nothing but 0xAB. */
-    int rc = fk_nor_release(nor);
+    int rc = nor_settle(nor);
+    if (rc == FK_ETIMEDOUT) {
+        return nor_fail(nor, rc);
+    }
+    /* SFDP: geometry when not configured, soft reset, 4-byte addressing. */
+    uint8_t sfdp[256];
+    struct fk_nor_sfdp sf;
+    int sfdp_rc = FK_ENOTSUP;
+    memset(sfdp, 0xff, sizeof sfdp);
+    if (rc == FK_OK && !c->no_sfdp) {
+        rc = fk_nor_read_sfdp(nor, 0, sfdp, sizeof sfdp);
+        sfdp_rc = rc == FK_OK ? fk_nor_sfdp_parse_ex(sfdp, sizeof sfdp, &sf) : rc;
+    }
+    nor->sfdp_ok = sfdp_rc == FK_OK;
+    /* A known state (3-byte addresses, no continuous-read mode) before the
+     * ID is trusted: the chip's own reset, where it has one. */
+    if (rc == FK_OK && nor->sfdp_ok && sf.soft_reset_66_99) {
+        nor->soft_reset = 1;
+        rc = fk_nor_reset(nor);
+    }
     if (rc == FK_OK) {
         rc = fk_nor_read_id(nor, nor->id);
     }
@@ -578,7 +691,10 @@ int fk_nor_init(struct fk_nor *nor, const struct fk_spi_bus *bus, const struct f
         return nor_fail(nor, FK_EID);
     }
 
-    rc = nor_geometry(nor);
+    rc = nor_geometry(nor, nor->sfdp_ok ? &sf : NULL, sfdp_rc, sfdp);
+    if (rc == FK_OK) {
+        rc = nor_addressing(nor, nor->sfdp_ok ? &sf : NULL);
+    }
     if (rc != FK_OK) {
         return nor_fail(nor, rc);
     }

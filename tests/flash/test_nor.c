@@ -96,12 +96,13 @@ static void test_probe_sfdp_geometry(void **s)
     assert_int_equal(dev(r)->size, 0x400000);
     rig_free(r);
 
-    /* Board-given geometry: no SFDP read. */
+    /* Board-given geometry: SFDP is still read (soft reset, addressing),
+     * but the board's size wins. */
     r = rig_new(0);
     r->cfg.size = 0x100000; /* smaller than the chip: the board wins */
     r->cfg.erase_size = 0x1000;
     assert_int_equal(rig_init(r), FK_OK);
-    assert_false(r->nor.sfdp_ok);
+    assert_true(r->nor.sfdp_ok);
     assert_int_equal(dev(r)->size, 0x100000);
     rig_free(r);
 }
@@ -621,6 +622,158 @@ static void test_sum_independent_of_polling(void **s)
     assert_true(nows[0] < sums[0] + 0.001);
 }
 
+/* An MCU reset in the middle of an erase: the chip is still busy when the
+ * driver starts, and a busy chip answers RDID with garbage. The driver waits
+ * for WIP to clear before identifying, and nothing it sends is misuse. */
+static void test_start_while_busy(void **s)
+{
+    (void)s;
+    static const uint32_t lens[2] = {0x1000, 0x200000}; /* a sector, the whole chip */
+    for (int k = 0; k < 2; k++) {
+        struct rig *r = rig_new(0);
+        assert_int_equal(rig_init(r), FK_OK);
+        memset(r->chip.mem.data, 0, 0x2000);
+        assert_int_equal(dev(r)->ops->erase(dev(r), 0, lens[k]), FK_OK); /* returns while busy */
+        assert_int_equal(raw_sr(r) & FK_NOR_SR_WIP, FK_NOR_SR_WIP);
+        uint32_t v0 = r->stats.violations;
+        /* the MCU resets: a new driver instance on the same, busy, chip */
+        memset(&r->nor, 0, sizeof r->nor);
+        assert_int_equal(rig_init(r), FK_OK);
+        assert_int_equal(dev(r)->state, FK_DEV_READY);
+        assert_memory_equal(r->nor.id, MX, 3);
+        assert_int_equal(r->stats.violations, v0);
+        assert_int_equal(raw_sr(r) & FK_NOR_SR_WIP, 0);
+        /* the erase ran to its end: nothing torn */
+        for (uint32_t i = 0; i < 0x1000; i++) {
+            assert_int_equal(r->chip.mem.data[i], 0xff);
+        }
+        assert_int_equal(r->chip.mem.data[0x1000], k == 0 ? 0x00 : 0xff);
+        rig_free(r);
+    }
+    /* The model: RDID while busy is garbage (the status register), not an error. */
+    struct rig *r = rig_new(0);
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(dev(r)->ops->erase(dev(r), 0, 0x1000), FK_OK);
+    uint8_t tx[4] = {FK_NOR_OP_RDID, 0xff, 0xff, 0xff}, rx[4];
+    assert_int_equal(raw(r, tx, rx, 4), FK_OK);
+    assert_int_equal(rx[1], FK_NOR_SR_WIP | FK_NOR_SR_WEL);
+    assert_int_equal(rx[2], FK_NOR_SR_WIP | FK_NOR_SR_WEL);
+    assert_int_equal(rx[3], FK_NOR_SR_WIP | FK_NOR_SR_WEL);
+    assert_int_equal(r->stats.violations, 1);
+    rig_free(r);
+}
+
+/* The SFDP of the model says it has 66h/99h: the driver resets the chip
+ * before trusting its ID; with no_sfdp it cannot know and does not. */
+static void test_soft_reset_at_start(void **s)
+{
+    (void)s;
+    struct rig *r = rig_new(0);
+    r->chip.addr4 = 1; /* a mode the reset clears (stands for any odd mode) */
+    r->chip.mem.size = 0x200000;
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(r->nor.soft_reset, 1);
+    assert_int_equal(r->chip.addr4, 0);
+    rig_free(r);
+    r = rig_new(0);
+    r->cfg.no_sfdp = 1;
+    r->cfg.size = 0x200000;
+    r->cfg.erase_size = 0x1000;
+    r->chip.addr4 = 1;
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(r->nor.soft_reset, 0);
+    assert_int_equal(r->chip.addr4, 1);
+    rig_free(r);
+}
+
+/* WRSR that the chip ignores (SRWD set, WP# low) is an error, and why says so. */
+static void test_write_sr_reads_back(void **s)
+{
+    (void)s;
+    struct rig *r = rig_new(0);
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(fk_nor_write_sr(&r->nor, FK_NOR_SR_SRWD | 0x04), FK_OK);
+    assert_int_equal(r->chip.sr, FK_NOR_SR_SRWD | 0x04);
+    r->chip.wp_low = 1;
+    assert_int_equal(fk_nor_write_sr(&r->nor, 0x00), FK_EIO);
+    assert_string_equal(dev(r)->why, "status register write did not take: wrote 0x00, read back "
+                                     "0x84 (SRWD set and the WP# pin low?)");
+    assert_int_equal(r->chip.sr, FK_NOR_SR_SRWD | 0x04);
+    r->chip.wp_low = 0;
+    assert_int_equal(fk_nor_write_sr(&r->nor, 0x00), FK_OK);
+    assert_int_equal(r->chip.sr, 0);
+    rig_free(r);
+}
+
+/* Write a pattern above 16 MiB, read it back, and check the byte 16 MiB
+ * lower (where a 3-byte address would land) is untouched. */
+static void check_above_16m(struct rig *r)
+{
+    uint8_t w[300], b[300];
+    for (unsigned i = 0; i < sizeof w; i++) {
+        w[i] = (uint8_t)(i * 7 + 1);
+    }
+    const uint32_t at = 0x1801f80; /* 24 MiB + 0x1f80: crosses a page */
+    assert_int_equal(dev(r)->ops->erase(dev(r), 0x1801000, 0x1000), FK_OK);
+    assert_int_equal(dev(r)->ops->prog(dev(r), at, w, sizeof w), FK_OK);
+    assert_int_equal(dev(r)->ops->read(dev(r), at, b, sizeof b), FK_OK);
+    assert_memory_equal(b, w, sizeof w);
+    assert_memory_equal(r->chip.mem.data + at, w, sizeof w);
+    assert_int_equal(r->chip.mem.data[at - 0x1000000], 0xff);
+    assert_int_equal(r->stats.violations, 0);
+}
+
+/* A 32 MiB chip: 4-byte opcodes from its 4BAIT; B7h when there is no 4BAIT;
+ * refused (and said why) when SFDP offers neither. */
+static void test_4byte_addressing(void **s)
+{
+    (void)s;
+    struct rig *r = rig_new(0x2000000);
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(dev(r)->size, 0x2000000);
+    assert_int_equal(r->nor.addr_mode, FK_NOR_ADDR_4_OPCODES);
+    assert_int_equal(r->nor.addr_len, 4);
+    assert_int_equal(r->nor.op_read, 0x13);
+    assert_int_equal(r->nor.op_pp, 0x12);
+    assert_int_equal(r->nor.erase[0].opcode, 0x21);
+    assert_int_equal(r->nor.erase[1].opcode, 0x5c);
+    assert_int_equal(r->nor.erase[2].opcode, 0xdc);
+    assert_int_equal(r->chip.addr4, 0); /* no mode entered */
+    check_above_16m(r);
+    r->cfg.use_fast_read = 1;
+    memset(&r->nor, 0, sizeof r->nor);
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(r->nor.op_fast_read, 0x0c);
+    uint8_t b[4];
+    assert_int_equal(dev(r)->ops->read(dev(r), 0x1801f80, b, 4), FK_OK);
+    assert_int_equal(b[0], 1);
+    assert_int_equal(b[1], 8);
+    rig_free(r);
+
+    /* no 4BAIT (one parameter header): B7h, and again after a reset */
+    r = rig_new(0x2000000);
+    r->chip.sfdp[6] = 0;
+    assert_int_equal(rig_init(r), FK_OK);
+    assert_int_equal(r->nor.addr_mode, FK_NOR_ADDR_4_MODE);
+    assert_int_equal(r->nor.op_read, FK_NOR_OP_READ);
+    assert_int_equal(r->nor.erase[0].opcode, FK_NOR_OP_SE);
+    assert_int_equal(r->chip.addr4, 1);
+    check_above_16m(r);
+    assert_int_equal(fk_nor_reset(&r->nor), FK_OK);
+    assert_int_equal(r->chip.addr4, 1);
+    rig_free(r);
+
+    /* neither: refused with the reason */
+    r = rig_new(0x2000000);
+    r->chip.sfdp[6] = 0;
+    r->chip.sfdp[0x30 + 63] = 0x00; /* dword 16 bits 31:24: no way into 4-byte mode */
+    assert_int_equal(rig_init(r), FK_ENOTSUP);
+    assert_int_equal(dev(r)->state, FK_DEV_FAILED);
+    assert_string_equal(dev(r)->why, "0x2000000 bytes need 4-byte addresses; SFDP has no 4-byte "
+                                     "opcodes, no B7h");
+    rig_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +793,10 @@ int main(void)
         cmocka_unit_test(test_reset_aborts_operation),
         cmocka_unit_test(test_read_id_and_sr_calls),
         cmocka_unit_test(test_sum_independent_of_polling),
+        cmocka_unit_test(test_start_while_busy),
+        cmocka_unit_test(test_soft_reset_at_start),
+        cmocka_unit_test(test_write_sr_reads_back),
+        cmocka_unit_test(test_4byte_addressing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,7 +159,7 @@ struct fk_sim_nor_chip {
     uint32_t page_size;
     double se_us, be32_us, be64_us, ce_us, pp_us; /* busy times */
     uint32_t spi_hz;
-    uint8_t sfdp[128]; /* SFDP space: header + BFPT (JESD216B, 16 dwords) */
+    uint8_t sfdp[256]; /* SFDP space: header + BFPT (JESD216B, 16 dwords) [+ 4BAIT] */
     /* state */
     uint8_t sr;         /* BP bits persist; WEL/WIP live here too */
     uint8_t asleep;     /* deep power-down */
@@ -171,6 +171,9 @@ struct fk_sim_nor_chip {
     /* fault knobs for tests */
     uint8_t absent;     /* no chip: MISO floats high, reads all ff */
     uint8_t stuck_busy; /* WIP never clears after the next program/erase */
+    uint8_t wp_low;     /* WP# pin held low: WRSR ignored while SRWD is set */
+    uint8_t addr4;      /* in 4-byte address mode (B7h; chips above 16 MiB) */
+    uint8_t addr_hi;    /* the current command's top address byte (4-byte) */
     uint8_t lenient;
     double wake_us;     /* tRES1 */
     double awake_at;    /* commands before this time (after 0xAB) are ignored */
@@ -283,8 +286,10 @@ int fk_sim_power_restore(struct fk_sim_board *sb);
 
 /* ---- lower layer: single chips without a board (driver tests) --------- */
 
-/* MX25R1635F-like chip of `size` bytes (0: 2 MB) with JEDEC id `id` (NULL:
- * c2 28 15), RAM backing, default timings, SFDP describing it. */
+/* MX25R1635F-like chip of `size` bytes (0: 2 MB; up to 256 MB: above 16 MB
+ * it takes 4-byte addresses, B7h or the 4-byte opcodes, as its SFDP says)
+ * with JEDEC id `id` (NULL: c2 28 15), RAM backing, default timings, SFDP
+ * describing it. */
 int fk_sim_nor_chip_init(struct fk_sim_nor_chip *chip, uint32_t size, const uint8_t id[3],
                          struct fk_sim_clock *clock, struct fk_sim_power *power,
                          struct fk_sim_stats *stats);

@@ -57,6 +57,18 @@ static void build_sfdp(struct fk_sim_nor_chip *c, uint32_t size)
     fk_put_le32(b + 52, 0xffffffffu);
     fk_put_le32(b + 56, 0xffffffffu);
     fk_put_le32(b + 60, 0xffffffffu);
+    if (size > 0x1000000) {
+        /* Above 16 MiB: "3- or 4-byte addresses", B7h (dword 16 bit 24) and
+         * 4-byte opcodes (bit 29), soft reset 66h/99h (bit 12), and a 4BAIT
+         * (second parameter header) listing 13h, 0Ch, 12h and 21h/5Ch/DCh. */
+        fk_put_le32(b + 0, 0xfff320e5u);
+        fk_put_le32(b + 60, 0x21001000u);
+        s[6] = 0x01;
+        static const uint8_t hdr4[8] = {0x84, 0x00, 0x01, 0x02, 0x70, 0x00, 0x00, 0xff};
+        memcpy(s + 16, hdr4, sizeof hdr4);
+        fk_put_le32(s + 0x70, 0xfff00e43u); /* bits 0, 1, 6, 9, 10, 11 */
+        fk_put_le32(s + 0x74, 0xffdc5c21u);
+    }
 }
 
 int fk_sim_nor_chip_init(struct fk_sim_nor_chip *c, uint32_t size, const uint8_t id[3],
@@ -68,7 +80,7 @@ int fk_sim_nor_chip_init(struct fk_sim_nor_chip *c, uint32_t size, const uint8_t
     if (size == 0) {
         size = 0x200000;
     }
-    if (size % 0x1000 != 0 || size > 0x1000000) {
+    if (size % 0x1000 != 0 || size > 0x10000000) {
         return FK_EINVAL;
     }
     int rc = fk_sim_mem_open(&c->mem, size, NULL);
@@ -159,6 +171,7 @@ void fk_sim_nor_chip_power_on(struct fk_sim_nor_chip *c)
     c->sr &= (uint8_t)(FK_NOR_SR_BP_MASK | FK_NOR_SR_SRWD); /* non-volatile bits */
     c->asleep = 0;
     c->rst_enabled = 0;
+    c->addr4 = 0;
     c->awake_at = 0;
 }
 
@@ -198,7 +211,27 @@ static int start_op(struct fk_sim_nor_chip *c, double dur_us)
     return FK_OK;
 }
 
-static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx, size_t n,
+/* The 3-byte opcode a 4-byte one stands for (0: not a 4-byte opcode). */
+static uint8_t op4_to_3(uint8_t op)
+{
+    switch (op) {
+    case FK_NOR_OP_READ4: return FK_NOR_OP_READ;
+    case FK_NOR_OP_FAST_READ4: return FK_NOR_OP_FAST_READ;
+    case FK_NOR_OP_PP4: return FK_NOR_OP_PP;
+    case FK_NOR_OP_SE4: return FK_NOR_OP_SE;
+    case FK_NOR_OP_BE32_4: return FK_NOR_OP_BE32;
+    case FK_NOR_OP_BE64_4: return FK_NOR_OP_BE64;
+    default: return 0;
+    }
+}
+
+static uint32_t addr_of(const struct fk_sim_nor_chip *c, const uint8_t *tx)
+{
+    return (uint32_t)c->addr_hi << 24 | addr24(tx);
+}
+
+/* tx is the transceive scratch copy: a 4-byte command is rewritten in place. */
+static int do_command(struct fk_sim_nor_chip *c, uint8_t *tx, uint8_t *rx, size_t n,
                       double start)
 {
     struct fk_sim_stats *st = c->stats;
@@ -220,11 +253,40 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
     if (start < c->awake_at) {
         return fk_sim_violation(st, c->lenient, FK_EBUSY); /* within tRES1: lost */
     }
+    if (busy && op == FK_NOR_OP_RDID) {
+        /* As silicon does: a busy chip does not decode RDID, and what comes
+         * back is not its ID (here: the status register, WIP set). No error
+         * on the bus: a driver must check WIP first (counted as misuse). */
+        for (size_t i = 1; i < n; i++) {
+            rx[i] = c->sr;
+        }
+        if (st) {
+            st->violations++;
+            st->last_violation = FK_EBUSY;
+        }
+        return FK_OK;
+    }
     if (busy && op != FK_NOR_OP_RDSR && op != FK_NOR_OP_RSTEN && op != FK_NOR_OP_RST) {
         if (st) {
             st->cmd_other++;
         }
         return fk_sim_violation(st, c->lenient, FK_EBUSY);
+    }
+    /* 4-byte addresses: the dedicated opcodes always, the usual ones in
+     * 4-byte mode (B7h). Folded into the 3-byte form: the top address byte
+     * goes to addr_hi and the command starts one byte later. */
+    c->addr_hi = 0;
+    uint8_t op3 = op4_to_3(op);
+    if ((op3 != 0 || (c->addr4 && (op == FK_NOR_OP_READ || op == FK_NOR_OP_FAST_READ ||
+                                   op == FK_NOR_OP_PP || op == FK_NOR_OP_SE ||
+                                   op == FK_NOR_OP_BE32 || op == FK_NOR_OP_BE64))) &&
+        n >= 5) {
+        c->addr_hi = tx[1];
+        tx[1] = op3 != 0 ? op3 : op;
+        tx++;
+        rx++;
+        n--;
+        op = tx[0];
     }
     switch (op) {
     case FK_NOR_OP_RDSR:
@@ -252,7 +314,7 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
         if (n < hdr) {
             break;
         }
-        uint32_t a = addr24(tx) % size;
+        uint32_t a = addr_of(c, tx) % size;
         for (size_t i = hdr; i < n; i++) {
             rx[i] = m[(a + (i - hdr)) % size]; /* reads wrap at the chip's end */
         }
@@ -280,7 +342,7 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
         if (!(c->sr & FK_NOR_SR_WEL)) {
             return fk_sim_violation(st, c->lenient, FK_EIO); /* PP without WREN: ignored */
         }
-        uint32_t a = addr24(tx) % size;
+        uint32_t a = addr_of(c, tx) % size;
         uint32_t base = a - a % c->page_size;
         if (protected_range(c, base, c->page_size)) {
             c->sr &= (uint8_t)~FK_NOR_SR_WEL;
@@ -341,7 +403,7 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
         if (!(c->sr & FK_NOR_SR_WEL)) {
             return fk_sim_violation(st, c->lenient, FK_EIO);
         }
-        uint32_t a = unit == size ? 0 : (addr24(tx) % size) & ~(unit - 1);
+        uint32_t a = unit == size ? 0 : (addr_of(c, tx) % size) & ~(unit - 1);
         if (protected_range(c, a, unit)) {
             c->sr &= (uint8_t)~FK_NOR_SR_WEL;
             return fk_sim_violation(st, c->lenient, FK_EPROTECT);
@@ -358,6 +420,11 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
         }
         if (!(c->sr & FK_NOR_SR_WEL)) {
             return fk_sim_violation(st, c->lenient, FK_EIO);
+        }
+        if (c->wp_low && (c->sr & FK_NOR_SR_SRWD)) {
+            /* hardware protected: silicon ignores the write, says nothing */
+            c->sr &= (uint8_t)~FK_NOR_SR_WEL;
+            return FK_OK;
         }
         c->sr = (uint8_t)((c->sr & (FK_NOR_SR_WIP | FK_NOR_SR_WEL)) |
                           (tx[1] & (FK_NOR_SR_BP_MASK | FK_NOR_SR_SRWD | 0x40)));
@@ -379,6 +446,12 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
     case FK_NOR_OP_RSTEN:
         c->rst_enabled = 1;
         return FK_OK;
+    case FK_NOR_OP_EN4B:
+        c->addr4 = c->mem.size > 0x1000000u; /* 3-byte-only chips ignore it */
+        break;
+    case FK_NOR_OP_EX4B:
+        c->addr4 = 0;
+        break;
     case FK_NOR_OP_RST:
         if (c->rst_enabled) {
             /* A reset aborts an operation in progress: it is torn. */
@@ -388,6 +461,7 @@ static int do_command(struct fk_sim_nor_chip *c, const uint8_t *tx, uint8_t *rx,
             c->busy_until = now(c);
             c->sr &= (uint8_t)(FK_NOR_SR_BP_MASK | FK_NOR_SR_SRWD);
             c->rst_enabled = 0;
+            c->addr4 = 0;
         }
         return FK_OK;
     default:
