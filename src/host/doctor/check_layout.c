@@ -58,6 +58,49 @@ static bool soc_flash(struct doc_ctx *c, struct fk_dts_flash *out, const struct 
     return false;
 }
 
+/* The project's static file against the result: a partition whose place
+ * differs was not applied as written (another file won, or the Partition
+ * Manager changed it). Layout findings also quote the static file's line. */
+static void check_static(struct doc_ctx *c, struct fk_layout *st)
+{
+    char e[FK_DOC_ERR_LEN];
+    if (fk_layout_load(c->pm_static, st, e, sizeof e) < 0) {
+        struct fk_doc_finding *f = doc_add(
+            c, FK_DOC_WARNING, 7, "pm-static-unreadable", "build",
+            "the project's %s cannot be read as a partition file, so its lines are not quoted: "
+            "%s",
+            c->pm_static_disp, e);
+        (void)f;
+        st->count = 0;
+        return;
+    }
+    for (unsigned i = 0; i < st->count; i++) {
+        const struct fk_layout_part *s = &st->part[i];
+        const struct fk_layout_part *p = doc_part(c, s->name);
+        if (p && (p->address != s->address || p->size != s->size)) {
+            struct fk_doc_finding *f = doc_add(
+                c, FK_DOC_NOTE, 7, "pm-static-differs", "build",
+                "%s says %s is at 0x%x, 0x%x bytes, but the build placed it at 0x%x, 0x%x "
+                "bytes: the static file was not applied as written (another pm_static file, "
+                "or the Partition Manager adjusted it)",
+                c->pm_static_disp, s->name, s->address, s->size, p->address, p->size);
+            doc_evid(f, "%s:%u: %s", c->pm_static_disp, s->line, s->name);
+            doc_evid_part(f, c, s->name);
+        }
+    }
+}
+
+/* "pm_static.yml:40: mcuboot_secondary: address 0x43800, size 0x3a800" */
+static void evid_static(struct doc_ctx *c, struct fk_doc_finding *f, const struct fk_layout *st,
+                        const char *part)
+{
+    int i = fk_layout_find(st, part);
+    if (i >= 0) {
+        doc_evid(f, "%s:%u: %s: address 0x%x, size 0x%x", c->pm_static_disp, st->part[i].line,
+                 part, st->part[i].address, st->part[i].size);
+    }
+}
+
 void doc_check_layout(struct doc_ctx *c)
 {
     struct fk_layout *l = malloc(sizeof *l);
@@ -70,6 +113,10 @@ void doc_check_layout(struct doc_ctx *c)
     }
     memset(l, 0, sizeof *l);
     memset(&b, 0, sizeof b);
+    struct fk_layout *st = calloc(1, sizeof *st);
+    if (st && c->pm_static[0]) {
+        check_static(c, st);
+    }
     doc_fmt(l->path, sizeof l->path, "%s", c->pm_disp);
     bool has_ext = false;
     for (unsigned i = 0; i < c->pm.count; i++) {
@@ -161,6 +208,9 @@ void doc_check_layout(struct doc_ctx *c)
         if (lf->part2[0] && strcmp(lf->part2, lf->part) != 0) {
             doc_evid_part(f, c, lf->part2);
         }
+        if (st && lf->part[0]) {
+            evid_static(c, f, st, lf->part);
+        }
         if (lf->rule == FK_RULE_ERASE_ALIGN || lf->rule == FK_RULE_BEYOND_DEVICE) {
             const struct fk_layout_part *p = lf->part[0] ? doc_part(c, lf->part) : NULL;
             bool ext = p && !strcmp(p->region, "external_flash");
@@ -198,4 +248,5 @@ void doc_check_layout(struct doc_ctx *c)
     }
     free(l);
     free(rep);
+    free(st);
 }
