@@ -23,7 +23,8 @@ static const char *seed_case(void)
     edit(d, APPCFG, "\nCONFIG_SPI=y\n", "\n# CONFIG_SPI is not set\n");
     edit(d, APPCFG, "# CONFIG_FLASH is not set\n", "CONFIG_FLASH=y\n");
     edit(d, APPCFG, "# CONFIG_BT is not set\n",
-         "CONFIG_BT=y\nCONFIG_BT_PERIPHERAL=y\nCONFIG_NCS_SAMPLE_MCUMGR_BT_OTA_DFU=y\n"
+         "CONFIG_BT=y\nCONFIG_BT_PERIPHERAL=y\nCONFIG_BT_DEVICE_NAME=\"seed\"\n"
+         "CONFIG_NCS_SAMPLE_MCUMGR_BT_OTA_DFU=y\n"
          "CONFIG_MCUMGR=y\nCONFIG_MCUMGR_TRANSPORT_BT=y\nCONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY=y\n"
          "CONFIG_MCUMGR_GRP_IMG=y\nCONFIG_MCUMGR_GRP_OS=y\nCONFIG_IMG_MANAGER=y\n"
          "CONFIG_IMG_ERASE_PROGRESSIVELY=y\nCONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE=2475\n"
@@ -99,6 +100,8 @@ static void seed(void **state)
     assert_null(find("driver-missing", "mcuboot"));
     assert_null(find("driver-no-node", "mcuboot"));
     assert_int_equal(rep.errors, 2);
+    /* the sources' lines are all in the build */
+    assert_null(find("setting-not-applied", ""));
 }
 
 /* Check 1: the NOR node (here its SPI controller) disabled in MCUboot. */

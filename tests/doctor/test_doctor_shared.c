@@ -43,6 +43,8 @@ static void row1_hamdan(void **state)
     /* secure (MCUboot) and non-secure (app) paths of one chip are one chip */
     assert_null(find("ext-flash-differs", ""));
     assert_int_equal(rep.errors, 2);
+    /* prj.conf's strings with a comment after them were taken as written */
+    assert_null(find("setting-not-applied", ""));
     /* the report opens with the most severe group */
     assert_has(out, "\nmcuboot: 1 error");
 }
@@ -220,6 +222,11 @@ static void row10_botz(void **state)
     const struct fk_doc_finding *f = must("dev-key", "mcuboot", FK_DOC_WARNING, 5);
     assert_string_equal(f->fix_file, "sysbuild.conf");
     must("netcore-ram-flash", "mcuboot", FK_DOC_NOTE, 7);
+    /* the README's "mcuboot.conf looks ignored": its line is not in the build */
+    f = must("setting-not-applied", "mcuboot", FK_DOC_WARNING, 7);
+    assert_has(f->msg, "sysbuild/mcuboot/mcuboot.conf sets symbols the built MCUboot does not have");
+    assert_evid(f, "sysbuild/mcuboot/mcuboot.conf:2: CONFIG_BOOT_MAX_IMG_SECTORS=512");
+    assert_evid(f, "build_primary/mcuboot/zephyr/.config:58: CONFIG_BOOT_MAX_IMG_SECTORS=2048");
 }
 
 /* 11. car-heater: jedec,spi-nor on SPIM, consistent. */

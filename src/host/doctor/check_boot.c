@@ -464,6 +464,109 @@ static void check_signature(struct doc_ctx *c)
     }
 }
 
+/* The same value, as Kconfig writes it: y/n, "string", numbers in any base. */
+static bool same_value(const struct fk_kc_sym *k, const char *v)
+{
+    if (!strcmp(v, "n")) {
+        return k->type == FK_KC_NOT_SET;
+    }
+    if (k->type == FK_KC_BOOL || k->type == FK_KC_NOT_SET) {
+        return k->type == FK_KC_BOOL && !strcmp(v, "y");
+    }
+    if (k->type == FK_KC_STRING) {
+        size_t n = strlen(v);
+        return n >= 2 && v[0] == '"' && v[n - 1] == '"' && strlen(k->value) == n - 2 &&
+               !strncmp(k->value, v + 1, n - 2);
+    }
+    char *end;
+    long long x = strtoll(v, &end, 0);
+    return *end == '\0' && x == k->num;
+}
+
+/* Every CONFIG_X=v line of a project fragment against the built .config:
+ * a line the build did not take (a dependency is off, something selects
+ * otherwise, a later fragment wins, or the file is not read at all). */
+void doc_check_fragment(struct doc_ctx *c, const struct doc_frag *fr, const struct doc_img *im)
+{
+    if (!fr->text) {
+        return;
+    }
+    unsigned line = 0, shown = 0, more = 0;
+    struct fk_doc_finding *f = NULL;
+    for (const char *l = fr->text; *l;) {
+        line++;
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        char buf[256];
+        doc_fmt(buf, sizeof buf, "%.*s", (int)(n < sizeof buf ? n : sizeof buf - 1), l);
+        l = e ? e + 1 : l + n;
+        char *p = buf;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        char *eq = strchr(p, '=');
+        if (strncmp(p, "CONFIG_", 7) != 0 || !eq) {
+            continue;
+        }
+        *eq = '\0';
+        char *name = p + 7, *v = eq + 1;
+        /* a comment after the value; a string ends at its closing quote */
+        char *hash = strchr(v, '#');
+        if (v[0] == '"') {
+            hash = NULL;
+            for (char *q = v + 1; *q; q++) {
+                if (*q == '\\' && q[1]) {
+                    q++;
+                } else if (*q == '"') {
+                    q[1] = '\0';
+                    break;
+                }
+            }
+        }
+        if (hash) {
+            *hash = '\0';
+        }
+        for (size_t k = strlen(name); k && (name[k - 1] == ' ' || name[k - 1] == '\t'); k--) {
+            name[k - 1] = '\0';
+        }
+        while (*v == ' ') {
+            v++;
+        }
+        for (size_t k = strlen(v); k && (v[k - 1] == ' ' || v[k - 1] == '\r' || v[k - 1] == '\t');
+             k--) {
+            v[k - 1] = '\0';
+        }
+        if (!strncmp(name, "BOOT_SIGNATURE_TYPE_", 20)) {
+            continue; /* said with its own fix (check 5) */
+        }
+        const struct fk_kc_sym *k = fk_kconfig_get(&im->kc, name);
+        if (k && same_value(k, v)) {
+            continue;
+        }
+        if (!k && !strcmp(v, "n")) {
+            continue; /* off, and not even visible: the same result */
+        }
+        if (!f) {
+            f = doc_add(c, FK_DOC_WARNING, 7, "setting-not-applied", im->name,
+                        "%s sets symbols the built %s does not have as written: a dependency "
+                        "is off, something selects another value, a later fragment wins, or "
+                        "the build does not read this file; what was meant did not happen",
+                        fr->disp, im->role == ROLE_MCUBOOT ? "MCUboot" : "application");
+        }
+        if (shown < FK_DOC_MAX_EVID / 2) {
+            doc_evid(f, "%s:%u: CONFIG_%s=%s", fr->disp, line, name, v);
+            doc_evid_sym(f, im, name);
+            shown++;
+        } else {
+            more++;
+        }
+    }
+    if (f && more) {
+        doc_fmt(f->msg + strlen(f->msg), sizeof f->msg - strlen(f->msg),
+                " (%u more line%s not shown)", more, more == 1 ? "" : "s");
+    }
+}
+
 void doc_check_boot(struct doc_ctx *c)
 {
     enum fk_bl bm;

@@ -61,6 +61,8 @@ static void free_ctx(struct doc_ctx *c)
     free(c->app_conf.text);
     free(c->boot_conf.text);
     free(c->sb_conf.text);
+    free(c->boot_more[0].text);
+    free(c->boot_more[1].text);
 }
 
 /* Images found but not examined, and images without a devicetree. */
@@ -122,6 +124,10 @@ int fk_doctor_run(const char *build, const char *source, struct fk_doc_report *r
         doc_check_layout(c);
         doc_check_boot(c);
         doc_check_update(c);
+        doc_check_fragment(c, &c->app_conf, &c->img[c->app]);
+        doc_check_fragment(c, &c->boot_conf, &c->img[c->mcuboot]);
+        doc_check_fragment(c, &c->boot_more[0], &c->img[c->mcuboot]);
+        doc_check_fragment(c, &c->boot_more[1], &c->img[c->mcuboot]);
         doc_sort(r);
     }
     free_ctx(c);

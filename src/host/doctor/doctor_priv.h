@@ -50,6 +50,7 @@ struct doc_ctx {
     char pm_static[FK_DOC_PATH_LEN];      /* path of the project's pm_static*.yml, "" */
     char pm_static_disp[FK_DOC_PATH_LEN];
     struct doc_frag app_conf, boot_conf, sb_conf;
+    struct doc_frag boot_more[2]; /* other MCUboot fragments the project has (checked too) */
     char app_overlay[FK_DOC_PATH_LEN];    /* where a devicetree fix for the app goes */
     char boot_overlay[FK_DOC_PATH_LEN];
 };
@@ -106,6 +107,8 @@ void doc_check_flash(struct doc_ctx *c);   /* checks 1, 2, 3 */
 void doc_check_layout(struct doc_ctx *c);  /* check 4 */
 void doc_check_boot(struct doc_ctx *c);    /* check 5 */
 void doc_check_update(struct doc_ctx *c);  /* check 6 */
+/* Check 7: lines of a project fragment the built image did not take. */
+void doc_check_fragment(struct doc_ctx *c, const struct doc_frag *fr, const struct doc_img *im);
 
 /* Partition helpers. */
 const struct fk_layout_part *doc_part(const struct doc_ctx *c, const char *name);

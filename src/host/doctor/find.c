@@ -449,6 +449,15 @@ void doc_find_sources(struct doc_ctx *c)
     static const char *const sb[] = {"sysbuild.conf", NULL};
     frag_pick(c, &c->app_conf, app);
     frag_pick(c, &c->boot_conf, c->sysbuild ? boot_sb : boot_ci);
+    /* the other MCUboot fragments in the standard places: is each one read? */
+    const char *const *bc = c->sysbuild ? boot_sb : boot_ci;
+    unsigned nm = 0;
+    for (size_t i = 0; bc[i] && nm < 2; i++) {
+        if (c->boot_conf.text && strcmp(bc[i], c->boot_conf.disp) != 0) {
+            frag_load(c, &c->boot_more[nm], bc[i]);
+            nm += c->boot_more[nm].text != NULL;
+        }
+    }
     if (c->sysbuild) {
         frag_pick(c, &c->sb_conf, sb);
     }
