@@ -201,8 +201,10 @@ void fk_smp_hdr_encode(const struct fk_smp_hdr *hdr, uint8_t out[FK_SMP_HDR_SIZE
 #define FK_SMP_F_NO_FOTAKIT_FIELD 0x4u
 
 struct fk_smp_config {
-    /* Flash map with FK_AREA_ID_PRIMARY (running image, at offset 0) and
-     * FK_AREA_ID_SECONDARY (uploads go to fk_boot_secondary_image_off()). */
+    /* Flash map with FK_AREA_ID_PRIMARY (slot 0) and FK_AREA_ID_SECONDARY
+     * (slot 1); uploads go where the bootloader row says (fk_bl_space():
+     * one sector into the secondary for fotakit and swap-offset, offset 0
+     * otherwise; the slot not running in direct-xip / RAM load). */
     const struct fk_flash_map *map;
     /* Optional: when set, `image test`/`confirm` of the secondary image first
      * verifies it (fk_image_verify) and refuses an image these keys reject.
@@ -217,9 +219,24 @@ struct fk_smp_config {
     const char *machine;     /* info 'm' and 'p', e.g. "cortex-m4" */
     const char *platform;    /* info 'i', e.g. the board name */
     const char *build_time;  /* info 'b' */
-    /* Bootloader info `mode`: when mcuboot_mode_set is false, 9
-     * (FK_MCUBOOT_MODE_SWAP_USING_OFFSET: fotakit's swap strategy, see
-     * docs/boot.md); an overwrite-only bootloader sets 2. */
+    /* The bootloader the application runs under (fotakit/mcuboot_mode.h,
+     * docs/smp.md "MCUboot modes"): FK_BL_FOTAKIT (0, the default: fotakit's
+     * own, swap strategy), FK_BL_FOTAKIT_OVERWRITE, or a stock MCUboot mode
+     * (FK_BL_MCUBOOT_SWAP_MOVE, ...). From it follow where uploads go, which
+     * trailer fields `image test`/`confirm` write, what `image list`
+     * reports, the largest image and bootloader info's mode. */
+    enum fk_bl bootloader;
+    /* MCUboot's BOOT_MAX_IMG_SECTORS (stock swap modes size their trailer
+     * with it): 0 = the slot's sector count (CONFIG_BOOT_MAX_IMG_SECTORS_AUTO,
+     * MCUboot's Zephyr default); imgtool's default is 128. */
+    uint32_t max_img_sectors;
+    /* direct-xip / RAM load: the slot the application runs from (0 or 1,
+     * e.g. from the bootloader's shared data or the link address). Uploads
+     * go to the other slot. Ignored in the other modes (always 0). */
+    uint8_t active_slot;
+    /* Bootloader info `mode` override: when mcuboot_mode_set is false, the
+     * bootloader row's MCUboot mode (9 for fotakit's swap, 2 for its
+     * overwrite strategy, the mode's own number for stock MCUboot). */
     bool mcuboot_mode_set;
     int mcuboot_mode;        /* enum fk_mcuboot_mode */
     bool no_downgrade;       /* bootloader refuses downgrades ("no-downgrade") */

@@ -1,8 +1,9 @@
 /*
  * Image management group: state read/write, erase, slot info (upload is in
- * img_upload.c). Slot 0 = primary (running image, header at offset 0),
- * slot 1 = secondary: an upload at fk_boot_secondary_image_off(), the
- * previous image at offset 0 after a swap (fk_boot_secondary_find()).
+ * img_upload.c). Slot 0 = primary, slot 1 = secondary. Which slot runs,
+ * where a slot's image header is, the flags `image list` reports and the
+ * trailer fields test / confirm write follow the bootloader the server runs
+ * under (img_state.c, the table in fotakit/mcuboot_mode.h).
  */
 #include <string.h>
 
@@ -13,11 +14,6 @@ static const struct fk_flash_area *open_slot(struct fk_smp_server *s, int slot, 
     const struct fk_flash_area *fa = NULL;
     *err = fk_flash_open(s->cfg->map, slot == 0 ? FK_AREA_ID_PRIMARY : FK_AREA_ID_SECONDARY, &fa);
     return *err == FK_OK ? fa : NULL;
-}
-
-static uint32_t slot_image_off(struct fk_smp_server *s, int slot)
-{
-    return slot == 0 ? 0 : fk_boot_secondary_image_off(s->cfg->map);
 }
 
 /* IMG_MGMT code for an image-inspection failure. */
@@ -64,15 +60,7 @@ void fk_smp_read_slot(struct fk_smp_server *s, int slot, struct fk_smp_slot_info
         out->img_rc = FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED;
         return;
     }
-    uint32_t off = slot_image_off(s, slot);
-    if (slot == 1) {
-        /* after a swap the previous image sits at offset 0 of the secondary
-         * (swap-offset slot use), an upload one sector in */
-        uint32_t found;
-        if (fk_boot_secondary_find(s->cfg->map, &found) == FK_OK) {
-            off = found;
-        }
-    }
+    uint32_t off = fk_smp_slot_image_off(s, slot);
     out->off = off;
     uint8_t magic[4];
     if (fk_flash_read(fa, off, magic, sizeof magic) != FK_OK) {
@@ -90,31 +78,6 @@ void fk_smp_read_slot(struct fk_smp_server *s, int slot, struct fk_smp_slot_info
         return;
     }
     out->img_rc = err == FK_OK ? FK_IMG_MGMT_ERR_HASH_NOT_FOUND : img_rc_of(err);
-}
-
-unsigned fk_smp_slot_flags(struct fk_smp_server *s, int slot)
-{
-    unsigned f = 0;
-    int swap = fk_boot_swap_type(s->cfg->map);
-    /* As Zephyr's img_mgmt_state_flags(); the active slot is always 0. */
-    switch (swap) {
-    case FK_SWAP_TEST:
-        f = slot == 0 ? FK_SMP_F_CONFIRMED : FK_SMP_F_PENDING;
-        break;
-    case FK_SWAP_PERM:
-        f = slot == 0 ? FK_SMP_F_CONFIRMED : FK_SMP_F_PENDING | FK_SMP_F_PERMANENT;
-        break;
-    case FK_SWAP_REVERT:
-        f = slot == 0 ? 0 : FK_SMP_F_CONFIRMED;
-        break;
-    default: /* NONE, FAIL, or an unreadable trailer */
-        f = slot == 0 ? FK_SMP_F_CONFIRMED : 0;
-        break;
-    }
-    if (slot == 0) {
-        f |= FK_SMP_F_ACTIVE;
-    }
-    return f;
 }
 
 int fk_smp_erase_range(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
@@ -202,13 +165,14 @@ static int state_write(struct fk_smp_req *r)
     }
     bool confirm = f[1].found && f[1].item.type == FK_CBOR_TRUE;
     struct fk_smp_server *s = r->s;
+    int act = fk_smp_active_slot(s), other = 1 - act;
     int slot;
     if (!f[0].found || f[0].item.type == FK_CBOR_NULL || f[0].item.len == 0) {
         if (!confirm) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_HASH,
                                      "marking an image for test needs its hash");
         }
-        slot = 0;
+        slot = act;
     } else {
         uint8_t want[32];
         size_t wl;
@@ -231,18 +195,22 @@ static int state_write(struct fk_smp_req *r)
                                      "image's SHA256 TLV, as `image list` shows it)");
         }
     }
-    if (slot == 0 && !confirm) {
+    if (slot == act && !confirm) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED,
-                                 "that image is already running; test applies to slot 1");
+                                 "that image is already running; test applies to slot %u",
+                                 (unsigned)other);
     }
-    if (slot == 0) {
-        /* confirm the running image; refused while an update is pending */
-        unsigned fl1 = fk_smp_slot_flags(s, 1);
-        if (fl1 & FK_SMP_F_PENDING) {
+    bool equal = fk_smp_bl(s)->kind == FK_BL_KIND_EQUAL;
+    unsigned flo = fk_smp_slot_flags(s, other);
+    if (slot == act) {
+        /* confirm the running image; refused while an update is pending
+         * (Zephyr: img_mgmt_state_confirm) */
+        if (!equal && (flo & FK_SMP_F_PENDING)) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_IMAGE_ALREADY_PENDING,
-                                     "slot 1 is pending; confirm it by hash or erase it first");
+                                     "slot %u is pending; confirm it by hash or erase it first",
+                                     (unsigned)other);
         }
-        rc = fk_boot_confirm(s->cfg->map);
+        rc = fk_smp_mark(s, slot, FK_BL_OP_CONFIRM);
         if (rc) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED,
                                      "confirming failed: %s", fk_err_name(rc));
@@ -250,37 +218,39 @@ static int state_write(struct fk_smp_req *r)
         fk_smp_log(s, "running image confirmed");
         return state_answer(r);
     }
-    /* slot 1: test (or permanent with confirm) */
-    unsigned fl1 = fk_smp_slot_flags(s, 1);
-    if (fl1 & FK_SMP_F_CONFIRMED) {
+    /* the other slot: test (or permanent with confirm) */
+    if (!equal && (flo & FK_SMP_F_CONFIRMED)) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_IMAGE_ALREADY_PENDING,
-                                 "slot 1 holds the previous image, due to be restored at the next "
-                                 "reset; confirm the running image first");
+                                 "slot %u holds the previous image, due to be restored at the "
+                                 "next reset; confirm the running image first",
+                                 (unsigned)other);
     }
     if (s->up.active) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
-                                 "an upload to slot 1 is in progress (%u of %u bytes)",
-                                 (unsigned)s->up.off, (unsigned)s->up.len);
+                                 "an upload to slot %u is in progress (%u of %u bytes)",
+                                 (unsigned)other, (unsigned)s->up.off, (unsigned)s->up.len);
     }
     if (s->cfg->keys) {
         int err;
-        const struct fk_flash_area *fa = open_slot(s, 1, &err);
+        const struct fk_flash_area *fa = open_slot(s, other, &err);
         struct fk_image_info info;
-        struct fk_smp_slot_info si1;
-        fk_smp_read_slot(s, 1, &si1);
-        err = fa ? fk_image_verify(fa, si1.off, s->cfg->keys, &info) : err;
+        struct fk_smp_slot_info sio;
+        fk_smp_read_slot(s, other, &sio);
+        err = fa ? fk_image_verify(fa, sio.off, s->cfg->keys, &info) : err;
         if (err) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_TLV,
-                                     "slot 1 image fails verification: %s: %s", fk_err_name(err),
-                                     fk_err_str(err));
+                                     "slot %u image fails verification: %s: %s", (unsigned)other,
+                                     fk_err_name(err), fk_err_str(err));
         }
     }
-    rc = fk_boot_set_pending(s->cfg->map, confirm);
+    rc = fk_smp_mark(s, other, confirm ? FK_BL_OP_PERM : FK_BL_OP_TEST);
     if (rc) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED,
-                                 "marking slot 1 pending failed: %s", fk_err_name(rc));
+                                 "marking slot %u pending failed: %s", (unsigned)other,
+                                 fk_err_name(rc));
     }
-    fk_smp_log(s, "slot 1 marked for %s", confirm ? "permanent upgrade" : "test");
+    fk_smp_log(s, "slot %u marked for %s", (unsigned)other,
+               confirm ? "permanent upgrade" : "test");
     return state_answer(r);
 }
 
@@ -292,28 +262,31 @@ static int img_erase(struct fk_smp_req *r)
     if (rc) {
         return fk_smp_payload_fail(r, rc, bad);
     }
-    uint64_t slot = f[0].found ? f[0].item.u : 1;
-    if (slot == 0) {
+    struct fk_smp_server *s = r->s;
+    int act = fk_smp_active_slot(s), other = 1 - act;
+    uint64_t slot = f[0].found ? f[0].item.u : (uint64_t)other;
+    if (slot == (uint64_t)act) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
-                                 "slot 0 holds the running image and is never erased");
+                                 "slot %u holds the running image and is never erased",
+                                 (unsigned)act);
     }
-    if (slot != 1) {
+    if (slot > 1) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_SLOT,
                                  "slot %u does not exist (image 0 has slots 0 and 1)",
                                  (unsigned)(slot > 0xffffffffu ? 0xffffffffu : slot));
     }
-    struct fk_smp_server *s = r->s;
     struct fk_smp_slot_info si;
-    fk_smp_read_slot(s, 1, &si);
-    if (si.valid && (fk_smp_slot_flags(s, 1) & (FK_SMP_F_PENDING | FK_SMP_F_CONFIRMED))) {
+    fk_smp_read_slot(s, other, &si);
+    if (si.valid && (fk_smp_slot_flags(s, other) & (FK_SMP_F_PENDING | FK_SMP_F_CONFIRMED))) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
-                                 "slot 1 is in use (pending, or the image a revert restores)");
+                                 "slot %u is in use (pending, or the image a revert restores)",
+                                 (unsigned)other);
     }
     int err;
-    const struct fk_flash_area *fa = open_slot(s, 1, &err);
+    const struct fk_flash_area *fa = open_slot(s, other, &err);
     if (!fa) {
         char why[FK_SMP_RSN_LEN];
-        fk_flash_explain(s->cfg->map, FK_AREA_ID_SECONDARY, err, why, sizeof why);
+        fk_flash_explain(s->cfg->map, fk_smp_slot_area(other), err, why, sizeof why);
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
     fk_smp_upload_abort(s);
@@ -321,10 +294,10 @@ static int img_erase(struct fk_smp_req *r)
      * seconds less for the client to wait */
     err = fk_smp_erase_dirty(s, fa, 0, fa->size);
     if (err) {
-        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing slot 1: %s",
-                                 fk_err_name(err));
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing slot %u: %s",
+                                 (unsigned)other, fk_err_name(err));
     }
-    fk_smp_log(s, "slot 1 erased");
+    fk_smp_log(s, "slot %u erased", (unsigned)other);
     fk_cbor_map(&r->enc, 0);
     return FK_SMP_R_OK;
 }
@@ -367,7 +340,8 @@ static int slot_info(struct fk_smp_req *r)
         fk_cbor_int(e, e1);
     }
     fk_cbor_tstr(e, "max_image_size");
-    fk_cbor_uint(e, fk_boot_max_image_size(s->cfg->map));
+    struct fk_bl_space sp;
+    fk_cbor_uint(e, fk_smp_space(s, &sp, NULL, 0) == FK_OK ? sp.max_image : 0);
     return FK_SMP_R_OK;
 }
 

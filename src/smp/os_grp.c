@@ -146,9 +146,10 @@ int fk_smp_mcuboot_mode(const struct fk_smp_server *s)
     if (s->cfg->mcuboot_mode_set) {
         return s->cfg->mcuboot_mode;
     }
-    /* fotakit's default boot strategy: swap with revert, secondary image one
-     * sector in = MCUboot's swap-using-offset slot use (docs/boot.md). */
-    return FK_MCUBOOT_MODE_SWAP_USING_OFFSET;
+    /* the bootloader row's mode: fotakit's swap is MCUboot's swap-using-offset
+     * slot use (9), its overwrite strategy 2 (docs/boot.md); a stock
+     * MCUboot row its own number */
+    return fk_smp_bl(s)->mcuboot_mode;
 }
 
 static int os_bootloader_info(struct fk_smp_req *r)

@@ -56,7 +56,18 @@ struct fk_smp_slot_info {
     int img_rc;              /* IMG_MGMT_ERR_* why not valid */
 };
 void fk_smp_read_slot(struct fk_smp_server *s, int slot, struct fk_smp_slot_info *out);
-/* Zephyr's img_mgmt_state_flags() for slot 0/1 from the boot swap type. */
+/* The bootloader the server runs under (img_state.c): its row, the running
+ * slot, the slot uploads go to, a slot's area id, the mode's space on this
+ * map, where a slot's image header is. */
+const struct fk_bl_mode *fk_smp_bl(const struct fk_smp_server *s);
+int fk_smp_active_slot(const struct fk_smp_server *s);
+int fk_smp_upload_slot(const struct fk_smp_server *s);
+uint8_t fk_smp_slot_area(int slot);
+int fk_smp_space(const struct fk_smp_server *s, struct fk_bl_space *sp, char *why, size_t n);
+uint32_t fk_smp_slot_image_off(struct fk_smp_server *s, int slot);
+/* Perform a test / permanent / confirm step for `slot` as the row says. */
+int fk_smp_mark(struct fk_smp_server *s, int slot, enum fk_bl_op op);
+/* Zephyr's img_mgmt_state_read() flags for slot 0/1 in this mode. */
 #define FK_SMP_F_PENDING 0x01u
 #define FK_SMP_F_CONFIRMED 0x02u
 #define FK_SMP_F_ACTIVE 0x04u

@@ -26,7 +26,7 @@ static void gather_header(const struct fk_cbor_item *data, uint8_t h[FK_IMAGE_HE
 static int check_version(struct fk_smp_req *r, const struct fk_image_header *hdr)
 {
     struct fk_smp_slot_info run;
-    fk_smp_read_slot(r->s, 0, &run);
+    fk_smp_read_slot(r->s, fk_smp_active_slot(r->s), &run);
     if (!run.valid && run.img_rc != FK_IMG_MGMT_ERR_HASH_NOT_FOUND) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_VERSION_GET_FAILED,
                                  "cannot read the running image's version");
@@ -90,21 +90,32 @@ int fk_upl_first_chunk_checks(struct fk_smp_req *r, const struct fk_upl_geom *g,
                                  (unsigned)data->len, (unsigned)len);
     }
     struct fk_smp_slot_info si;
-    fk_smp_read_slot(s, 1, &si);
-    unsigned fl = fk_smp_slot_flags(s, 1);
+    fk_smp_read_slot(s, g->slot, &si);
+    unsigned fl = fk_smp_slot_flags(s, g->slot);
     if (si.valid && (fl & (FK_SMP_F_PENDING | FK_SMP_F_CONFIRMED))) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
                                  (fl & FK_SMP_F_PENDING)
-                                     ? "slot 1 holds an image pending for the next reset; erase "
-                                       "it first"
-                                     : "slot 1 holds the previous image a revert restores; "
-                                       "confirm the running image first");
+                                     ? "slot %u holds an image pending for the next reset; "
+                                       "erase it first"
+                                     : "slot %u holds the previous image a revert restores; "
+                                       "confirm the running image first",
+                                 (unsigned)g->slot);
     }
     if (len > g->max) {
+        /* the numbers: what the mode leaves (design.md's rule for it,
+         * docs/smp.md "MCUboot modes") */
+        if (g->max == 0) {
+            char why[FK_SMP_RSN_LEN];
+            struct fk_bl_space sp;
+            (void)fk_smp_space(s, &sp, why, sizeof why); /* why the mode cannot run here */
+            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE, "%s", why);
+        }
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE,
-                                 "image of %u bytes does not fit: the largest this slot takes "
-                                 "is %u",
-                                 (unsigned)len, (unsigned)g->max);
+                                 "%u B > %u B, the most %s leaves (slot 0x%x, sector 0x%x, "
+                                 "trailer %u B)",
+                                 (unsigned)len, (unsigned)g->max, fk_smp_bl(s)->name,
+                                 (unsigned)g->fa->size, (unsigned)g->sp.sector,
+                                 (unsigned)g->sp.trailer_bytes);
     }
     if (upgrade && check) {
         return check_version(r, &hdr);

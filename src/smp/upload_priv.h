@@ -9,12 +9,15 @@
 
 #include "smp_priv.h"
 
-/* Where an upload goes in the secondary slot. */
+/* Where an upload goes: the slot the bootloader row names (the secondary,
+ * or in direct-xip / RAM load the slot not running). */
 struct fk_upl_geom {
+    int slot;         /* 0 or 1 */
     const struct fk_flash_area *fa;
-    uint32_t base;    /* image start in the area (fk_boot_secondary_image_off) */
+    struct fk_bl_space sp; /* the mode's space on this map (fk_bl_space) */
+    uint32_t base;    /* image start in the area (sp.upload_off) */
     uint32_t es, ws;  /* erase and write size, bytes */
-    uint32_t max;     /* fk_boot_max_image_size, bytes */
+    uint32_t max;     /* largest image, bytes (sp.max_image; 0 if the mode cannot run here) */
     bool has_rec;     /* the slot has room for a record sector */
     uint32_t rec;     /* record sector, relative to base */
     uint32_t rec_hdr; /* record header bytes (padded to ws) */
@@ -23,7 +26,7 @@ struct fk_upl_geom {
 
 uint32_t fk_upl_align_up(uint32_t v, uint32_t a);
 
-/* Open the secondary slot and fill *g. An error of fk_flash_open, or
+/* Open the upload slot and fill *g. An error of fk_flash_open, or
  * FK_ENOTSUP when the geometry cannot take uploads (write size above
  * FK_SMP_WBUF_MAX, image start or slot not sector aligned). */
 int fk_upl_geom_get(struct fk_smp_server *s, struct fk_upl_geom *g);

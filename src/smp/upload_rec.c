@@ -35,14 +35,17 @@ uint32_t fk_upl_align_up(uint32_t v, uint32_t a)
 int fk_upl_geom_get(struct fk_smp_server *s, struct fk_upl_geom *g)
 {
     memset(g, 0, sizeof *g);
-    int rc = fk_flash_open(s->cfg->map, FK_AREA_ID_SECONDARY, &g->fa);
+    g->slot = fk_smp_upload_slot(s);
+    int rc = fk_flash_open(s->cfg->map, fk_smp_slot_area(g->slot), &g->fa);
     if (rc) {
         return rc;
     }
-    g->base = fk_boot_secondary_image_off(s->cfg->map);
+    /* placement and size limit: the bootloader row (fotakit/mcuboot_mode.h) */
+    rc = fk_smp_space(s, &g->sp, NULL, 0);
+    g->base = g->sp.upload_off;
     g->es = g->fa->dev->erase_size;
     g->ws = fk_flash_align(g->fa);
-    g->max = fk_boot_max_image_size(s->cfg->map);
+    g->max = rc == FK_OK ? g->sp.max_image : 0;
     g->ev = fk_flash_erased_val(g->fa);
     if (!g->es || !g->ws || g->ws > FK_SMP_WBUF_MAX || g->base % g->es ||
         g->base > g->fa->size || g->max > g->fa->size - g->base) {
