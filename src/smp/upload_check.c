@@ -112,10 +112,10 @@ int fk_upl_first_chunk_checks(struct fk_smp_req *r, const struct fk_upl_geom *g,
         }
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE,
                                  "%u B > %u B, the most %s leaves (slot 0x%x, sector 0x%x, "
-                                 "trailer %u B)",
+                                 "%u B kept at the end)",
                                  (unsigned)len, (unsigned)g->max, fk_smp_bl(s)->name,
                                  (unsigned)g->fa->size, (unsigned)g->sp.sector,
-                                 (unsigned)g->sp.trailer_bytes);
+                                 (unsigned)g->sp.reserved_bytes);
     }
     if (upgrade && check) {
         return check_version(r, &hdr);

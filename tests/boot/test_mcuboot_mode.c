@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fotakit/boot.h"
+#include "fotakit/host/image.h"
 #include "fotakit/mcuboot_mode.h"
 
 #define VEC FOTAKIT_SHARED_DIR "/vectors/imgtool/"
@@ -87,19 +88,14 @@ static void mkmap(uint32_t p, uint32_t s, uint32_t ep, uint32_t es, uint32_t w, 
     map.count = sc ? 3 : 2;
 }
 
+/* A whole file (the test fails if it cannot be read). Caller frees. */
 static uint8_t *load(const char *name, size_t *len)
 {
-    FILE *f = fopen(name, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
+    uint8_t *b = NULL;
+    char err[300];
+    if (fk_file_read(name, &b, len, err, sizeof err) != FK_OK) {
+        fail_msg("%s", err);
+    }
     return b;
 }
 
@@ -110,7 +106,11 @@ static uint32_t dumpinfo_end(const char *bin)
     char path[512];
     snprintf(path, sizeof path, "%s.dumpinfo.txt", bin);
     size_t n;
-    char *t = (char *)load(path, &n);
+    uint8_t *raw = load(path, &n);
+    char *t = calloc(1, n + 1); /* as a C string */
+    assert_non_null(t);
+    memcpy(t, raw, n);
+    free(raw);
     const char *a = strstr(t, "TLV area (offset: ");
     assert_non_null(a);
     unsigned off = 0, size = 0;

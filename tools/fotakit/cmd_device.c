@@ -56,6 +56,14 @@ static void usage(FILE *f)
             "                         off: Zephyr's bare {\"err\": {group, rc}}, which strict\n"
             "                         clients (smpclient) need; fotakit smp fetches the reason\n"
             "                         with one more request either way\n"
+            "  --bootloader B         the bootloader the device runs and the SMP server is\n"
+            "                         configured for: fotakit (default), fotakit-overwrite,\n"
+            "                         or mcuboot:MODE, a model of stock MCUboot written from\n"
+            "                         its design document (MODE: overwrite-only, swap-scratch,\n"
+            "                         swap-move, swap-offset, direct-xip, direct-xip-revert,\n"
+            "                         ram-load; docs/smp.md \"MCUboot modes\")\n"
+            "  --max-img-sectors N    MCUboot's BOOT_MAX_IMG_SECTORS for mcuboot:MODE (default:\n"
+            "                         the slot's sector count, as CONFIG_BOOT_MAX_IMG_SECTORS_AUTO)\n"
             "  --quiet                no log lines\n"
             "\n"
             "Exit: 0 ok, 1 the bootloader found nothing to boot (--boot-only), 2 bad usage or\n"
@@ -148,6 +156,26 @@ int fk_cli_device(int argc, char **argv)
             boot_only = true;
         } else if (!strcmp(a, "--rsn-v2")) {
             cfg.smp_rsn_v2 = true;
+        } else if (!strcmp(a, "--bootloader") && has) {
+            const char *bname = argv[++i];
+            if (fk_bl_parse(bname, &cfg.bootloader) != FK_OK ||
+                (strncmp(bname, "mcuboot:", 8) && strncmp(bname, "fotakit", 7))) {
+                fprintf(stderr,
+                        "fotakit device: --bootloader '%s' is not one of fotakit, "
+                        "fotakit-overwrite, mcuboot:overwrite-only, mcuboot:swap-scratch, "
+                        "mcuboot:swap-move, mcuboot:swap-offset, mcuboot:direct-xip, "
+                        "mcuboot:direct-xip-revert, mcuboot:ram-load\n",
+                        bname);
+                return 2;
+            }
+        } else if (!strcmp(a, "--max-img-sectors") && has) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 65536) {
+                fprintf(stderr, "fotakit device: --max-img-sectors takes a number 1..65536\n");
+                return 2;
+            }
+            cfg.max_img_sectors = (uint32_t)n;
         } else if (!strcmp(a, "--quiet")) {
             cfg.quiet = true;
         } else if (a[0] != '-' && !image && !strcmp(sub, "flash")) {

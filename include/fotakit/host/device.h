@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fotakit/mcuboot_mode.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,6 +47,13 @@ struct fk_device_cfg {
     bool smp_no_header_check; /* tests only: accept uploads that are not images */
     const char *dead;      /* simulate a dead chip: this board device never answers */
     bool smp_rsn_v2;       /* FK_SMP_F_RSN_V2: "rsn" in SMP v2 group errors too */
+    /* The bootloader the device runs (fotakit/mcuboot_mode.h): FK_BL_FOTAKIT
+     * (0, default: fotakit's fk_boot_go), FK_BL_FOTAKIT_OVERWRITE, or a
+     * stock MCUboot mode, run as a model written from MCUboot's design
+     * document (src/host/device/mcuboot_model.c; not MCUboot itself). The
+     * SMP server is configured for the same row. */
+    enum fk_bl bootloader;
+    uint32_t max_img_sectors; /* MCUboot's BOOT_MAX_IMG_SECTORS (0: the slot's sector count) */
 };
 
 /* What the bootloader did at one boot. */
@@ -56,6 +65,7 @@ struct fk_device_boot_report {
     char version[32];         /* version of the image started ("" if none) */
     uint8_t hash[32];         /* its SHA256 TLV */
     bool running;             /* an image was started */
+    int slot;                 /* the slot it runs from (0; direct-xip / RAM load: 0 or 1) */
     double modeled_sum_s;     /* flash time during this boot: plain sum */
     double modeled_overlap_s; /* flash time with the NOR chip overlapped */
     uint64_t erases[4];       /* erase calls per device during this boot */

@@ -7,6 +7,7 @@
 #include "device_priv.h"
 
 #include "fotakit/boot.h"
+#include "fotakit/mcuboot_mode.h"
 #include "fotakit/smp.h"
 
 #include <stdlib.h>
@@ -20,6 +21,11 @@ struct fk_dev_app {
     char platform[64];
     char decision[256];
 };
+
+static uint8_t slot_area(int slot)
+{
+    return slot ? FK_AREA_ID_SECONDARY : FK_AREA_ID_PRIMARY;
+}
 
 static void on_reset(void *ctx)
 {
@@ -68,6 +74,9 @@ int fk_dev_app_init(struct fk_device *d)
     if (d->cfg.smp_rsn_v2) {
         a->cfg.flags |= FK_SMP_F_RSN_V2;
     }
+    /* the application side runs for the same bootloader the device models */
+    a->cfg.bootloader = d->cfg.bootloader;
+    a->cfg.max_img_sectors = d->cfg.max_img_sectors;
     struct fk_boot_geometry g;
     if (fk_boot_geometry(&d->map, &g) == FK_OK && g.unit) {
         a->swap_buf = malloc(g.unit);
@@ -114,7 +123,8 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     struct fk_boot_config bc = {
         .map = &d->map,
         .keys = &d->ring,
-        .strategy = FK_BOOT_STRATEGY_SWAP,
+        .strategy = d->cfg.bootloader == FK_BL_FOTAKIT_OVERWRITE ? FK_BOOT_STRATEGY_OVERWRITE
+                                                                 : FK_BOOT_STRATEGY_SWAP,
         .log = on_boot_log,
         .ctx = d,
         .buf = a->swap_buf,
@@ -122,21 +132,41 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     };
     struct fk_boot_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
-    fk_dev_log(d, "power on: boot %u, bootloader starts", d->boots);
+    const struct fk_bl_mode *bl = fk_bl_mode(d->cfg.bootloader);
+    bool stock = bl != NULL && !(bl->flags & FK_BL_F_FOTAKIT);
+    fk_dev_log(d, "power on: boot %u, bootloader starts%s%s%s", d->boots,
+               stock ? " (a model of MCUboot " : "", stock ? bl->title : "", stock ? ")" : "");
     if (!d->ring.count && !d->ring.allow_hash_only && d->boots == 1) {
         fk_dev_log(d, "no --key given: the bootloader trusts no key, so no signed image will boot");
     }
-    int rc = fk_boot_go(&bc, &rsp);
-    for (int again = 0; again < 3 && fk_sim_power_is_off(&d->sb); again++) {
-        /* A power cut in the middle of the bootloader's work: power returns
-         * and the bootloader starts over (it resumes an interrupted swap). */
-        fk_dev_log(d, "power: cut while the bootloader worked (%s); back on, bootloader starts again",
-                   fk_err_name(rc));
-        fk_sim_power_restore(&d->sb);
-        rep.after_power_cut = true;
-        memset(&rsp, 0, sizeof rsp);
+    int rc;
+    int slot = 0;
+    if (stock) {
+        /* a model of stock MCUboot in that mode (mcuboot_model.c) */
+        uint32_t off = 0;
+        rc = fk_dev_mcuboot_boot(d, bl->id, &slot, &off, rsp.why, sizeof rsp.why);
+        rsp.reason = rc == FK_OK ? FK_BOOT_R_NONE : FK_BOOT_R_NO_IMAGE;
+        if (rc == FK_OK && fk_flash_open(&d->map, slot_area(slot), &rsp.area) == FK_OK &&
+            fk_image_read_header(rsp.area, off, &rsp.hdr) == FK_OK) {
+            rsp.off = off;
+        } else {
+            rsp.area = NULL;
+        }
+    } else {
         rc = fk_boot_go(&bc, &rsp);
+        for (int again = 0; again < 3 && fk_sim_power_is_off(&d->sb); again++) {
+            /* A power cut in the middle of the bootloader's work: power returns
+             * and the bootloader starts over (it resumes an interrupted swap). */
+            fk_dev_log(d, "power: cut while the bootloader worked (%s); back on, bootloader starts again",
+                       fk_err_name(rc));
+            fk_sim_power_restore(&d->sb);
+            rep.after_power_cut = true;
+            memset(&rsp, 0, sizeof rsp);
+            rc = fk_boot_go(&bc, &rsp);
+        }
     }
+    rep.slot = slot;
+    a->cfg.active_slot = (uint8_t)slot;
     fk_sim_board_sync(&d->sb);
     rep.rc = rc;
     rep.modeled_sum_s = (d->sb.clock.sum_us - sum0) / 1e6;
@@ -166,12 +196,15 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
         rep.running = true;
         char hex[65];
         fk_client_hex(rep.hash, 32, hex);
-        fk_dev_log(d, "boot %u [%s]: application v%s starts, hash %s; flash work during boot %.3f s "
-                      "modeled (%.3f s with the NOR chip overlapped)",
-                   rep.boot_no, fk_boot_reason_name(rsp.reason), rep.version, hex, rep.modeled_sum_s,
-                   rep.modeled_overlap_s);
+        fk_dev_log(d, "boot %u [%s]: application v%s starts%s, hash %s; flash work during boot "
+                      "%.3f s modeled (%.3f s with the NOR chip overlapped)",
+                   rep.boot_no, fk_boot_reason_name(rsp.reason), rep.version,
+                   slot ? " from slot 1" : "", hex, rep.modeled_sum_s, rep.modeled_overlap_s);
         if (d->cfg.confirm_on_boot) {
-            int crc = fk_boot_confirm(&d->map);
+            /* the running slot's confirm, as the bootloader row says */
+            int crc = bl != NULL ? fk_bl_mark(bl->id, &d->map, FK_BL_OP_CONFIRM,
+                                              slot_area(slot))
+                                 : fk_boot_confirm(&d->map);
             fk_dev_log(d, "application: confirmed itself (--confirm-on-boot): %s", fk_err_name(crc));
         }
     } else {

@@ -221,6 +221,16 @@ int fk_device_flash_image(struct fk_device *d, const uint8_t *img, size_t len, c
     if (!rc) {
         rc = fk_flash_sync(fa);
     }
+    const struct fk_bl_mode *bl = fk_bl_mode(d->cfg.bootloader);
+    if (!rc && bl != NULL && bl->kind == FK_BL_KIND_EQUAL && (bl->flags & FK_BL_F_REVERT)) {
+        /* direct-xip with revert erases a slot without trailer magic
+         * (design.md: Revert mechanism in direct-xip and ram-load mode):
+         * a factory image is programmed confirmed, as imgtool --pad
+         * --confirm makes it (a padded image brings its own trailer) */
+        rc = fk_bl_mark(bl->id, &d->map, FK_BL_OP_CONFIRM, FK_AREA_ID_PRIMARY);
+        fk_dev_log(d, "flash: %s: primary trailer marked confirmed (magic, copy_done, image_ok)",
+                   bl->title);
+    }
     if (rc) {
         snprintf(err, errlen, "programming %s failed: %s (%s)", fa->name, fk_err_str(rc), fk_err_name(rc));
     }
