@@ -16,7 +16,7 @@ static uint8_t rx_buf[BOUNCE]; /* gathered small transactions */
 static int in_ram(const void *p, size_t n)
 {
     uintptr_t a = (uintptr_t)p;
-    return a >= NRF_RAM_BASE && a - NRF_RAM_BASE <= NRF_RAM_SIZE - n;
+    return n <= NRF_RAM_SIZE && a >= NRF_RAM_BASE && a - NRF_RAM_BASE <= NRF_RAM_SIZE - n;
 }
 
 /* One EasyDMA transfer of n bytes (1..MAXCNT): tx NULL sends ORC (0xFF),
