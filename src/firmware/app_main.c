@@ -62,7 +62,7 @@ int main(void)
         .buf_size = 1024,
         .buf_count = 4,
         .node_name = node,
-        .machine = "cortex-m4",
+        .machine = FK_FW_CPU, /* the build's -mcpu, e.g. cortex-m33 on the nRF5340 */
         .platform = fk_port_board_name,
         .reset = app_reset,
         .log = app_log,

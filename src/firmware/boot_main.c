@@ -57,8 +57,8 @@ static void boot_jump(void *ctx, const struct fk_boot_rsp *rsp)
     char ver[48], at[11];
     (void)ctx;
     int dev = fk_fw_dev_index(rsp->area->dev);
-    uintptr_t base = dev < 0 ? 0 : fk_port_flash_xip((unsigned)dev);
-    if (base == 0) {
+    uintptr_t base = dev < 0 ? FK_PORT_NO_XIP : fk_port_flash_xip((unsigned)dev);
+    if (base == FK_PORT_NO_XIP) { /* 0 is a real address: nRF flash starts there */
         fk_fw_log(TAG, "primary slot is not executable in place on this board", NULL);
         return;
     }

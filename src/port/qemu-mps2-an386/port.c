@@ -89,7 +89,7 @@ struct fk_flash_dev *fk_port_flash(unsigned dev)
 
 uintptr_t fk_port_flash_xip(unsigned dev)
 {
-    return dev < FK_LAYOUT_DEV_COUNT ? emu[dev].base : 0;
+    return dev < FK_LAYOUT_DEV_COUNT ? emu[dev].base : FK_PORT_NO_XIP;
 }
 
 int fk_port_uart_getc(void)
