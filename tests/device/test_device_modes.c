@@ -383,6 +383,57 @@ static void test_each_mode(void **state)
     }
 }
 
+/* Revert: test, reset (the new image runs once), reset again without a
+ * confirm: each revertible mode is back on the old image. */
+static void test_revert(void **state)
+{
+    (void)state;
+    static const struct {
+        enum fk_bl b;
+        struct want after[2];
+        unsigned n;
+    } w[] = {
+        /* swaps: the test image went back to slot 1, unmarked */
+        {FK_BL_FOTAKIT, {{0, V1, "CA"}, {1, V2, ""}}, 2},
+        {FK_BL_MCUBOOT_SWAP_SCRATCH, {{0, V1, "CA"}, {1, V2, ""}}, 2},
+        {FK_BL_MCUBOOT_SWAP_MOVE, {{0, V1, "CA"}, {1, V2, ""}}, 2},
+        /* swap-offset's revert puts it back one sector in, where Zephyr looks */
+        {FK_BL_MCUBOOT_SWAP_OFFSET, {{0, V1, "CA"}, {1, V2, ""}}, 2},
+        /* direct-xip with revert erases the image that ran once unconfirmed */
+        {FK_BL_MCUBOOT_DIRECT_XIP_REVERT, {{0, V1, "CA"}}, 1},
+    };
+    size_t flen, plen;
+    uint8_t *factory = load(VEC "img-hashonly-v1.0.0.bin", &flen);
+    uint8_t *pad = load(VEC "img-ecdsa-p256-pad-test.bin", &plen);
+    const uint32_t end = 0x5020 + 0x97;
+    uint8_t hash[32];
+    assert_int_equal(fk_client_image_file_hash(pad, end, hash), 0);
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        struct fx f;
+        fx_open(&f, w[i].b, factory, flen);
+        struct fk_client_status st;
+        struct fk_client_upload_opts o = {.window = 4, .chunk = 1024};
+        struct fk_client_upload_stats us;
+        assert_int_equal(fk_client_upload(&f.c, pad, end, &o, &us, &st), 0);
+        assert_int_equal(us.done, end);
+        struct fk_client_image_list l;
+        assert_int_equal(fk_client_image_state(&f.c, hash, false, &l, &st), 0);
+        assert_false(fk_client_status_failed(&st));
+        struct fk_device_boot_report rep;
+        assert_int_equal(fk_client_reset(&f.c, &st), 0);
+        fk_device_last_boot(f.d, &rep);
+        assert_string_equal(rep.version, "1.2.3+4");
+        assert_int_equal(fk_client_reset(&f.c, &st), 0);
+        fk_device_last_boot(f.d, &rep);
+        assert_string_equal(rep.version, "1.0.0+0");
+        assert_int_equal(rep.slot, 0);
+        check_list(&f, fk_bl_mode(w[i].b)->name, w[i].after, w[i].n);
+        fx_close(&f);
+    }
+    free(factory);
+    free(pad);
+}
+
 /* Bootloader info reports the row's MCUboot mode. */
 static void test_bootloader_info(void **state)
 {
@@ -415,6 +466,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_mode),
+        cmocka_unit_test(test_revert),
         cmocka_unit_test(test_bootloader_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
