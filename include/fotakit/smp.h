@@ -199,6 +199,18 @@ void fk_smp_hdr_encode(const struct fk_smp_hdr *hdr, uint8_t out[FK_SMP_HDR_SIZE
 /* Bootloader info without fotakit's extra "fotakit" field (for clients that
  * reject unknown fields; smpclient's models do). */
 #define FK_SMP_F_NO_FOTAKIT_FIELD 0x4u
+/* Fast uploads into an external NOR (docs/ble.md "Background erase"):
+ *  - once a tested image is confirmed (image state confirm of slot 0 while
+ *    a revert was due), the then-unused secondary slot is erased in the
+ *    background by fk_smp_idle(), one block per call, resumable after a
+ *    reset, with a record that says "erased" only after the last erase
+ *    completed; the next upload then only programs;
+ *  - an upload into a slot not known erased erases ahead with 64 KB blocks
+ *    (the largest JEDEC block; 32 KB or one sector where not aligned)
+ *    instead of one sector at a time.
+ * Off by default: then slot 1 keeps the old image after a confirm, as in
+ * Zephyr. */
+#define FK_SMP_F_FAST_ERASE 0x8u
 
 struct fk_smp_config {
     /* Flash map with FK_AREA_ID_PRIMARY (slot 0) and FK_AREA_ID_SECONDARY
@@ -287,11 +299,19 @@ struct fk_smp_last_error {
     char rsn[FK_SMP_REASON_MAX];
 };
 
+/* Background erase state (FK_SMP_F_FAST_ERASE); private. */
+enum { FK_SMP_BG_UNKNOWN = 0, FK_SMP_BG_NONE, FK_SMP_BG_RUNNING, FK_SMP_BG_DONE };
+struct fk_smp_bg {
+    uint8_t state;
+    uint32_t step, steps;
+};
+
 struct fk_smp_server {
     const struct fk_smp_config *cfg;
     struct fk_smp_upload up;
     struct fk_smp_stats stats;
     struct fk_smp_last_error last_err;
+    struct fk_smp_bg bg;
     bool reset_pending;
 };
 
@@ -316,6 +336,19 @@ int fk_smp_handle(struct fk_smp_server *s, const uint8_t *req, size_t len, uint8
  * none). If that response answered an OS reset, runs cfg->reset(ctx) once. */
 void fk_smp_sent(struct fk_smp_server *s);
 bool fk_smp_reset_pending(const struct fk_smp_server *s);
+
+/* Call when the device is idle (no SMP request waiting, e.g. from the main
+ * loop or a low-priority work item). With FK_SMP_F_FAST_ERASE, runs one
+ * step of the background erase of the unused secondary slot: one block
+ * erase (it waits for the erase to finish: up to the chip's block-erase
+ * time, 220 ms typical on an MX25R1635F) and its progress record. Never
+ * while an upload session is active. Returns 1 when it did a step (call
+ * again when idle), 0 when there is nothing to do, a negative flash error
+ * (the background erase stops; the next upload erases as it goes). */
+int fk_smp_idle(struct fk_smp_server *s);
+/* True when the background erase finished: slot 1 is erased except its
+ * record sector, and no upload has started since. */
+bool fk_smp_slot_pre_erased(struct fk_smp_server *s);
 
 /* Forget the RAM upload session (as a device reset would). The persisted
  * record stays, so the next first chunk with the same sha resumes. */

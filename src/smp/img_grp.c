@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "smp_priv.h"
+#include "upload_priv.h"
 
 static const struct fk_flash_area *open_slot(struct fk_smp_server *s, int slot, int *err)
 {
@@ -210,12 +211,18 @@ static int state_write(struct fk_smp_req *r)
                                      "slot %u is pending; confirm it by hash or erase it first",
                                      (unsigned)other);
         }
+        /* slot 1 holds the previous image, due back at the next reset: once
+         * this confirm lands, nobody can go back to it */
+        bool revert_was_due = !equal && other == 1 && (flo & FK_SMP_F_CONFIRMED);
         rc = fk_smp_mark(s, slot, FK_BL_OP_CONFIRM);
         if (rc) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED,
                                      "confirming failed: %s", fk_err_name(rc));
         }
         fk_smp_log(s, "running image confirmed");
+        if (revert_was_due && (s->cfg->flags & FK_SMP_F_FAST_ERASE)) {
+            (void)fk_smp_bg_erase_begin(s); /* erase it while idle */
+        }
         return state_answer(r);
     }
     /* the other slot: test (or permanent with confirm) */

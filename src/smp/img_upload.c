@@ -24,6 +24,9 @@
 void fk_smp_upload_abort(struct fk_smp_server *s)
 {
     memset(&s->up, 0, sizeof s->up);
+    if (s->bg.state != FK_SMP_BG_NONE) {
+        s->bg.state = FK_SMP_BG_UNKNOWN; /* slot 1 may have been erased: read the record again */
+    }
 }
 
 /* ---- data path ------------------------------------------------------------ */
@@ -34,12 +37,26 @@ static int flush_bytes(struct fk_smp_server *s, const struct fk_upl_geom *g, con
 {
     struct fk_smp_upload *up = &s->up;
     while (up->erased_to < up->flushed + n) {
-        int rc = fk_smp_erase_range(s, g->fa, g->base + up->erased_to,
-                                    g->base + up->erased_to + g->es);
+        uint32_t from = g->base + up->erased_to, len = g->es;
+        if (s->cfg->flags & FK_SMP_F_FAST_ERASE) {
+            /* erase ahead in the largest block, never into the record
+             * sector or the trailer */
+            uint32_t lim = up->persisted ? g->base + up->rec_off : (g->base + g->max) / g->es * g->es;
+            if (from < lim) {
+                len = fk_smp_block_len(g->fa, from, lim);
+            }
+        }
+        int rc;
+        if (len > g->es) {
+            rc = fk_flash_erase(g->fa, from, len); /* one block erase */
+            s->stats.erases += rc ? 0 : 1;
+        } else {
+            rc = fk_smp_erase_range(s, g->fa, from, from + len);
+        }
         if (rc) {
             return rc;
         }
-        up->erased_to += g->es;
+        up->erased_to += len;
     }
     int rc = fk_flash_write(g->fa, g->base + up->flushed, p, n);
     if (rc) {
@@ -140,6 +157,10 @@ static int session_start(struct fk_smp_req *r, const struct fk_upl_geom *g, uint
 {
     struct fk_smp_server *s = r->s;
     struct fk_smp_upload *up = &s->up;
+    /* a finished background erase: the data area needs no erase (the
+     * record sector, erased below, ends its record) */
+    bool pre_erased = fk_smp_slot_pre_erased(s);
+    s->bg.state = FK_SMP_BG_NONE;
     fk_smp_upload_abort(s);
     int rc;
     if (g->has_rec) {
@@ -161,8 +182,12 @@ static int session_start(struct fk_smp_req *r, const struct fk_upl_geom *g, uint
     if (rc) {
         return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED, "writing the resume record", rc);
     }
-    fk_smp_log(s, "upload: new image of %u bytes%s", (unsigned)len,
-               up->persisted ? " (resumable across resets)" : "");
+    if (pre_erased && g->has_rec) {
+        up->erased_to = g->rec; /* everything before the record sector */
+    }
+    fk_smp_log(s, "upload: new image of %u bytes%s%s", (unsigned)len,
+               up->persisted ? " (resumable across resets)" : "",
+               pre_erased ? " into the pre-erased slot" : "");
     return FK_SMP_R_OK;
 }
 

@@ -53,4 +53,13 @@ int fk_upl_markers_update(struct fk_smp_server *s, const struct fk_upl_geom *g);
 int fk_upl_first_chunk_checks(struct fk_smp_req *r, const struct fk_upl_geom *g, uint64_t len,
                               const struct fk_cbor_item *data, bool upgrade);
 
+/* Background erase (bg_erase.c): start it (the slot's old image is no
+ * longer needed): erases the record sector and writes the record header.
+ * FK_ENOTSUP when FK_SMP_F_FAST_ERASE is off or the slot has no record
+ * sector; else a flash error. */
+int fk_smp_bg_erase_begin(struct fk_smp_server *s);
+/* The largest erase (64 KB, 32 KB, else one sector) starting at area
+ * offset off that is aligned on the device and ends at or before end. */
+uint32_t fk_smp_block_len(const struct fk_flash_area *fa, uint32_t off, uint32_t end);
+
 #endif

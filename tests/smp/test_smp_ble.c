@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "fotakit/boot.h"
 #include "fotakit/cbor.h"
 #include "fotakit/smp.h"
 #include "fotakit/smp_ble.h"
@@ -99,7 +100,23 @@ static void on_reset(void *ctx)
     ((struct fx *)ctx)->resets++;
 }
 
+static struct fx *fx_new_flags(uint16_t mtu, uint32_t flags);
 static struct fx *fx_new(uint16_t mtu)
+{
+    return fx_new_flags(mtu, 0);
+}
+
+static void ble_init(struct fx *f)
+{
+    struct fk_smp_ble_cfg bc = {
+        .srv = &f->srv, .bufs = f->bufs, .buf_size = BUF_SIZE, .buf_count = BUF_COUNT,
+        .rsp = f->rsp, .rsp_cap = sizeof f->rsp,
+        .ops = {.notify = st_notify, .mtu = st_mtu, .disconnect = st_disconnect, .ctx = &f->st},
+    };
+    assert_int_equal(fk_smp_ble_init(&f->ble, &bc), FK_OK);
+}
+
+static struct fx *fx_new_flags(uint16_t mtu, uint32_t flags)
 {
     struct fx *f = calloc(1, sizeof *f);
     testdev_init(&f->t);
@@ -107,16 +124,11 @@ static struct fx *fx_new(uint16_t mtu)
     f->img = make_image(1, 0, 0, 5000, 1, &f->img_len, hash);
     testdev_flash_primary(&f->t, f->img, f->img_len);
     f->cfg = (struct fk_smp_config){.map = &f->t.map, .buf_size = BUF_SIZE, .buf_count = BUF_COUNT,
-                                    .reset = on_reset, .ctx = f};
+                                    .flags = flags, .reset = on_reset, .ctx = f};
     assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
     f->st.mtu = mtu;
     f->st.unlimited = true;
-    struct fk_smp_ble_cfg bc = {
-        .srv = &f->srv, .bufs = f->bufs, .buf_size = BUF_SIZE, .buf_count = BUF_COUNT,
-        .rsp = f->rsp, .rsp_cap = sizeof f->rsp,
-        .ops = {.notify = st_notify, .mtu = st_mtu, .disconnect = st_disconnect, .ctx = &f->st},
-    };
-    assert_int_equal(fk_smp_ble_init(&f->ble, &bc), FK_OK);
+    ble_init(f);
     return f;
 }
 
@@ -664,6 +676,169 @@ static void test_upload_disconnect_resume(void **state)
     fx_free(f);
 }
 
+/* ---- background erase and erase-ahead (FK_SMP_F_FAST_ERASE) ------------- */
+
+/* Upload img over BLE, a window of 3 of 1500-byte chunks; returns match. */
+static int ble_upload(struct fx *f, const uint8_t *img, size_t len)
+{
+    uint8_t sha[32];
+    sha256(img, len, sha);
+    const uint32_t C = 1500;
+    uint8_t pkt[3][BUF_SIZE];
+    int64_t offs[16];
+    int match = -1;
+    uint32_t off = 0;
+    uint8_t seq = 1;
+    st_clear(&f->st);
+    for (int guard = 0; off < len && guard < 1000; guard++) {
+        unsigned k = 0;
+        for (uint32_t o = off; k < 3 && o < len; k++, o += C) {
+            uint32_t n = len - o < C ? (uint32_t)(len - o) : C;
+            size_t pl = chunk_req(pkt[k], BUF_SIZE, img, len, sha, o, n, seq++);
+            write_pkt(f, 1, pkt[k], pl, 0);
+        }
+        run_all(f);
+        assert_int_equal(answered_offs(f, 0, offs, 3, &match), k);
+        off = (uint32_t)offs[k - 1];
+        st_clear(&f->st);
+    }
+    assert_int_equal(off, len);
+    return match;
+}
+
+/* image state write over BLE: test (hash) or confirm (no hash). */
+static void state_write(struct fx *f, const uint8_t *hash, bool confirm)
+{
+    uint8_t pay[128], pkt[160];
+    struct fk_cbor_enc e;
+    fk_cbor_enc_init(&e, pay, sizeof pay);
+    fk_cbor_map(&e, hash ? 2 : 1);
+    if (hash) {
+        fk_cbor_tstr(&e, "hash");
+        fk_cbor_bstr(&e, hash, 32);
+    }
+    fk_cbor_tstr(&e, "confirm");
+    fk_cbor_bool(&e, confirm);
+    size_t n = make_req(pkt, 1, FK_SMP_OP_WRITE, FK_SMP_GROUP_IMAGE, 77, FK_SMP_IMG_STATE, pay, e.len);
+    st_clear(&f->st);
+    write_pkt(f, 1, pkt, n, 0);
+    run_all(f);
+    uint8_t *a[2];
+    size_t al[2];
+    assert_int_equal(collect(f, 0, a, al, 2, f->st.mtu), 1);
+    struct rsp r;
+    assert_true(rsp_parse(&r, a[0], al[0]));
+    int rc, g, grc;
+    rsp_err(&r, &rc, &g, &grc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(g, -1);
+    rsp_free(&r);
+    free_answers(a, 1);
+    st_clear(&f->st);
+}
+
+/* A reset: the bootloader runs, the application's RAM starts afresh. */
+static void reboot(struct fx *f)
+{
+    static const struct fk_image_keyring ring = {.keys = NULL, .count = 0, .allow_hash_only = true};
+    struct fk_boot_config bc = {.map = &f->t.map, .keys = &ring, .strategy = FK_BOOT_STRATEGY_SWAP};
+    struct fk_boot_rsp rsp;
+    memset(&rsp, 0, sizeof rsp);
+    assert_int_equal(fk_boot_go(&bc, &rsp), FK_OK);
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    ble_init(f);
+}
+
+static uint32_t ext_sectors(struct fx *f)
+{
+    return f->t.ext.dev.size / f->t.ext.dev.erase_size;
+}
+
+/* Upload v2 into a dirty slot (64/32 KB erase-ahead), test, swap, confirm:
+ * the old image in slot 1 is erased in the background, one block per idle
+ * call, resumed across a reset, every sector erased exactly once whatever
+ * it read; then v3's upload erases no data sector. */
+static void test_fast_erase(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new_flags(247, FK_SMP_F_FAST_ERASE);
+    memset(f->t.ext.mem, 0x00, f->t.ext.dev.size); /* a dirty secondary */
+    size_t len2, len3;
+    uint8_t h2[32], h3[32];
+    uint8_t *v2 = make_image(2, 0, 0, 30000, 21, &len2, h2);
+    uint8_t *v3 = make_image(3, 0, 0, 30000, 22, &len3, h3);
+    assert_int_equal(ble_upload(f, v2, len2), 1);
+    uint32_t es = f->t.ext.dev.erase_size;
+    assert_int_equal(fk_smp_idle(&f->srv), 0); /* no background erase: the slot holds v2 */
+
+    state_write(f, h2, false); /* test */
+    reboot(f);                 /* swap: v2 runs, v1 in slot 1, revert due */
+    assert_false(fk_smp_slot_pre_erased(&f->srv));
+    uint32_t before[64];
+    assert_true(ext_sectors(f) <= 64);
+    memcpy(before, f->t.ext.sector_erases, ext_sectors(f) * sizeof before[0]);
+    state_write(f, NULL, true); /* confirm: slot 1's v1 is now unused */
+    assert_int_equal(f->srv.bg.state, FK_SMP_BG_RUNNING);
+    uint32_t steps = f->srv.bg.steps;
+    /* the slot's first 32 KB go in one block erase: fewer steps than sectors */
+    const struct fk_flash_area *sec = &f->t.areas[1];
+    assert_int_equal(sec->off % 0x8000, 0);
+    assert_int_equal(steps, sec->size / es - 1 - 7);
+    /* two steps, then a reset: the walk resumes at step 2 */
+    assert_int_equal(fk_smp_idle(&f->srv), 1);
+    assert_int_equal(fk_smp_idle(&f->srv), 1);
+    reboot(f);
+    assert_false(fk_smp_slot_pre_erased(&f->srv));
+    assert_int_equal(f->srv.bg.step, 2);
+    unsigned n = 0;
+    while (fk_smp_idle(&f->srv) == 1 && n < 100) {
+        n++;
+    }
+    assert_int_equal(n, steps - 2 + 1); /* the rest, then the "done" unit */
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+    /* every sector of slot 1 erased exactly once, also those that read erased */
+    for (uint32_t i = sec->off / es; i < (sec->off + sec->size) / es; i++) {
+        assert_int_equal(f->t.ext.sector_erases[i] - before[i], 1);
+    }
+    /* and it survives another reset */
+    reboot(f);
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+
+    /* v3 goes into the pre-erased slot: no data sector is erased */
+    memcpy(before, f->t.ext.sector_erases, ext_sectors(f) * sizeof before[0]);
+    uint32_t base = fk_boot_secondary_image_off(&f->t.map);
+    assert_int_equal(ble_upload(f, v3, len3), 1);
+    for (uint32_t i = (sec->off + base) / es; i < (sec->off + base + (uint32_t)len3 + es - 1) / es; i++) {
+        assert_int_equal(f->t.ext.sector_erases[i], before[i]);
+    }
+    assert_memory_equal(f->t.ext.mem + sec->off + base, v3, len3);
+    assert_false(fk_smp_slot_pre_erased(&f->srv));
+    assert_int_equal(fk_smp_idle(&f->srv), 0); /* v3 is not erased in the background */
+    free(v2);
+    free(v3);
+    fx_free(f);
+}
+
+/* Without the flag, confirming leaves slot 1 alone (Zephyr's behaviour). */
+static void test_no_fast_erase_by_default(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(247);
+    size_t len2;
+    uint8_t h2[32];
+    uint8_t *v2 = make_image(2, 0, 0, 9000, 21, &len2, h2);
+    assert_int_equal(ble_upload(f, v2, len2), 1);
+    state_write(f, h2, false);
+    reboot(f);
+    uint32_t calls = f->t.ext.erase_calls;
+    state_write(f, NULL, true);
+    assert_int_equal(fk_smp_idle(&f->srv), 0);
+    assert_int_equal(f->t.ext.erase_calls, calls);
+    assert_false(fk_smp_slot_pre_erased(&f->srv));
+    free(v2);
+    fx_free(f);
+}
+
 /* An OS reset over BLE: the reset runs once its answer is handed to the
  * stack, also when that takes a retry. */
 static void test_reset_after_answer(void **state)
@@ -716,6 +891,8 @@ int main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_upload_disconnect_resume),
         cmocka_unit_test(test_reset_after_answer),
+        cmocka_unit_test(test_fast_erase),
+        cmocka_unit_test(test_no_fast_erase_by_default),
         cmocka_unit_test(test_init_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

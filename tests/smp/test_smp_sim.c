@@ -196,6 +196,43 @@ static void test_seed_layout_upload(void **state)
     simfx_free(f);
 }
 
+/* FK_SMP_F_FAST_ERASE on the seed's NOR: an upload into a dirty slot erases
+ * ahead with 32/64 KB block erases (docs/ble.md), not sector by sector. */
+static void test_seed_layout_fast_erase(void **state)
+{
+    (void)state;
+    struct simfx *f = simfx_new();
+    f->cfg.flags |= FK_SMP_F_FAST_ERASE;
+    size_t len, msz;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(2, 0, 0, 300000, 33, &len, hash);
+    sha256(img, len, sha);
+    const struct fk_flash_area *sec;
+    assert_int_equal(fk_flash_open(&f->map, FK_AREA_ID_SECONDARY, &sec), FK_OK);
+    struct fk_sim_dev *nor = fk_sim_dev_of(sec->dev);
+    uint8_t *mem = fk_sim_dev_mem(sec->dev, &msz);
+    memset(mem + sec->off, 0x00, sec->size); /* a dirty slot */
+    fk_sim_board_reset_stats(&f->sb);
+    int grc, match = -1;
+    uint32_t off = 0;
+    while (off < len) {
+        uint32_t n = len - off < 1900 ? (uint32_t)(len - off) : 1900;
+        off = (uint32_t)chunk(f, img, len, sha, off, n, &grc, &match);
+    }
+    assert_int_equal(match, 1);
+    assert_memory_equal(mem + sec->off + fk_boot_secondary_image_off(&f->map), img, len);
+    /* the image's 74 sectors: 7 sectors up to the first 32 KB boundary, one
+     * 32 KB block, then 64 KB blocks */
+    uint32_t es = sec->dev->erase_size;
+    assert_int_equal(sec->off % 0x10000, 0);
+    uint32_t end = fk_boot_secondary_image_off(&f->map) + (uint32_t)len;
+    assert_int_equal(nor->stats.cmd_be32, 1);
+    assert_int_equal(nor->stats.cmd_be64, (end - 0x10000 + 0xffff) / 0x10000);
+    assert_true(nor->stats.erase_calls < (len + es - 1) / es);
+    free(img);
+    simfx_free(f);
+}
+
 /* Torn power cuts at spread-out points of an upload: after power returns, a
  * new server (application RAM is lost) resumes and the image ends intact,
  * with no physics violation (nothing programmed over unerased bits). */
@@ -268,6 +305,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_layout_upload),
+        cmocka_unit_test(test_seed_layout_fast_erase),
         cmocka_unit_test(test_seed_layout_power_cuts),
         cmocka_unit_test(test_internal_only_layout),
     };

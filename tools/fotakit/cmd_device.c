@@ -44,6 +44,9 @@ static void usage(FILE *f)
             "                         with --ble, writes and notifications take the link\n"
             "                         model's time too\n"
             "  --baud N               line rate modeled with --realtime on a pty (default 115200)\n"
+            "  --fast-erase           after a tested image is confirmed, erase the unused slot 1\n"
+            "                         in the background while idle, and erase ahead in 64 KB\n"
+            "                         blocks while uploading into a dirty slot (docs/ble.md)\n"
             "  --confirm-on-boot      the application confirms its image as soon as it runs\n"
             "                         (default: only when told, by SMP image confirm)\n"
             "  --exit-after-resets N  stop after the N-th SMP reset's boot\n"
@@ -126,6 +129,8 @@ int fk_cli_device(int argc, char **argv)
             cfg.realtime = true;
         } else if (!strcmp(a, "--confirm-on-boot")) {
             cfg.confirm_on_boot = true;
+        } else if (!strcmp(a, "--fast-erase")) {
+            cfg.fast_erase = true;
         } else if (!strcmp(a, "--exit-after-resets") && has) {
             char *end;
             long n = strtol(argv[++i], &end, 10);

@@ -54,6 +54,8 @@ struct fk_device_cfg {
      * SMP server is configured for the same row. */
     enum fk_bl bootloader;
     uint32_t max_img_sectors; /* MCUboot's BOOT_MAX_IMG_SECTORS (0: the slot's sector count) */
+    bool fast_erase;       /* FK_SMP_F_FAST_ERASE: erase-ahead in blocks, background erase of
+                              the unused slot after a confirm while idle (docs/ble.md) */
 };
 
 /* What the bootloader did at one boot. */

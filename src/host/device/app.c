@@ -65,6 +65,9 @@ int fk_dev_app_init(struct fk_device *d)
     a->cfg.node_name = "fotakit-virtual-device";
     a->cfg.machine = "cortex-m33 (simulated)";
     a->cfg.platform = a->platform;
+    if (d->cfg.fast_erase) {
+        a->cfg.flags |= FK_SMP_F_FAST_ERASE;
+    }
     a->cfg.reset = on_reset;
     a->cfg.log = on_smp_log;
     a->cfg.ctx = d;
@@ -260,4 +263,11 @@ size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uin
 struct fk_smp_server *fk_dev_app_server(struct fk_device *d)
 {
     return d->app ? &d->app->srv : NULL;
+}
+
+void fk_dev_idle(struct fk_device *d)
+{
+    if (d->app && fk_smp_idle(&d->app->srv) > 0) {
+        fk_dev_realtime_sleep(d); /* --realtime: the block erase takes its time */
+    }
 }

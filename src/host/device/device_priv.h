@@ -61,6 +61,9 @@ void fk_dev_app_free(struct fk_device *d);
 /* The application's SMP server (for transports that drive it directly,
  * like the BLE transport); re-initialised at every boot. */
 struct fk_smp_server *fk_dev_app_server(struct fk_device *d);
+/* Nothing to serve: one step of the SMP server's idle work (background
+ * erase with fast_erase). */
+void fk_dev_idle(struct fk_device *d);
 /* Serve over the blesim socket (serve_ble.c), booting first like
  * fk_device_serve. */
 int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run);

@@ -109,6 +109,7 @@ static int serve_udp(struct fk_device *d, struct fk_device_run *run, int fd)
                 rc = FK_EIO;
                 break;
             }
+            fk_dev_idle(d);
             continue;
         }
         struct sockaddr_storage from;

@@ -214,6 +214,9 @@ int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run)
             rc = FK_EIO;
             break;
         }
+        if (r == 0 && fk_smp_ble_idle(&b.t)) {
+            fk_dev_idle(d); /* nothing on the link: background erase */
+        }
         if (r > 0 && (p[0].revents & POLLIN)) {
             int c = accept(lfd, NULL, NULL);
             if (c >= 0 && b.fd >= 0) {
