@@ -203,9 +203,11 @@ int fk_smp_idle(struct fk_smp_server *s)
     }
     int rc;
     if (s->bg.step < s->bg.steps) {
-        uint32_t off, len;
-        step_range(&g, s->bg.step, &off, &len, NULL);
-        rc = fk_flash_erase(g.fa, off, len);
+        uint32_t off = 0, len = 0;
+        rc = step_range(&g, s->bg.step, &off, &len, NULL);
+        if (rc == FK_OK) {
+            rc = fk_flash_erase(g.fa, off, len);
+        }
         if (rc == FK_OK) {
             s->stats.erases++;
             rc = unit_write(&g, s->bg.step); /* waits for the erase to finish */
