@@ -254,6 +254,29 @@ static void row12_tek(void **state)
     }
 }
 
+/* The build folder given directly: fixes name NCS's standard files; with
+ * --source, the project's own. */
+static void source_option(void **state)
+{
+    (void)state;
+    assert_int_equal(cli("'" NCS "HamdanAli98__Zephyr/build'"), 1);
+    assert_has(out, "fotakit doctor: " NCS "HamdanAli98__Zephyr/build (child-image build; Kconfig "
+                    "names: unknown)\n");
+    assert_has(out, "    fix: add to child_image/mcuboot.conf:\n        CONFIG_SPI=y\n");
+    assert_int_equal(cli("'" NCS "HamdanAli98__Zephyr/build/' --source '" NCS "HamdanAli98__Zephyr'"), 1);
+    assert_has(out, "; sources: " NCS "HamdanAli98__Zephyr\n");
+    assert_has(out, "    fix: add to conf/mcuboot/mcuboot.conf:\n        CONFIG_SPI=y\n");
+    /* the era from BOARD_QUALIFIERS (hardware model v2) when no renamed
+     * symbol tells: car-heater's app without its mode lines */
+    const char *d = make_case("hwmv2", "olofjohnsson__car-heater");
+    sh("sed -i '/MCUBOOT_BOOTLOADER_MODE_/d' '%s/build/car-heater/zephyr/.config'", d);
+    doctor(d, NULL);
+    assert_string_equal(rep.era, "NCS >= 2.3 names");
+    sh("sed -i '/BOARD_QUALIFIERS/d' '%s/build/car-heater/zephyr/.config'", d);
+    doctor(d, NULL);
+    assert_string_equal(rep.era, "unknown");
+}
+
 /* The JSON form of one report: the fields scripts read. */
 static void json_report(void **state)
 {
@@ -276,7 +299,7 @@ int main(void)
         cmocka_unit_test(row7_apcave),  cmocka_unit_test(row8_finn),
         cmocka_unit_test(row9_matter),  cmocka_unit_test(row10_botz),
         cmocka_unit_test(row11_car_heater), cmocka_unit_test(row12_tek),
-        cmocka_unit_test(json_report),
+        cmocka_unit_test(source_option), cmocka_unit_test(json_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,14 @@ int doc_era(const struct doc_img *im, const char **why)
             return 1;
         }
     }
+    /* Nothing renamed is mentioned: hardware model v2's board qualifiers
+     * (Zephyr 3.7 / NCS 2.7 and later) still date the build. */
+    if (fk_kconfig_get(&im->kc, "BOARD_QUALIFIERS")) {
+        if (why) {
+            *why = "BOARD_QUALIFIERS";
+        }
+        return 2;
+    }
     if (why) {
         *why = NULL;
     }
