@@ -710,9 +710,13 @@ int fk_nor_init(struct fk_nor *nor, const struct fk_spi_bus *bus, const struct f
         return nor_fail(nor, rc);
     }
     if (sr & FK_NOR_SR_BP_MASK) {
+        int ignored = 0;
         if (c->clear_protect) {
             rc = fk_nor_write_sr(nor, (uint8_t)(sr & ~(FK_NOR_SR_BP_MASK | FK_NOR_SR_SRWD)));
-            if (rc == FK_OK) {
+            /* FK_EIO with the register read back: the chip ignored the
+             * write; still protected, and why says what was read back */
+            ignored = rc == FK_EIO && !(nor->sr & FK_NOR_SR_WIP);
+            if (rc == FK_OK || ignored) {
                 rc = fk_nor_read_sr(nor, &sr);
             }
             if (rc != FK_OK) {
@@ -721,7 +725,9 @@ int fk_nor_init(struct fk_nor *nor, const struct fk_spi_bus *bus, const struct f
         }
         if (sr & FK_NOR_SR_BP_MASK) {
             /* Reads work; writes and erases are refused with FK_EPROTECT. */
-            nor_protected(nor);
+            if (!ignored) {
+                nor_protected(nor);
+            }
             nor->dev.state = FK_DEV_READY;
             return FK_EPROTECT;
         }

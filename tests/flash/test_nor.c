@@ -699,6 +699,13 @@ static void test_write_sr_reads_back(void **s)
     assert_string_equal(dev(r)->why, "status register write did not take: wrote 0x00, read back "
                                      "0x84 (SRWD set and the WP# pin low?)");
     assert_int_equal(r->chip.sr, FK_NOR_SR_SRWD | 0x04);
+    /* at init, clear_protect on such a chip: still protected, and said why */
+    r->cfg.clear_protect = 1;
+    memset(&r->nor, 0, sizeof r->nor);
+    assert_int_equal(rig_init(r), FK_EPROTECT);
+    assert_int_equal(dev(r)->state, FK_DEV_READY);
+    assert_string_equal(dev(r)->why, "status register write did not take: wrote 0x00, read back "
+                                     "0x84 (SRWD set and the WP# pin low?)");
     r->chip.wp_low = 0;
     assert_int_equal(fk_nor_write_sr(&r->nor, 0x00), FK_OK);
     assert_int_equal(r->chip.sr, 0);
