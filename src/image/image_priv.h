@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bearssl.h>
+
 #include "fotakit/image.h"
 #include "fotakit/le.h" /* fk_le16/fk_le32 */
 
@@ -44,5 +46,22 @@ int fk_sig_rsa2048_pss(const struct fk_key_view *k, const uint8_t hash[32], cons
  * region, streamed from flash. */
 int fk_sig_ed25519_pure(const struct fk_key_view *k, const struct fk_flash_area *fa, uint32_t off,
                         uint32_t len, const uint8_t *sig, size_t siglen);
+
+/* The verifier's SHA-256 (sha256.c): BearSSL's, or, built with
+ * FK_IMAGE_SHA256_PORT (CMake FOTAKIT_SHA256_PORT, device builds), the
+ * port's compression function fk_port_sha256_compress (fotakit/port.h)
+ * under fotakit's own buffering and padding. */
+struct fk_sha256 {
+#ifdef FK_IMAGE_SHA256_PORT
+    uint32_t h[8];
+    uint8_t buf[64];
+    uint64_t len; /* bytes hashed so far */
+#else
+    br_sha256_context br;
+#endif
+};
+void fk_sha256_init(struct fk_sha256 *s);
+void fk_sha256_update(struct fk_sha256 *s, const void *data, size_t len);
+void fk_sha256_out(struct fk_sha256 *s, uint8_t out[32]);
 
 #endif

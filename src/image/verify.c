@@ -62,19 +62,19 @@ static bool is_sig_tlv(uint16_t type)
 
 static int hash_region(const struct fk_flash_area *fa, uint32_t off, uint32_t len, uint8_t out[32])
 {
-    br_sha256_context c;
+    struct fk_sha256 c;
     uint8_t buf[FK_IMAGE_CHUNK];
-    br_sha256_init(&c);
+    fk_sha256_init(&c);
     for (uint32_t done = 0; done < len;) {
         uint32_t n = len - done < sizeof buf ? len - done : (uint32_t)sizeof buf;
         int rc = fk_flash_read(fa, off + done, buf, n);
         if (rc != FK_OK) {
             return rc;
         }
-        br_sha256_update(&c, buf, n);
+        fk_sha256_update(&c, buf, n);
         done += n;
     }
-    br_sha256_out(&c, out);
+    fk_sha256_out(&c, out);
     return FK_OK;
 }
 

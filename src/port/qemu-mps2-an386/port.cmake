@@ -12,3 +12,5 @@ set(FK_PORT_RAM_LENGTH 256K)
 # Device index -> CPU address (mps2_an386.h: MPS2_FLASH_*_BASE).
 set(FK_PORT_XIP_0 0x21000000)
 set(FK_PORT_XIP_1 0x21800000)
+# The instruction-count bench firmware (src/firmware/bench_main.c) runs here.
+set(FK_PORT_BENCH ON)
