@@ -76,6 +76,9 @@ enum fk_bl_kind {
 #define FK_BL_F_SCRATCH 0x04u  /* needs the mcuboot_scratch partition (FK_AREA_ID_SCRATCH) */
 #define FK_BL_F_STATE_I 0x08u  /* swap table has swap-offset's State I (secondary copy_done) */
 #define FK_BL_F_SAME_SECTORS 0x10u /* both slots must use one sector size */
+#define FK_BL_F_NO_DOWNGRADE 0x20u /* the mode never boots an older version (Zephyr's
+                                    * Kconfig.mcuboot: direct-xip rows select
+                                    * MCUBOOT_BOOTLOADER_NO_DOWNGRADE) */
 
 /* Trailer writes, in the order a step performs them. Each is written only
  * while that field is still erased (MCUboot's boot_set_next() reads the

@@ -107,7 +107,8 @@ static const struct fk_bl_mode table[FK_BL_COUNT] = {
     },
     [FK_BL_MCUBOOT_DIRECT_XIP] = {
         .id = FK_BL_MCUBOOT_DIRECT_XIP, .name = "direct-xip", .title = "direct-xip",
-        .kind = FK_BL_KIND_EQUAL, .flags = 0, .mcuboot_mode = FK_MCUBOOT_MODE_DIRECT_XIP,
+        .kind = FK_BL_KIND_EQUAL, .flags = FK_BL_F_NO_DOWNGRADE,
+        .mcuboot_mode = FK_MCUBOOT_MODE_DIRECT_XIP,
         .status_states = 3, .info_fields = 4, .upload_sectors = 0, .spare = 0,
         .boot_kconfig = "CONFIG_BOOT_DIRECT_XIP",
         .app_kconfig = "CONFIG_MCUBOOT_BOOTLOADER_MODE_DIRECT_XIP",
@@ -119,7 +120,8 @@ static const struct fk_bl_mode table[FK_BL_COUNT] = {
     },
     [FK_BL_MCUBOOT_DIRECT_XIP_REVERT] = {
         .id = FK_BL_MCUBOOT_DIRECT_XIP_REVERT, .name = "direct-xip-revert",
-        .title = "direct-xip with revert", .kind = FK_BL_KIND_EQUAL, .flags = FK_BL_F_REVERT,
+        .title = "direct-xip with revert", .kind = FK_BL_KIND_EQUAL,
+        .flags = FK_BL_F_REVERT | FK_BL_F_NO_DOWNGRADE,
         .mcuboot_mode = FK_MCUBOOT_MODE_DIRECT_XIP_WITH_REVERT, .status_states = 3,
         .info_fields = 4, .upload_sectors = 0, .spare = 0,
         .boot_kconfig = "CONFIG_BOOT_DIRECT_XIP", .boot_kconfig2 = "CONFIG_BOOT_DIRECT_XIP_REVERT",

@@ -324,27 +324,24 @@ static int slot_info(struct fk_smp_req *r)
     fk_cbor_uint(e, 0);
     fk_cbor_tstr(e, "slots");
     fk_cbor_array(e, 2);
-    fk_cbor_map(e, 2);
-    fk_cbor_tstr(e, "slot");
-    fk_cbor_uint(e, 0);
-    if (f0) {
-        fk_cbor_tstr(e, "size");
-        fk_cbor_uint(e, f0->size);
-    } else {
-        fk_cbor_tstr(e, "rc");
-        fk_cbor_int(e, e0);
-    }
-    fk_cbor_map(e, f1 ? 3 : 2);
-    fk_cbor_tstr(e, "slot");
-    fk_cbor_uint(e, 1);
-    if (f1) {
-        fk_cbor_tstr(e, "size");
-        fk_cbor_uint(e, f1->size);
-        fk_cbor_tstr(e, "upload_image_id");
-        fk_cbor_uint(e, 0);
-    } else {
-        fk_cbor_tstr(e, "rc");
-        fk_cbor_int(e, e1);
+    int up = fk_smp_upload_slot(s);
+    for (int k = 0; k < 2; k++) {
+        const struct fk_flash_area *fk = k ? f1 : f0;
+        /* upload_image_id on the slot uploads go to */
+        fk_cbor_map(e, fk && k == up ? 3 : 2);
+        fk_cbor_tstr(e, "slot");
+        fk_cbor_uint(e, (uint64_t)k);
+        if (fk) {
+            fk_cbor_tstr(e, "size");
+            fk_cbor_uint(e, fk->size);
+            if (k == up) {
+                fk_cbor_tstr(e, "upload_image_id");
+                fk_cbor_uint(e, 0);
+            }
+        } else {
+            fk_cbor_tstr(e, "rc");
+            fk_cbor_int(e, k ? e1 : e0);
+        }
     }
     fk_cbor_tstr(e, "max_image_size");
     struct fk_bl_space sp;

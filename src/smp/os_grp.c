@@ -173,7 +173,9 @@ static int os_bootloader_info(struct fk_smp_req *r)
         return FK_SMP_R_OK;
     }
     if (fk_cbor_str_eq(&f[0].item, "mode")) {
-        bool nd = r->s->cfg->no_downgrade;
+        /* configured, or implied by the mode (direct-xip never boots an
+         * older version: Zephyr selects MCUBOOT_BOOTLOADER_NO_DOWNGRADE) */
+        bool nd = r->s->cfg->no_downgrade || (fk_smp_bl(r->s)->flags & FK_BL_F_NO_DOWNGRADE);
         fk_cbor_map(&r->enc, nd ? 2 : 1);
         fk_cbor_tstr(&r->enc, "mode");
         fk_cbor_int(&r->enc, fk_smp_mcuboot_mode(r->s));
