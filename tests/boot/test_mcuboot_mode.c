@@ -33,9 +33,17 @@ static int r_read(struct fk_flash_dev *d, uint32_t off, void *buf, size_t len)
     return FK_OK;
 }
 
+/* Program calls recorded in order (offset from the end of the area that
+ * contains them), to check the order of trailer writes. */
+static uint32_t prog_log[16];
+static unsigned prog_n;
+
 static int r_prog(struct fk_flash_dev *d, uint32_t off, const void *buf, size_t len)
 {
     (void)d;
+    if (prog_n < 16) {
+        prog_log[prog_n++] = off;
+    }
     const uint8_t *b = buf;
     for (size_t i = 0; i < len; i++) {
         if ((ram[off + i] & b[i]) != b[i]) {
@@ -491,6 +499,38 @@ static void test_confirm_and_state_i(void **state)
     assert_int_equal(ram[S_OFF + sa->size - 40], 0xff);
 }
 
+/* The order of the writes: MCUboot's boot_set_next() writes magic, image_ok,
+ * swap_info; fotakit's own set_pending image_ok, swap_info, magic last. */
+static void test_write_order(void **state)
+{
+    (void)state;
+    static const struct {
+        enum fk_bl b;
+        enum fk_bl_op op;
+        uint32_t back[4]; /* bytes before the slot end, in write order */
+        unsigned n;
+    } w[] = {
+        {FK_BL_MCUBOOT_SWAP_MOVE, FK_BL_OP_PERM, {16, 24, 40}, 3},
+        {FK_BL_MCUBOOT_SWAP_OFFSET, FK_BL_OP_TEST, {16, 40}, 2},
+        {FK_BL_MCUBOOT_OVERWRITE_ONLY, FK_BL_OP_PERM, {16, 24, 40}, 3},
+        {FK_BL_MCUBOOT_DIRECT_XIP_REVERT, FK_BL_OP_PERM, {16, 32, 24}, 3},
+        {FK_BL_FOTAKIT, FK_BL_OP_PERM, {24, 40, 16}, 3},
+        {FK_BL_FOTAKIT, FK_BL_OP_TEST, {40, 16}, 2},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        mkmap(SLOT, SLOT, 0x1000, 0x1000, 4, 0);
+        prog_n = 0;
+        assert_int_equal(fk_bl_mark(w[i].b, &map, w[i].op, FK_AREA_ID_SECONDARY), FK_OK);
+        if (prog_n != w[i].n) {
+            fail_msg("%s: %u program calls, expected %u", fk_bl_mode(w[i].b)->name, prog_n,
+                     w[i].n);
+        }
+        for (unsigned k = 0; k < prog_n; k++) {
+            assert_int_equal(S_OFF + SLOT - prog_log[k], w[i].back[k]);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_space_unequal_and_errors),
         cmocka_unit_test(test_marks_match_imgtool),
         cmocka_unit_test(test_confirm_and_state_i),
+        cmocka_unit_test(test_write_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
