@@ -6,6 +6,7 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import time
 
 
@@ -23,8 +24,13 @@ def run(cmd, timeout_s, on_end=None):
     the END line or `timeout_s`; call on_end() (e.g. a monitor command) while
     QEMU still runs; then SIGTERM (a clean exit flushes file-backed flash) and
     wait. Returns (lines, end line or None, stderr text)."""
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+    try:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        print("%s not found: install it (Debian package qemu-system-arm; scripts/deps "
+              "installs what scripts/packages.txt lists)" % cmd[0], file=sys.stderr)
+        sys.exit(2)
     lines, buf, end = [], b"", None
     deadline = time.monotonic() + timeout_s
     try:
