@@ -51,6 +51,9 @@ static const char *seed_case(void)
     write_file(CASES "seed/application/prj.conf",
                "CONFIG_BT=y\nCONFIG_BT_PERIPHERAL=y\nCONFIG_BT_DEVICE_NAME=\"seed\"\n"
                "CONFIG_BOOTLOADER_MCUBOOT=y\nCONFIG_NCS_SAMPLE_MCUMGR_BT_OTA_DFU=y\n");
+    mkdir(CASES "seed/application/boards", 0777);
+    write_file(CASES "seed/application/boards/thingy53_nrf5340_cpuapp.overlay",
+               "&qspi { status = \"disabled\"; };\n");
     mkdir(CASES "seed/child_image", 0777);
     write_file(CASES "seed/child_image/mcuboot.conf",
                "CONFIG_NORDIC_QSPI_NOR=n\nCONFIG_SPI=y\nCONFIG_SPI_NOR=y\n");
@@ -102,6 +105,15 @@ static void seed(void **state)
     assert_int_equal(rep.errors, 2);
     /* the sources' lines are all in the build */
     assert_null(find("setting-not-applied", ""));
+
+    /* spi4 disabled in the application too: the devicetree fix goes beside
+     * prj.conf, into the board's overlay the project has */
+    edit(CASES "seed", APPDTS, "\t\t\t\tstatus = \"okay\";\n\t\t\t\tcs-gpios = < &edge_connector",
+         "\t\t\t\tstatus = \"disabled\";\n\t\t\t\tcs-gpios = < &edge_connector");
+    doctor(CASES "seed", NULL);
+    f = must("flash-node-disabled", "app", FK_DOC_ERROR, 1);
+    assert_string_equal(f->fix_file, "application/boards/thingy53_nrf5340_cpuapp.overlay");
+    assert_has(f->fix_line, " { status = \"okay\"; };");
 }
 
 /* Check 1: the NOR node (here its SPI controller) disabled in MCUboot. */
@@ -133,7 +145,8 @@ static void ext_differs(void **state)
     assert_has(f->msg, "(jedec-id: application c2 28 17, MCUboot c2 28 18)");
     assert_evid(f, "build_primary/mcuboot/zephyr/zephyr.dts:486: "
                    "/soc/peripheral@50000000/qspi@2b000/mx25r6435f@0: c2 28 18");
-    assert_string_equal(f->fix_file, "sysbuild/mcuboot.overlay");
+    /* the project has sysbuild/mcuboot/, MCUboot's configuration folder */
+    assert_string_equal(f->fix_file, "sysbuild/mcuboot/app.overlay");
     assert_string_equal(f->fix_line, "&mx25r64 { jedec-id = [c2 28 17]; };");
     edit(d, "build_primary/mcuboot/zephyr/zephyr.dts", "jedec-id = [ C2 28 18 ];",
          "jedec-id = [ C2 28 17 ];");

@@ -425,6 +425,25 @@ static void pm_static_pick(struct doc_ctx *c)
     }
 }
 
+/* The board's file name stem: HWMv1 "nrf52840dk_nrf52840"; HWMv2
+ * "nrf5340dk" + qualifiers "nrf5340/cpuapp" -> "nrf5340dk_nrf5340_cpuapp". */
+static bool board_name(const struct doc_img *im, char *out, size_t len)
+{
+    const struct fk_kc_sym *b = fk_kconfig_get(&im->kc, "BOARD");
+    const struct fk_kc_sym *q = fk_kconfig_get(&im->kc, "BOARD_QUALIFIERS");
+    if (!b || b->type != FK_KC_STRING || !b->value[0]) {
+        return false;
+    }
+    doc_fmt(out, len, "%s%s%s", b->value, q && q->type == FK_KC_STRING && q->value[0] ? "_" : "",
+            q && q->type == FK_KC_STRING ? q->value : "");
+    for (char *s = out; *s; s++) {
+        if (*s == '/') {
+            *s = '_';
+        }
+    }
+    return true;
+}
+
 void doc_find_sources(struct doc_ctx *c)
 {
     /* Where fixes go when the project has no such file yet (NCS names). */
@@ -433,7 +452,7 @@ void doc_find_sources(struct doc_ctx *c)
              c->sysbuild ? "sysbuild/mcuboot.conf" : "child_image/mcuboot.conf");
     doc_fmt(c->sb_conf.disp, sizeof c->sb_conf.disp, "sysbuild.conf");
     doc_fmt(c->pm_static_disp, sizeof c->pm_static_disp, "pm_static.yml");
-    doc_fmt(c->app_overlay, sizeof c->app_overlay, "app.overlay (or boards/<board>.overlay)");
+    doc_fmt(c->app_overlay, sizeof c->app_overlay, "app.overlay");
     doc_fmt(c->boot_overlay, sizeof c->boot_overlay, "%s",
              c->sysbuild ? "sysbuild/mcuboot.overlay" : "child_image/mcuboot.overlay");
     if (!c->source[0] || !is_dir(c->source)) {
@@ -470,6 +489,34 @@ void doc_find_sources(struct doc_ctx *c)
     }
     if (!c->sb_conf.text) {
         doc_fmt(c->sb_conf.disp, sizeof c->sb_conf.disp, "sysbuild.conf");
+    }
+    /* Zephyr takes boards/<board>.overlay instead of app.overlay when it
+     * exists (beside prj.conf); sysbuild/mcuboot/ is MCUboot's own
+     * configuration folder. */
+    char board[96], p[FK_DOC_PATH_LEN * 2], app_dir[FK_DOC_PATH_LEN] = "";
+    const char *slash = c->app_conf.text ? strrchr(c->app_conf.disp, '/') : NULL;
+    if (slash) {
+        doc_fmt(app_dir, sizeof app_dir, "%.*s/", (int)(slash - c->app_conf.disp),
+                c->app_conf.disp);
+    }
+    doc_fmt(c->app_overlay, sizeof c->app_overlay, "%sapp.overlay", app_dir);
+    if (board_name(&c->img[c->app], board, sizeof board)) {
+        doc_fmt(p, sizeof p, "%s/%sboards/%s.overlay", c->source, app_dir, board);
+        if (is_file(p)) {
+            doc_fmt(c->app_overlay, sizeof c->app_overlay, "%sboards/%s.overlay", app_dir,
+                    board);
+        }
+    }
+    doc_fmt(p, sizeof p, "%s/sysbuild/mcuboot", c->source);
+    if (c->sysbuild && is_dir(p)) {
+        doc_fmt(c->boot_overlay, sizeof c->boot_overlay, "sysbuild/mcuboot/app.overlay");
+        if (board_name(&c->img[c->mcuboot], board, sizeof board)) {
+            doc_fmt(p, sizeof p, "%s/sysbuild/mcuboot/boards/%s.overlay", c->source, board);
+            if (is_file(p)) {
+                doc_fmt(c->boot_overlay, sizeof c->boot_overlay,
+                        "sysbuild/mcuboot/boards/%s.overlay", board);
+            }
+        }
     }
     pm_static_pick(c);
 }
