@@ -147,8 +147,9 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     if (stock) {
         /* a model of stock MCUboot in that mode (mcuboot_model.c) */
         uint32_t off = 0;
-        rc = fk_dev_mcuboot_boot(d, bl->id, &slot, &off, rsp.why, sizeof rsp.why);
-        rsp.reason = rc == FK_OK ? FK_BOOT_R_NONE : FK_BOOT_R_NO_IMAGE;
+        int reason = FK_BOOT_R_NONE;
+        rc = fk_dev_mcuboot_boot(d, bl->id, &slot, &off, &reason, rsp.why, sizeof rsp.why);
+        rsp.reason = (enum fk_boot_reason)reason;
         if (rc == FK_OK && fk_flash_open(&d->map, slot_area(slot), &rsp.area) == FK_OK &&
             fk_image_read_header(rsp.area, off, &rsp.hdr) == FK_OK) {
             rsp.off = off;

@@ -69,10 +69,10 @@ void fk_dev_idle(struct fk_device *d);
 int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run);
 /* Model of a stock MCUboot in mode `mode` (mcuboot_model.c): performs the
  * swap / overwrite / slot choice the mode would, then says which slot runs
- * and where its image starts. FK_OK when an image is to run; why gets the
- * decision. */
+ * and where its image starts. FK_OK when an image is to run; *reason is
+ * the enum fk_boot_reason naming what it did; why gets the decision. */
 int fk_dev_mcuboot_boot(struct fk_device *d, enum fk_bl mode, int *slot, uint32_t *off,
-                        char *why, size_t wn);
+                        int *reason, char *why, size_t wn);
 
 void fk_dev_log(struct fk_device *d, const char *fmt, ...) FK_DEV_PRINTF(2, 3);
 /* --realtime: sleep for the flash time modeled since the last call. */

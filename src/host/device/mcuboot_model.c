@@ -19,6 +19,7 @@
 #include <string.h>
 
 struct model {
+    int reason; /* enum fk_boot_reason: what the model did */
     struct fk_device *d;
     const struct fk_bl_mode *m;
     const struct fk_flash_area *pa, *sa;
@@ -123,17 +124,27 @@ static int exchange(const struct model *x, uint32_t from, uint32_t to, uint32_t 
     return rc;
 }
 
-/* Bytes a swap moves: every sector below the trailer sectors (MCUboot moves
- * only the sectors the larger image uses; moving them all gives the same
- * result for what the application side reads). */
-static uint32_t swap_len(const struct model *x, uint32_t from)
+/* Bytes a swap moves: the swap size, "the total size that needs to be
+ * swapped (based on the slot with largest image + TLVs)" (design.md "Image
+ * trailer", field 3), rounded up to whole sectors and kept below both
+ * trailers. The secondary's image is at sec_img; `shift` is how far into
+ * the secondary the exchanged region starts there (one sector for
+ * swap-offset, either way). */
+static uint32_t swap_len(const struct model *x, uint32_t sec_img, uint32_t shift)
 {
     uint32_t tp = trailer_start(x, x->pa), ts = trailer_start(x, x->sa);
-    uint32_t n = tp < ts - from ? tp : ts - from;
-    uint32_t lim = x->sp.max_image;
+    uint32_t room = tp < ts - shift ? tp : ts - shift;
+    struct fk_image_info a, b;
+    uint32_t big = 0;
+    if (fk_image_inspect(x->pa, 0, &a) == FK_OK) {
+        big = a.end_off;
+    }
+    if (fk_image_inspect(x->sa, sec_img, &b) == FK_OK && b.end_off > big) {
+        big = b.end_off;
+    }
     uint32_t es = x->sp.sector;
-    lim = (lim + es - 1) / es * es;
-    return n < lim ? n : lim;
+    big = (big + es - 1) / es * es;
+    return big && big < room ? big : room;
 }
 
 static void say(struct fk_device *d, char *why, size_t n, const char *s)
@@ -160,6 +171,7 @@ static int boot_swapping(struct model *x, char *why, size_t wn, int *slot_out, u
                 rc = write_flag(x->pa, fk_bl_field_off(x->m->id, x->pa->size, 1, 0,
                                                        FK_BL_FIELD_IMAGE_OK), 1);
             }
+            x->reason = FK_BOOT_R_SEC_INVALID;
             say(x->d, why, wn, "requested image in the secondary is not valid: erased it; "
                                "booting the primary (design.md: Image trailers, State V note)");
             (void)rc;
@@ -184,12 +196,13 @@ static int boot_swapping(struct model *x, char *why, size_t wn, int *slot_out, u
                 say(x->d, why, wn, "overwrite failed");
                 return rc;
             }
+            x->reason = FK_BOOT_R_OVERWRITTEN;
             say(x->d, why, wn, type == FK_SWAP_TEST
                                    ? "overwrote the primary with the secondary image (a test "
                                      "request is permanent in overwrite-only)"
                                    : "overwrote the primary with the secondary image");
         } else {
-            int rc = exchange(x, up, 0, swap_len(x, up));
+            int rc = exchange(x, up, 0, swap_len(x, up, up));
             if (!rc) {
                 rc = finish_trailers(x, type);
             }
@@ -197,6 +210,7 @@ static int boot_swapping(struct model *x, char *why, size_t wn, int *slot_out, u
                 say(x->d, why, wn, "swap failed");
                 return rc;
             }
+            x->reason = type == FK_SWAP_TEST ? FK_BOOT_R_UPGRADED_TEST : FK_BOOT_R_UPGRADED_PERM;
             say(x->d, why, wn, type == FK_SWAP_TEST
                                    ? "test swap: the secondary image now runs from the primary; "
                                      "reverted at the next reset unless confirmed (design.md: "
@@ -208,7 +222,7 @@ static int boot_swapping(struct model *x, char *why, size_t wn, int *slot_out, u
          * swap types": BOOT_SWAP_TYPE_REVERT); the previous image sits at
          * the secondary's start */
         uint32_t to = up;
-        int rc = exchange(x, 0, to, swap_len(x, to));
+        int rc = exchange(x, 0, to, swap_len(x, 0, to));
         if (!rc) {
             rc = finish_trailers(x, FK_SWAP_REVERT);
         }
@@ -216,6 +230,7 @@ static int boot_swapping(struct model *x, char *why, size_t wn, int *slot_out, u
             say(x->d, why, wn, "revert failed");
             return rc;
         }
+        x->reason = FK_BOOT_R_REVERTED;
         say(x->d, why, wn, "revert: the unconfirmed test image went back to the secondary "
                            "(design.md: Boot swap types)");
     } else {
@@ -282,9 +297,9 @@ static int boot_equal(struct model *x, char *why, size_t wn, int *slot_out, uint
 }
 
 int fk_dev_mcuboot_boot(struct fk_device *d, enum fk_bl mode, int *slot, uint32_t *off,
-                        char *why, size_t wn)
+                        int *reason, char *why, size_t wn)
 {
-    struct model x = {.d = d, .m = fk_bl_mode(mode)};
+    struct model x = {.reason = FK_BOOT_R_NONE, .d = d, .m = fk_bl_mode(mode)};
     char w[256];
     int rc = fk_flash_open(&d->map, FK_AREA_ID_PRIMARY, &x.pa);
     if (!rc) {
@@ -299,6 +314,8 @@ int fk_dev_mcuboot_boot(struct fk_device *d, enum fk_bl mode, int *slot, uint32_
     if (rc) {
         return rc;
     }
-    return x.m->kind == FK_BL_KIND_EQUAL ? boot_equal(&x, why, wn, slot, off)
-                                         : boot_swapping(&x, why, wn, slot, off);
+    rc = x.m->kind == FK_BL_KIND_EQUAL ? boot_equal(&x, why, wn, slot, off)
+                                       : boot_swapping(&x, why, wn, slot, off);
+    *reason = rc == FK_OK ? x.reason : FK_BOOT_R_NO_IMAGE;
+    return rc;
 }
