@@ -290,6 +290,19 @@ static void json_report(void **state)
     assert_true(out[0] == '{' && strlen(out) > 2 && !strcmp(out + strlen(out) - 2, "}\n"));
 }
 
+/* --json is valid JSON for every shared build (python3's parser), and its
+ * counts agree with the exit code. */
+static void json_all(void **state)
+{
+    (void)state;
+    sh("for d in '%s'*/; do '%s' --json \"$d\" > '%sjson.out'; rc=$?; "
+       "python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
+       "sys.exit(0 if (r[\"errors\"] > 0) == (int(sys.argv[2]) == 1) and "
+       "len(r[\"findings\"]) == r[\"errors\"] + r[\"warnings\"] + r[\"notes\"] else 1)' "
+       "'%sjson.out' $rc || exit 1; done",
+       NCS, FK_DOCTOR_CLI, CASES, CASES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +313,7 @@ int main(void)
         cmocka_unit_test(row9_matter),  cmocka_unit_test(row10_botz),
         cmocka_unit_test(row11_car_heater), cmocka_unit_test(row12_tek),
         cmocka_unit_test(source_option), cmocka_unit_test(json_report),
+        cmocka_unit_test(json_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
