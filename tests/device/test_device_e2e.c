@@ -212,10 +212,28 @@ static void upload(struct fx *f, const uint8_t *img, size_t len, unsigned window
     ok(fk_client_upload(&f->c, img, len, &o, s, &st), &st);
 }
 
+/* Wait (bounded, 10 s) until the device has booted more than `boots` times:
+ * requests sent while it resets are lost, as on a device. */
+static void wait_boot(struct fx *f, unsigned boots)
+{
+    struct fk_device_boot_report rep;
+    for (int i = 0; i < 1000; i++) {
+        fk_device_last_boot(f->d, &rep);
+        if (rep.boot_no > boots) {
+            return;
+        }
+        usleep(10000);
+    }
+    fail_msg("the device did not come back after the reset");
+}
+
 static void reset(struct fx *f, struct fk_device_boot_report *rep)
 {
     struct fk_client_status st;
+    fk_device_last_boot(f->d, rep);
+    unsigned boots = rep->boot_no;
     ok(fk_client_reset(&f->c, &st), &st);
+    wait_boot(f, boots);
     char out[16];
     ok(fk_client_echo(&f->c, "x", out, sizeof out, &st), &st); /* answered after the reboot */
     fk_device_last_boot(f->d, rep);
@@ -369,16 +387,18 @@ static void test_resume_across_reset(void **state)
 }
 
 /* Send a raw packet over the client's link and decode the status of the answer. */
+/* Send one raw packet; the answer must come, belong to it (op + 1, same
+ * group, command and sequence) and carry exactly its length field. */
 static int raw(struct fx *f, const uint8_t *pkt, size_t len, struct fk_client_status *st, int *got_op)
 {
     assert_int_equal(f->c.tp->send(f->c.tp, pkt, len), 0);
     uint8_t buf[4096];
     int n = f->c.tp->recv(f->c.tp, buf, sizeof buf, 2000);
-    if (n <= 0) {
-        return n;
-    }
     assert_true(n >= 8);
     *got_op = buf[0] & 7;
+    assert_int_equal(*got_op, (pkt[0] & 7) + 1);
+    assert_memory_equal(buf + 4, pkt + 4, 4); /* group, sequence, command */
+    assert_int_equal(buf[2] << 8 | buf[3], n - 8);
     memset(st, 0, sizeof *st);
     st->group = -1;
     struct cbor_load_result lr;
@@ -389,6 +409,12 @@ static int raw(struct fx *f, const uint8_t *pkt, size_t len, struct fk_client_st
     for (size_t i = 0; i < cbor_map_size(root); i++) {
         if (cbor_string_length(p[i].key) == 2 && !memcmp(cbor_string_handle(p[i].key), "rc", 2)) {
             st->rc = (int)cbor_get_int(p[i].value);
+        }
+        if (cbor_string_length(p[i].key) == 3 && !memcmp(cbor_string_handle(p[i].key), "rsn", 3)) {
+            size_t l = cbor_string_length(p[i].value);
+            l = l < sizeof st->rsn - 1 ? l : sizeof st->rsn - 1;
+            memcpy(st->rsn, cbor_string_handle(p[i].value), l);
+            st->rsn[l] = 0;
         }
         if (cbor_string_length(p[i].key) == 3 && !memcmp(cbor_string_handle(p[i].key), "err", 3)) {
             struct cbor_pair *q = cbor_map_handle(p[i].value);
@@ -455,25 +481,28 @@ static void test_malformed_udp(void **state)
     /* CBOR garbage */
     static const uint8_t garbage[] = {0xff, 0xfe, 0x1f, 0x5b, 0x00};
     size_t n = pkt(p, 2, 0, 0, sizeof garbage, garbage, sizeof garbage);
-    assert_true(raw(f, p, n, &st, &op) > 0);
+    raw(f, p, n, &st, &op);
     assert_int_equal(op, 3);
-    assert_true(fk_client_status_failed(&st));
+    assert_int_equal(st.rc, 3); /* MGMT_ERR_EINVAL */
+    assert_string_equal(st.rsn, "payload is not one well-formed CBOR map (5 bytes)");
     still_serving(f);
     /* a length field that lies (says more than there is) */
     static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
     n = pkt(p, 2, 0, 0, 200, echo, sizeof echo);
-    assert_true(raw(f, p, n, &st, &op) > 0);
-    assert_true(fk_client_status_failed(&st));
+    raw(f, p, n, &st, &op);
+    assert_int_equal(st.rc, 9); /* MGMT_ERR_ECORRUPT */
+    assert_string_equal(st.rsn, "header says 200 payload bytes, packet carries 5");
     still_serving(f);
     /* unknown group */
     n = pkt(p, 0, 77, 0, 1, (const uint8_t[]){0xa0}, 1);
-    assert_true(raw(f, p, n, &st, &op) > 0);
+    raw(f, p, n, &st, &op);
     assert_int_equal(st.rc, 8); /* MGMT_ERR_ENOTSUP */
+    assert_string_equal(st.rsn, "group 77 is not supported");
     still_serving(f);
     /* an image that does not fit the slot */
     n = first_chunk(p, 0x200000, f->v2, 512);
-    assert_true(raw(f, p, n, &st, &op) > 0);
-    assert_true(fk_client_status_failed(&st));
+    raw(f, p, n, &st, &op);
+    assert_int_equal(st.rc, 0);
     assert_int_equal(st.group, 1);
     assert_int_equal(st.group_rc, 30); /* IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE */
     still_serving(f);
@@ -482,7 +511,8 @@ static void test_malformed_udp(void **state)
     memcpy(bad, f->v2, sizeof bad);
     bad[0] ^= 0xff;
     n = first_chunk(p, (uint32_t)f->v2_len, bad, sizeof bad);
-    assert_true(raw(f, p, n, &st, &op) > 0);
+    raw(f, p, n, &st, &op);
+    assert_int_equal(st.rc, 0);
     assert_int_equal(st.group, 1);
     assert_int_equal(st.group_rc, 23); /* IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC */
     still_serving(f);
@@ -507,8 +537,9 @@ static void test_malformed_udp(void **state)
     big[4] = (uint8_t)((sizeof big - 5) >> 8);
     big[5] = (uint8_t)(sizeof big - 5);
     n = pkt(p, 2, 0, 0, sizeof big, big, sizeof big);
-    assert_true(raw(f, p, n, &st, &op) > 0);
+    raw(f, p, n, &st, &op);
     assert_int_equal(st.rc, 7); /* MGMT_ERR_EMSGSIZE */
+    assert_string_equal(st.rsn, "request of 3008 bytes exceeds the buffer size 2048");
     still_serving(f);
     /* SMP v1 requests are answered in v1 */
     f->c.version = 1;
@@ -558,8 +589,9 @@ static void test_malformed_serial(void **state)
     n = pkt(echo_pkt, 2, 0, 0, 100, echo, sizeof echo);
     struct fk_client_status st;
     int op;
-    assert_true(raw(f, echo_pkt, n, &st, &op) > 0);
-    assert_true(fk_client_status_failed(&st));
+    raw(f, echo_pkt, n, &st, &op);
+    assert_int_equal(st.rc, 9); /* MGMT_ERR_ECORRUPT */
+    assert_string_equal(st.rsn, "header says 100 payload bytes, packet carries 5");
     still_serving(f);
     /* an upload over serial still works */
     struct fk_client_upload_stats s;
@@ -567,6 +599,84 @@ static void test_malformed_serial(void **state)
     assert_int_equal(s.done, f->v2_len);
     stop(f);
     assert_primary_holds(f, f->v1, f->v1_len);
+}
+
+static void slurp_log(FILE *log, char *buf, size_t cap)
+{
+    fflush(log);
+    rewind(log);
+    size_t n = fread(buf, 1, cap - 1, log);
+    buf[n] = 0;
+}
+
+/* The device log as a user reads it: -v gives one line per request; the
+ * boot line says "flash work" only when the boot did some; requests that
+ * arrive while the device resets are lost, as on a device, and said so. */
+static void test_device_log_and_reset(void **state)
+{
+    struct fx *f = *state;
+    fk_device_close(f->d);
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1,
+                                .log = log, .verbose = true};
+    cfg.keys[0] = KEY;
+    char err[512];
+    assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
+    start_udp(f);
+    struct fk_client_status st;
+    int op;
+    uint8_t p[64];
+    static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
+    size_t n = pkt(p, 2, 0, 0, sizeof echo, echo, sizeof echo);
+    raw(f, p, n, &st, &op);
+    assert_int_equal(st.rc, 0);
+    n = pkt(p, 0, 77, 3, 1, (const uint8_t[]){0xa0}, 1);
+    raw(f, p, n, &st, &op);
+    static char text[16384];
+    slurp_log(log, text, sizeof text);
+    assert_non_null(strstr(text, "[device] smp: v2 write os/echo seq 119, 13 B -> 13 B: ok\n"));
+    assert_non_null(strstr(text, "[device] smp: v2 read group 77 cmd 3 seq 119, 9 B -> 44 B: "
+                                 "MGMT_ERR_ENOTSUP (8)\n"));
+    /* the first boot had nothing to do: no "flash work ... 0.000 s" */
+    assert_non_null(strstr(text, "[device] boot 1 ["));
+    assert_null(strstr(text, "flash work during boot 0.000"));
+    /* a reset, and an echo sent right behind it: the echo is lost */
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    uint8_t rst[16];
+    size_t rn = pkt(rst, 2, 0, 5, 1, (const uint8_t[]){0xa0}, 1);
+    assert_int_equal(f->c.tp->send(f->c.tp, rst, rn), 0);
+    assert_int_equal(f->c.tp->send(f->c.tp, p, pkt(p, 2, 0, 0, sizeof echo, echo, sizeof echo)), 0);
+    uint8_t buf[512];
+    int got = f->c.tp->recv(f->c.tp, buf, sizeof buf, 2000);
+    assert_true(got >= 8);
+    assert_int_equal(buf[7], 5); /* the reset's answer */
+    wait_boot(f, rep.boot_no);
+    assert_int_equal(f->c.tp->recv(f->c.tp, buf, sizeof buf, 300), 0); /* the echo's: never */
+    slurp_log(log, text, sizeof text);
+    assert_non_null(strstr(text, "[device] udp: 1 request(s) arrived while the device was resetting: "
+                                 "lost, as on a device\n"));
+    still_serving(f);
+    stop(f);
+    /* --realtime on a pty: the pacing line right after the pty line */
+    fk_device_close(f->d);
+    rewind(log);
+    assert_int_equal(ftruncate(fileno(log), 0), 0);
+    cfg.realtime = true;
+    cfg.verbose = false;
+    assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
+    memset(&f->run, 0, sizeof f->run);
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    stop(f);
+    slurp_log(log, text, sizeof text);
+    char want[1024];
+    snprintf(want, sizeof want, "[device] serial: pseudo-terminal %s; try: fotakit smp --conn serial:%s "
+                                "image list\n[device] serial: --realtime paces the pseudo-terminal at "
+                                "115200 baud (10 bits a byte)\n",
+             f->run.serial_path, f->run.serial_path);
+    assert_non_null(strstr(text, want));
+    fclose(log);
 }
 
 /* Power off, power on with the application confirming itself: the chips'
@@ -938,6 +1048,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_external_chip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_power_cuts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untrusted_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_device_log_and_reset, setup, teardown),
         cmocka_unit_test(test_error_tables_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,7 @@ static void usage(FILE *f)
             "  --state DIR    keep the device's files here (default: a fresh temporary folder,\n"
             "                 removed at the end)\n"
             "  --keep         keep the temporary folder\n"
-            "  --realtime     flash operations take their modeled time (slower: ~a minute)\n"
+            "  --realtime     flash operations take their modeled time (slower: ~25 s)\n"
             "  --quiet        only the summary\n",
             fk_device_shared_dir());
 }
@@ -301,7 +301,7 @@ int fk_cli_demo(int argc, char **argv)
     step("a virtual device on the seed layout " SEED " (state in %s)", dir);
     if (!quiet && !realtime) {
         printf("flash work is simulated at host speed; the times below are the modeled ones\n"
-               "(fotakit demo --realtime makes the device take them, about a minute)\n");
+               "(fotakit demo --realtime makes the device take them, about 25 s)\n");
     }
     step("make a key (ECDSA P-256) and sign v1.0.0 and v2.0.0");
     if (fk_host_keygen(FK_KEY_ECDSA_P256, key, err, sizeof err)) {

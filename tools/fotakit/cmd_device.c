@@ -67,6 +67,8 @@ static void usage(FILE *f)
             "                         ram-load; docs/smp.md \"MCUboot modes\")\n"
             "  --max-img-sectors N    MCUboot's BOOT_MAX_IMG_SECTORS for mcuboot:MODE (default:\n"
             "                         the slot's sector count, as CONFIG_BOOT_MAX_IMG_SECTORS_AUTO)\n"
+            "  -v, --verbose          one log line per SMP request: version, group/command,\n"
+            "                         sequence, lengths, result, modeled flash time\n"
             "  --quiet                no log lines\n"
             "\n"
             "Exit: 0 ok, 1 the bootloader found nothing to boot (--boot-only), 2 bad usage or\n"
@@ -181,6 +183,8 @@ int fk_cli_device(int argc, char **argv)
                 return 2;
             }
             cfg.max_img_sectors = (uint32_t)n;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            cfg.verbose = true;
         } else if (!strcmp(a, "--quiet")) {
             cfg.quiet = true;
         } else if (a[0] != '-' && !image && !strcmp(sub, "flash")) {

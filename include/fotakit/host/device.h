@@ -47,6 +47,8 @@ struct fk_device_cfg {
     bool smp_no_header_check; /* tests only: accept uploads that are not images */
     const char *dead;      /* simulate a dead chip: this board device never answers */
     bool smp_rsn_v2;       /* FK_SMP_F_RSN_V2: "rsn" in SMP v2 group errors too */
+    bool verbose;          /* -v: one log line per SMP request (version, group/command,
+                              sequence, lengths, result, modeled flash time) */
     /* The bootloader the device runs (fotakit/mcuboot_mode.h): FK_BL_FOTAKIT
      * (0, default: fotakit's fk_boot_go), FK_BL_FOTAKIT_OVERWRITE, or a
      * stock MCUboot mode, run as a model written from MCUboot's design

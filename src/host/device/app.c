@@ -200,10 +200,15 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
         rep.running = true;
         char hex[65];
         fk_client_hex(rep.hash, 32, hex);
-        fk_dev_log(d, "boot %u [%s]: application v%s starts%s, hash %s; flash work during boot "
-                      "%.3f s modeled (%.3f s with the NOR chip overlapped)",
-                   rep.boot_no, fk_boot_reason_name(rsp.reason), rep.version,
-                   slot ? " from slot 1" : "", hex, rep.modeled_sum_s, rep.modeled_overlap_s);
+        char work[96] = "";
+        if (rep.modeled_sum_s >= 0.0005) { /* said only when the boot did flash work */
+            snprintf(work, sizeof work, "; flash work during boot %.3f s modeled (%.3f s with the "
+                                        "NOR chip overlapped)",
+                     rep.modeled_sum_s, rep.modeled_overlap_s);
+        }
+        fk_dev_log(d, "boot %u [%s]: application v%s starts%s, hash %s%s", rep.boot_no,
+                   fk_boot_reason_name(rsp.reason), rep.version, slot ? " from slot 1" : "", hex,
+                   work);
         if (d->cfg.confirm_on_boot) {
             /* the running slot's confirm, as the bootloader row says */
             int crc = bl != NULL ? fk_bl_mark(bl->id, &d->map, FK_BL_OP_CONFIRM,
@@ -245,9 +250,13 @@ size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uin
     }
     pthread_mutex_unlock(&d->lock);
     size_t out = 0;
+    double t0 = d->sb.clock.sum_us;
     int rc = fk_smp_handle(&d->app->srv, req, len, rsp, cap, &out);
     if (rc != FK_OK) {
         out = 0;
+    }
+    if (d->cfg.verbose) {
+        fk_dev_log_request(d, req, len, rsp, out, (d->sb.clock.sum_us - t0) / 1000.0);
     }
     if (fk_sim_power_is_off(&d->sb)) {
         /* The device died mid-request: no answer; it restarts when power returns. */

@@ -75,6 +75,9 @@ int fk_dev_mcuboot_boot(struct fk_device *d, enum fk_bl mode, int *slot, uint32_
                         int *reason, char *why, size_t wn);
 
 void fk_dev_log(struct fk_device *d, const char *fmt, ...) FK_DEV_PRINTF(2, 3);
+/* -v: one line for a request and its answer (reqlog.c). */
+void fk_dev_log_request(struct fk_device *d, const uint8_t *req, size_t len, const uint8_t *rsp,
+                        size_t rsp_len, double flash_ms);
 /* --realtime: sleep for the flash time modeled since the last call. */
 void fk_dev_realtime_sleep(struct fk_device *d);
 /* Same, but return the seconds to wait (0 without --realtime) instead. */

@@ -78,10 +78,11 @@ static int udp_bind(const char *spec, unsigned *port_out, char *err, size_t errl
     return fd;
 }
 
-static void after_request(struct fk_device *d, struct fk_device_run *run, int *resets, bool *done)
+/* True when the device rebooted (then what arrived meanwhile is dropped). */
+static bool after_request(struct fk_device *d, struct fk_device_run *run, int *resets, bool *done)
 {
     if (!fk_device_reset_pending(d)) {
-        return;
+        return false;
     }
     (*resets)++;
     struct fk_device_boot_report rep;
@@ -93,6 +94,7 @@ static void after_request(struct fk_device *d, struct fk_device_run *run, int *r
         fk_dev_log(d, "stopping after %d reset(s) (--exit-after-resets)", *resets);
         *done = true;
     }
+    return true;
 }
 
 static int serve_udp(struct fk_device *d, struct fk_device_run *run, int fd)
@@ -124,7 +126,19 @@ static int serve_udp(struct fk_device *d, struct fk_device_run *run, int fd)
         if (out) {
             sendto(fd, rsp, out, 0, (struct sockaddr *)&from, fl);
         }
-        after_request(d, run, &resets, &done);
+        if (after_request(d, run, &resets, &done)) {
+            /* As a device: its radio was off while it reset; what the
+             * client sent meanwhile is lost (it retransmits). */
+            unsigned lost = 0;
+            while (recv(fd, req, FK_DEV_PKT_MAX, MSG_DONTWAIT) >= 0) {
+                lost++;
+            }
+            if (lost) {
+                fk_dev_log(d, "udp: %u request(s) arrived while the device was resetting: lost, as "
+                              "on a device",
+                           lost);
+            }
+        }
     }
     free(req);
     free(rsp);
@@ -225,8 +239,7 @@ static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd, 
     uint8_t *lines = malloc(lines_cap);
     struct line line = {.fd = fd};
     if (pace && d->cfg.realtime) {
-        line.byte_s = 10.0 / (run->baud ? run->baud : 115200);
-        fk_dev_log(d, "serial: --realtime paces the pseudo-terminal at %u baud", run->baud ? run->baud : 115200);
+        line.byte_s = 10.0 / (run->baud ? run->baud : 115200); /* logged with the pty line */
     }
     int resets = 0;
     bool done = false;
@@ -298,7 +311,22 @@ static int serve_serial(struct fk_device *d, struct fk_device_run *run, int fd, 
             if (fk_device_reset_pending(d)) {
                 line_flush(&line, true); /* the answer leaves before the reset */
             }
-            after_request(d, run, &resets, &done);
+            if (after_request(d, run, &resets, &done)) {
+                /* As a device: the UART restarts with the CPU; bytes that came
+                 * in meanwhile (and the rest of this read) are lost. */
+                size_t lost = (size_t)n - pos;
+                ssize_t k;
+                while ((k = read(fd, buf, sizeof buf)) > 0) {
+                    lost += (size_t)k;
+                }
+                fk_smp_serial_dec_init(&dec, dbuf, FK_DEV_PKT_MAX + 4);
+                if (lost) {
+                    fk_dev_log(d, "serial: %zu byte(s) arrived while the device was resetting: lost, "
+                                  "as on a device",
+                               lost);
+                }
+                break;
+            }
         }
     }
     line_flush(&line, true);
@@ -405,6 +433,10 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run)
         }
     } else {
         fd = serial_open(d, run, &keep, err, sizeof err);
+        if (fd >= 0 && keep >= 0 && d->cfg.realtime) {
+            fk_dev_log(d, "serial: --realtime paces the pseudo-terminal at %u baud (10 bits a byte)",
+                       run->baud ? run->baud : 115200);
+        }
     }
     if (fd < 0) {
         fprintf(stderr, "fotakit device: %s\n", err);
