@@ -21,6 +21,8 @@ static void usage(FILE *f)
             "CONN:\n"
             "  udp:HOST[:PORT]          SMP over UDP (default port 1337)\n"
             "  serial:DEV[,baud=N]      SMP over a serial console (default 115200 baud)\n"
+            "  ble:ADDR|NAME            SMP over Bluetooth LE through BlueZ (D-Bus): the device's\n"
+            "                           address (C0:FF:EE:00:00:01) or advertised name\n"
             "  blesim:SOCKET            SMP over the virtual device's BLE link (fotakit device\n"
             "                           run --ble SOCKET): ATT writes + notifications, MTU 498\n"
             "\n"
@@ -275,7 +277,7 @@ int fk_cli_smp(int argc, char **argv)
                 !strcmp(cmd, "image") ? " " : "", !strcmp(cmd, "image") ? sub : "");
         return 2;
     }
-    char err[256];
+    char err[512];
     struct fk_client_tp *tp;
     int rc = fk_client_tp_open(conn, &tp, err, sizeof err);
     if (rc) {

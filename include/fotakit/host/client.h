@@ -39,14 +39,14 @@ struct fk_client_tp {
      * dropped (counted in `dropped`). */
     int (*recv)(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeout_ms);
     void (*close)(struct fk_client_tp *tp);
-    const char *kind;   /* "udp", "serial" or "blesim" */
+    const char *kind;   /* "udp", "serial", "ble" or "blesim" */
     uint64_t tx_wire;   /* bytes written to the link (datagram payloads / serial bytes) */
     uint64_t rx_wire;
     uint64_t tx_packets, rx_packets, dropped;
     uint64_t refused;   /* UDP: "port unreachable" answers (nothing listens there) */
 };
 
-/* "udp:HOST[:PORT]", "serial:DEV[,baud=N]" or "blesim:PATH". err receives a message that
+/* "udp:HOST[:PORT]", "serial:DEV[,baud=N]", "ble:ADDR|NAME" or "blesim:PATH". err receives a message that
  * names what was wrong. Returns 0 or a negative fotakit code. */
 int fk_client_tp_open(const char *conn, struct fk_client_tp **out, char *err, size_t errlen);
 int fk_client_tp_open_udp(const char *host, unsigned port, struct fk_client_tp **out, char *err, size_t errlen);
@@ -55,6 +55,13 @@ int fk_client_tp_open_serial(const char *dev, unsigned baud, struct fk_client_tp
  * exchange, writes without response of ATT_MTU-3 bytes, answers
  * reassembled from notifications. A closed link reads as FK_EIO. */
 int fk_client_tp_open_blesim(const char *path, struct fk_client_tp **out, char *err, size_t errlen);
+/* BLE through BlueZ over D-Bus (ble:ADDR|NAME; built when libsystemd's
+ * sd-bus is available, FK_HAVE_BLUEZ): connect, find the SMP
+ * characteristic, AcquireWrite/AcquireNotify where offered (else
+ * WriteValue + StartNotify), writes of ATT_MTU-3 bytes, answers reassembled
+ * from notifications. err names what is missing: no adapter, device not
+ * found, not connectable, no SMP characteristic. */
+int fk_client_tp_open_bluez(const char *who, struct fk_client_tp **out, char *err, size_t errlen);
 /* Serial transport on an already-open fd (a pty master in tests); takes ownership. */
 int fk_client_tp_serial_from_fd(int fd, struct fk_client_tp **out);
 

@@ -118,6 +118,19 @@ int fk_client_tp_open(const char *conn, struct fk_client_tp **out, char *err, si
         }
         return fk_client_tp_open_serial(dev, baud, out, err, errlen);
     }
+    if (!strncmp(conn, "ble:", 4)) {
+        if (!conn[4]) {
+            snprintf(err, errlen, "--conn %s: no device; use ble:ADDRESS (e.g. ble:C0:FF:EE:00:00:01) or ble:NAME",
+                     conn);
+            return FK_EINVAL;
+        }
+#ifdef FK_HAVE_BLUEZ
+        return fk_client_tp_open_bluez(conn + 4, out, err, errlen);
+#else
+        snprintf(err, errlen, "--conn %s: this fotakit was built without BlueZ support (libsystemd-dev)", conn);
+        return FK_ENOTSUP;
+#endif
+    }
     if (!strncmp(conn, "blesim:", 7)) {
         if (!conn[7]) {
             snprintf(err, errlen, "--conn %s: no socket; use blesim:PATH (the --ble PATH of fotakit device run)",
@@ -127,6 +140,8 @@ int fk_client_tp_open(const char *conn, struct fk_client_tp **out, char *err, si
         return fk_client_tp_open_blesim(conn + 7, out, err, errlen);
     }
     snprintf(err, errlen,
-             "--conn '%s': unknown connection; use udp:HOST[:PORT], serial:DEV[,baud=N] or blesim:PATH", conn);
+             "--conn '%s': unknown connection; use udp:HOST[:PORT], serial:DEV[,baud=N], ble:ADDR|NAME or "
+             "blesim:PATH",
+             conn);
     return FK_EINVAL;
 }
