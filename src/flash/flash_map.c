@@ -210,6 +210,24 @@ uint8_t fk_flash_erased_val(const struct fk_flash_area *fa)
 
 /* ---- explanations ---------------------------------------------------- */
 
+#ifdef FK_TERSE
+/* Terse build (CMake FOTAKIT_TERSE, device builds; about 3 KB less):
+ * "<area>: <FK_NAME> on <device>[: <what the driver observed>]". */
+static void explain_area(struct fk_sb *sb, const struct fk_flash_area *fa, int err)
+{
+    fk_sb_puts(sb, fa->name ? fa->name : "(unnamed area)");
+    fk_sb_puts(sb, ": ");
+    fk_sb_puts(sb, fk_err_name(err));
+    if (fa->dev != NULL) {
+        fk_sb_puts(sb, " on ");
+        fk_sb_puts(sb, fa->dev->name ? fa->dev->name : "(unnamed)");
+        if (fa->dev->state != FK_DEV_READY && fa->dev->why[0] != '\0') {
+            fk_sb_puts(sb, ": ");
+            fk_sb_puts(sb, fa->dev->why);
+        }
+    }
+}
+#else
 /* "device external_flash (spi-nor on spi4)" */
 static void put_dev(struct fk_sb *sb, const struct fk_flash_dev *dev)
 {
@@ -429,6 +447,7 @@ static void explain_area(struct fk_sb *sb, const struct fk_flash_area *fa, int e
         break;
     }
 }
+#endif /* FK_TERSE */
 
 const char *fk_flash_explain_area(const struct fk_flash_area *fa, int err, char *buf,
                                   size_t buflen)
@@ -467,6 +486,11 @@ const char *fk_flash_explain(const struct fk_flash_map *map, uint8_t id, int err
     if (fa == NULL) {
         fk_sb_puts(&sb, "flash area id ");
         fk_sb_dec(&sb, id);
+#ifdef FK_TERSE
+        fk_sb_puts(&sb, ": ");
+        fk_sb_puts(&sb, fk_err_name(FK_ENOENT));
+        return buf;
+#endif
         fk_sb_puts(&sb, ": no such area in the flash map");
         if (map != NULL && map->count > 0) {
             fk_sb_puts(&sb, " (it has ids");
