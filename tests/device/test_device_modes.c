@@ -446,6 +446,56 @@ static void test_revert(void **state)
     free(pad);
 }
 
+/* Permanent: `image test --confirm` (test + confirm in one request); the
+ * next boot keeps the new image without a confirm. */
+static void test_permanent(void **state)
+{
+    (void)state;
+    static const struct {
+        enum fk_bl b;
+        struct want marked[2], booted[2];
+        unsigned nm, nb;
+    } w[] = {
+        /* State III: pending + permanent; after the swap image_ok is set in
+         * the primary (design.md "Image swapping" step 3): nothing due */
+        {FK_BL_MCUBOOT_SWAP_MOVE, {{0, V1, "CA"}, {1, V2, "PM"}}, {{0, V2, "CA"}, {1, V1, ""}}, 2, 2},
+        {FK_BL_MCUBOOT_SWAP_OFFSET, {{0, V1, "CA"}, {1, V2, "PM"}}, {{0, V2, "CA"}}, 2, 1},
+        {FK_BL_MCUBOOT_OVERWRITE_ONLY, {{0, V1, "CA"}, {1, V2, "PM"}}, {{0, V2, "CA"}}, 2, 1},
+        {FK_BL_FOTAKIT, {{0, V1, "CA"}, {1, V2, "PM"}}, {{0, V2, "CA"}, {1, V1, ""}}, 2, 2},
+        /* direct-xip revert: magic + copy_done + image_ok = boot forever */
+        {FK_BL_MCUBOOT_DIRECT_XIP_REVERT, {{0, V1, "CA"}, {1, V2, "PM"}}, {{0, V1, ""}, {1, V2, "CA"}},
+         2, 2},
+    };
+    size_t flen, plen;
+    uint8_t *factory = load(VEC "img-hashonly-v1.0.0.bin", &flen);
+    uint8_t *pad = load(VEC "img-ecdsa-p256-pad-test.bin", &plen);
+    const uint32_t end = 0x5020 + 0x97;
+    uint8_t hash[32];
+    assert_int_equal(fk_client_image_file_hash(pad, end, hash), 0);
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        struct fx f;
+        fx_open(&f, w[i].b, factory, flen);
+        struct fk_client_status st;
+        struct fk_client_upload_opts o = {.window = 4, .chunk = 1024};
+        struct fk_client_upload_stats us;
+        assert_int_equal(fk_client_upload(&f.c, pad, end, &o, &us, &st), 0);
+        assert_int_equal(us.done, end);
+        struct fk_client_image_list l;
+        assert_int_equal(fk_client_image_state(&f.c, hash, true, &l, &st), 0);
+        assert_false(fk_client_status_failed(&st));
+        check_list(&f, fk_bl_mode(w[i].b)->name, w[i].marked, w[i].nm);
+        struct fk_device_boot_report rep;
+        assert_int_equal(fk_client_reset(&f.c, &st), 0);
+        check_list(&f, fk_bl_mode(w[i].b)->name, w[i].booted, w[i].nb);
+        assert_int_equal(fk_client_reset(&f.c, &st), 0);
+        fk_device_last_boot(f.d, &rep);
+        assert_string_equal(rep.version, "1.2.3+4");
+        fx_close(&f);
+    }
+    free(factory);
+    free(pad);
+}
+
 /* Bootloader info reports the row's MCUboot mode. */
 static void test_bootloader_info(void **state)
 {
@@ -483,6 +533,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_mode),
         cmocka_unit_test(test_revert),
+        cmocka_unit_test(test_permanent),
         cmocka_unit_test(test_bootloader_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
