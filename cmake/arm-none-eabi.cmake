@@ -15,6 +15,15 @@ endif()
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES FOTAKIT_CPU)
 set(CMAKE_C_FLAGS_INIT "-mcpu=${FOTAKIT_CPU} -mthumb -ffunction-sections -fdata-sections")
 set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os")
+# Firmware must fit its flash partition (the nRF bootloaders: the layouts'
+# 48 KB), so every build type optimises for size: Debug -Og (debuggable;
+# -O0 makes the nRF bootloader 88 KB), Release and RelWithDebInfo -Os
+# (CMake's -O3 makes it 62 KB). Cache entries, so -D on the command line
+# still overrides them.
+set(CMAKE_C_FLAGS_DEBUG "-Og -g" CACHE STRING "C flags for Debug (firmware: -Og, fits its partition)")
+set(CMAKE_C_FLAGS_RELEASE "-Os -DNDEBUG" CACHE STRING "C flags for Release (firmware: -Os)")
+set(CMAKE_C_FLAGS_RELWITHDEBINFO "-Os -g -DNDEBUG" CACHE STRING
+    "C flags for RelWithDebInfo (firmware: -Os)")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--gc-sections")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
