@@ -641,13 +641,31 @@ static void test_device_log_and_reset(void **state)
     /* the first boot had nothing to do: no "flash work ... 0.000 s" */
     assert_non_null(strstr(text, "[device] boot 1 ["));
     assert_null(strstr(text, "flash work during boot 0.000"));
-    /* a reset, and an echo sent right behind it: the echo is lost */
+    stop(f);
+    /* A reset and an echo written in one go on the serial line: the echo
+     * arrives while the device resets and is lost (deterministic: both
+     * frames come in one read). */
+    memset(&f->run, 0, sizeof f->run);
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    int fd = open(f->run.serial_path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+    assert_true(fd >= 0);
+    struct termios tio;
+    assert_int_equal(tcgetattr(fd, &tio), 0);
+    cfmakeraw(&tio);
+    tcsetattr(fd, TCSANOW, &tio);
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_serial_from_fd(fd, &tp), 0);
+    fk_client_init(&f->c, tp);
+    f->c.timeout_ms = 2000;
     struct fk_device_boot_report rep;
     fk_device_last_boot(f->d, &rep);
-    uint8_t rst[16];
+    uint8_t rst[16], two[256];
     size_t rn = pkt(rst, 2, 0, 5, 1, (const uint8_t[]){0xa0}, 1);
-    assert_int_equal(f->c.tp->send(f->c.tp, rst, rn), 0);
-    assert_int_equal(f->c.tp->send(f->c.tp, p, pkt(p, 2, 0, 0, sizeof echo, echo, sizeof echo)), 0);
+    size_t l1 = 0, l2 = 0;
+    assert_int_equal(fk_smp_serial_encode(rst, rn, two, sizeof two, &l1), 0);
+    n = pkt(p, 2, 0, 0, sizeof echo, echo, sizeof echo);
+    assert_int_equal(fk_smp_serial_encode(p, n, two + l1, sizeof two - l1, &l2), 0);
+    assert_int_equal(write(fd, two, l1 + l2), (ssize_t)(l1 + l2));
     uint8_t buf[512];
     int got = f->c.tp->recv(f->c.tp, buf, sizeof buf, 2000);
     assert_true(got >= 8);
@@ -655,8 +673,10 @@ static void test_device_log_and_reset(void **state)
     wait_boot(f, rep.boot_no);
     assert_int_equal(f->c.tp->recv(f->c.tp, buf, sizeof buf, 300), 0); /* the echo's: never */
     slurp_log(log, text, sizeof text);
-    assert_non_null(strstr(text, "[device] udp: 1 request(s) arrived while the device was resetting: "
-                                 "lost, as on a device\n"));
+    char lost[160];
+    snprintf(lost, sizeof lost, "[device] serial: %zu byte(s) arrived while the device was resetting: "
+                                "lost, as on a device\n", l2);
+    assert_non_null(strstr(text, lost));
     still_serving(f);
     stop(f);
     /* --realtime on a pty: the pacing line right after the pty line */
