@@ -6,11 +6,12 @@
  *    MCUMGR_SMP_BT -> MCUMGR_TRANSPORT_BT (UART, UDP, SHELL alike),
  *    MCUMGR_CMD_IMG_MGMT -> MCUMGR_GRP_IMG (OS alike),
  *    MCUMGR_BUF_SIZE -> MCUMGR_TRANSPORT_NETBUF_SIZE,
- *    MCUMGR_SMP_REASSEMBLY_BT -> MCUMGR_TRANSPORT_BT_REASSEMBLY;
+ *    MCUMGR_SMP_REASSEMBLY_BT -> MCUMGR_TRANSPORT_BT_REASSEMBLY (the last
+ *    pair from memory of the Zephyr 3.2 Kconfig, not re-read);
  *  - the application-side choice MCUBOOT_BOOTLOADER_MODE_* appeared in the
- *    same window (no NCS 2.2 or older .config has it; NCS 2.5+ always does
- *    when BOOTLOADER_MCUBOOT=y); its SWAP_WITHOUT_SCRATCH became
- *    SWAP_USING_MOVE in Zephyr 4.1 (NCS 3.0);
+ *    same window (no NCS 2.2 or older .config in ../shared has it; every NCS
+ *    2.5+ one with BOOTLOADER_MCUBOOT=y does); its SWAP_WITHOUT_SCRATCH is
+ *    SWAP_USING_MOVE in the NCS 3.1 builds (NCS 2.9 still has the old name);
  *  - BT_BUF_ACL_RX_SIZE replaced BT_RX_BUF_LEN in Zephyr 2.6 (NCS 1.6).
  * Era 1 = NCS <= 2.2 names, era 2 = NCS >= 2.3 names.
  */
