@@ -284,7 +284,7 @@ static int img_erase(struct fk_smp_req *r)
     }
     struct fk_smp_slot_info si;
     fk_smp_read_slot(s, other, &si);
-    if (si.valid && (fk_smp_slot_flags(s, other) & (FK_SMP_F_PENDING | FK_SMP_F_CONFIRMED))) {
+    if (si.valid && fk_smp_slot_in_use(s, other)) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
                                  "slot %u is in use (pending, or the image a revert restores)",
                                  (unsigned)other);

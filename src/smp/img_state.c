@@ -156,6 +156,21 @@ unsigned fk_smp_slot_flags(struct fk_smp_server *s, int slot)
                                : FK_SMP_F_PENDING;
 }
 
+unsigned fk_smp_slot_in_use(struct fk_smp_server *s, int slot)
+{
+    /* Zephyr's img_mgmt_slot_in_use(): in direct-xip / RAM load without
+     * revert only the running slot is; otherwise also a slot pending for
+     * the next boot or holding what a revert restores */
+    const struct fk_bl_mode *m = fk_smp_bl(s);
+    if (slot == fk_smp_active_slot(s)) {
+        return FK_SMP_F_ACTIVE;
+    }
+    if (m->kind == FK_BL_KIND_EQUAL && !(m->flags & FK_BL_F_REVERT)) {
+        return 0;
+    }
+    return fk_smp_slot_flags(s, slot) & (FK_SMP_F_PENDING | FK_SMP_F_CONFIRMED);
+}
+
 int fk_smp_mark(struct fk_smp_server *s, int slot, enum fk_bl_op op)
 {
     const struct fk_bl_mode *m = fk_smp_bl(s);

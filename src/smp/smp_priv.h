@@ -73,6 +73,10 @@ int fk_smp_mark(struct fk_smp_server *s, int slot, enum fk_bl_op op);
 #define FK_SMP_F_ACTIVE 0x04u
 #define FK_SMP_F_PERMANENT 0x08u
 unsigned fk_smp_slot_flags(struct fk_smp_server *s, int slot);
+/* Why a slot may not be overwritten (Zephyr's img_mgmt_slot_in_use()):
+ * FK_SMP_F_ACTIVE (it runs), FK_SMP_F_PENDING / FK_SMP_F_CONFIRMED (next
+ * boot / revert target; not in direct-xip / RAM load without revert), 0. */
+unsigned fk_smp_slot_in_use(struct fk_smp_server *s, int slot);
 /* Erase [from, to) of an area, sector by sector (offsets area-relative and
  * sector aligned). */
 int fk_smp_erase_range(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,

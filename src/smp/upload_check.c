@@ -91,8 +91,8 @@ int fk_upl_first_chunk_checks(struct fk_smp_req *r, const struct fk_upl_geom *g,
     }
     struct fk_smp_slot_info si;
     fk_smp_read_slot(s, g->slot, &si);
-    unsigned fl = fk_smp_slot_flags(s, g->slot);
-    if (si.valid && (fl & (FK_SMP_F_PENDING | FK_SMP_F_CONFIRMED))) {
+    unsigned fl = fk_smp_slot_in_use(s, g->slot);
+    if (si.valid && fl) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
                                  (fl & FK_SMP_F_PENDING)
                                      ? "slot %u holds an image pending for the next reset; "

@@ -355,6 +355,17 @@ static void run_mode(const struct mode_case *mc)
     assert_false(fk_client_status_failed(&st));
     check_slot_bytes(&f, mc, pad, end);
     check_list(&f, "after test", mc->after_test, mc->n_test);
+    /* uploading again over the marked image: refused (it is due at the
+     * next boot), except in direct-xip / RAM load without revert, where
+     * Zephyr's img_mgmt_slot_in_use() only protects the running slot */
+    {
+        struct fk_client_upload_stats us2;
+        assert_int_equal(fk_client_upload(&f.c, pad, end, &o, &us2, &st), 0);
+        bool free_slot = m->kind == FK_BL_KIND_EQUAL && !(m->flags & FK_BL_F_REVERT);
+        assert_int_equal(st.group_rc, free_slot ? 0 : FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+        assert_int_equal(us2.done, free_slot ? end : 0);
+        check_slot_bytes(&f, mc, pad, end);
+    }
     /* reset: the bootloader (model) acts */
     assert_int_equal(fk_client_reset(&f.c, &st), 0);
     struct fk_device_boot_report rep;
