@@ -1,6 +1,7 @@
 /*
  * nRF5340 DK (PCA10095) wiring the port uses (application core), from the
- * nRF5340 DK user guide: the interface MCU's virtual COM port 0 and the
+ * nRF5340 DK user guide: the interface MCU's virtual COM port on
+ * P0.19-P0.22 (the application core's console on the DK) and the
  * on-board 64 Mbit Macronix MX25R6435F on the QSPI pins, driven here by
  * SPIM4 as plain SPI (8 MHz on these pins; 32 MHz needs SPIM4's dedicated
  * pins P0.08..P0.11). Pin = port * 32 + number. See src/port/nrf/nrf_port.h.
