@@ -149,6 +149,9 @@ static const char *vectors[] = {
     "smpclient_udp_echo_hello",    "smpclient_udp_upload",
 };
 
+static void slot_flags(struct fx *f, int slot, const uint8_t *hash, bool pending, bool confirmed,
+                       bool active);
+
 static void run_vectors(bool header_check)
 {
     for (size_t v = 0; v < sizeof vectors / sizeof *vectors; v++) {
@@ -241,6 +244,101 @@ static void test_vectors_no_header_check(void **state)
 {
     (void)state;
     run_vectors(false);
+}
+
+/* The captured upload sessions with a real image in place of the capture's
+ * 1000 bytes of i & 0xff: each chunk keeps its keys, order, offset and size;
+ * only "data" (and the first chunk's "sha") change. With the header check on,
+ * every chunk is taken, the last one matches, and the slot then lists the
+ * image by its hash. */
+static void test_vectors_real_image(void **state)
+{
+    (void)state;
+    size_t img_len;
+    uint8_t hash[32], sha[32];
+    uint8_t *img = make_image(3, 1, 4, 1000 - 32 - 40, 77, &img_len, hash);
+    assert_int_equal(img_len, 1000);
+    sha256(img, img_len, sha);
+    for (size_t v = 0; v < sizeof vectors / sizeof *vectors; v++) {
+        if (!strstr(vectors[v], "upload")) {
+            continue;
+        }
+        struct fx *f = fx_new(0);
+        char path[512];
+        uint8_t *pkts[16];
+        size_t lens[16];
+        snprintf(path, sizeof path, VEC "%s.hex", vectors[v]);
+        size_t np = read_hex_lines(path, pkts, lens, 16);
+        uint32_t expect_off = 0;
+        unsigned chunks = 0;
+        for (size_t i = 0; i < np; i++) {
+            struct fk_smp_hdr h;
+            assert_int_equal(fk_smp_hdr_decode(pkts[i], lens[i], &h), FK_OK);
+            struct rsp r;
+            if (!(h.group == 1 && h.id == FK_SMP_IMG_UPLOAD)) {
+                call(f, pkts[i], lens[i], &r); /* echo / params as captured */
+                rsp_free(&r);
+                continue;
+            }
+            struct cbor_load_result lr;
+            cbor_item_t *req = cbor_load(pkts[i] + 8, lens[i] - 8, &lr);
+            assert_non_null(req);
+            int64_t off;
+            assert_true(map_int(req, "off", &off));
+            assert_int_equal(off, expect_off);
+            size_t dl = cbor_bytestring_length(map_get(req, "data"));
+            /* the same map, key by key, with the image's bytes */
+            cbor_item_t *m = cbor_new_definite_map(cbor_map_size(req));
+            struct cbor_pair *kv = cbor_map_handle(req);
+            for (size_t k = 0; k < cbor_map_size(req); k++) {
+                const char *key = (const char *)cbor_string_handle(kv[k].key);
+                size_t kl = cbor_string_length(kv[k].key);
+                cbor_item_t *val = kv[k].value;
+                if (kl == 4 && !memcmp(key, "data", 4)) {
+                    val = cbor_build_bytestring(img + off, dl);
+                } else if (kl == 3 && !memcmp(key, "sha", 3)) {
+                    val = cbor_build_bytestring(sha, 32);
+                } else {
+                    val = cbor_incref(val);
+                }
+                cbor_map_add(m, (struct cbor_pair){cbor_incref(kv[k].key), cbor_move(val)});
+            }
+            static uint8_t body[4096], pk[4200];
+            size_t bl = cbor_serialize(m, body, sizeof body);
+            assert_true(bl > 0);
+            size_t pl = make_req(pk, h.version, h.op, h.group, h.seq, h.id, body, bl);
+            call(f, pk, pl, &r);
+            expect_ok(&r);
+            int64_t got;
+            assert_true(map_int(r.root, "off", &got));
+            expect_off = (uint32_t)(off + (int64_t)dl);
+            assert_int_equal(got, expect_off);
+            bool match;
+            if (expect_off == 1000) {
+                assert_true(map_bool(r.root, "match", &match));
+                assert_true(match);
+            } else {
+                assert_false(map_bool(r.root, "match", &match));
+            }
+            chunks++;
+            rsp_free(&r);
+            cbor_decref(&m);
+            cbor_decref(&req);
+        }
+        assert_int_equal(expect_off, 1000);
+        /* the captures' chunking: Go 4 (serial) / 2 (UDP), smpclient 8 / 1 */
+        unsigned want = !strcmp(vectors[v], "mcumgr-go_serial_upload")   ? 4
+                        : !strcmp(vectors[v], "mcumgr-go_udp_upload")    ? 2
+                        : !strcmp(vectors[v], "smpclient_serial_upload") ? 8
+                                                                         : 1;
+        assert_int_equal(chunks, want);
+        uint32_t base = fk_boot_secondary_image_off(&f->t.map);
+        assert_memory_equal(f->t.ext.mem + base, img, img_len);
+        slot_flags(f, 1, hash, false, false, false);
+        free_pkts(pkts, np);
+        fx_free(f);
+    }
+    free(img);
 }
 
 /* ---- SMP-level rules -------------------------------------------------------- */
@@ -1322,6 +1420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors_conforming),
         cmocka_unit_test(test_vectors_no_header_check),
+        cmocka_unit_test(test_vectors_real_image),
         cmocka_unit_test(test_smp_level_errors),
         cmocka_unit_test(test_os_group),
         cmocka_unit_test(test_upload_state_and_refusals),
