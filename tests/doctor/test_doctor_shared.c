@@ -266,6 +266,11 @@ static void source_option(void **state)
     assert_int_equal(cli("'" NCS "HamdanAli98__Zephyr/build/' --source '" NCS "HamdanAli98__Zephyr'"), 1);
     assert_has(out, "; sources: " NCS "HamdanAli98__Zephyr\n");
     assert_has(out, "    fix: add to conf/mcuboot/mcuboot.conf:\n        CONFIG_SPI=y\n");
+    /* an image's folder of a sysbuild build: the build is the one above */
+    assert_int_equal(cli("'" NCS "kapcina69__Smart_watch/build/Smartwatch'"), 0);
+    assert_has(out, "fotakit doctor: " NCS "kapcina69__Smart_watch/build (sysbuild build;");
+    assert_has(out, "evidence: build/Smartwatch/zephyr/.config:195: CONFIG_NORDIC_QSPI_NOR=y");
+    assert_has(out, "driver-unused");
     /* the era from BOARD_QUALIFIERS (hardware model v2) when no renamed
      * symbol tells: car-heater's app without its mode lines */
     const char *d = make_case("hwmv2", "olofjohnsson__car-heater");

@@ -103,6 +103,22 @@ static int locate_build(struct doc_ctx *c, const char *build, char *err, size_t 
                               "partitions.yml, e.g. build/)", build);
         return FK_EIO;
     }
+    /* One image's folder of a sysbuild or child-image build (build/<app>,
+     * build/mcuboot): the build is the folder above it. */
+    char up[FK_DOC_PATH_LEN * 2];
+    doc_fmt(p, sizeof p, "%s/zephyr/.config", build);
+    doc_fmt(up, sizeof up, "%s/../partitions.yml", build);
+    if (is_file(p) && is_file(up)) {
+        const char *slash = strrchr(build, '/');
+        if (slash && slash != build) {
+            doc_fmt(c->build, sizeof c->build, "%.*s", (int)(slash - build), build);
+        } else if (!slash) {
+            doc_fmt(c->build, sizeof c->build, "..");
+        } else {
+            doc_fmt(c->build, sizeof c->build, "/");
+        }
+        return FK_OK;
+    }
     char found[3][FK_DOC_PATH_LEN];
     unsigned nf = 0;
     char **l1;
@@ -225,7 +241,10 @@ int doc_find(struct doc_ctx *c, const char *build_arg, const char *source, char 
     if (rc < 0) {
         return rc;
     }
-    doc_fmt(c->bdisp, sizeof c->bdisp, "%s", base(c->build));
+    /* evidence names files from the build folder's own name ("build/...") */
+    char *real = realpath(c->build, NULL);
+    doc_fmt(c->bdisp, sizeof c->bdisp, "%s", base(real ? real : c->build));
+    free(real);
     char p[FK_DOC_PATH_LEN * 2];
     doc_fmt(p, sizeof p, "%s/zephyr/.config", c->build);
     if (!is_file(p)) {
