@@ -29,7 +29,7 @@ volatile int fk_m4_result;
 void fk_m4_entry(void)
 {
     struct fk_image_info info;
-    struct fk_image_keyring ring = {fk_m4_keys, 1, false};
+    struct fk_image_keyring ring = {.keys = fk_m4_keys, .count = 1, .allow_hash_only = false};
     fk_m4_result = fk_image_verify(&area, 0, &ring, &info);
     for (;;) {
     }

@@ -105,7 +105,7 @@ static int measure(const char *what)
         struct fk_image_key k;
         struct fk_image_info info;
         key(VEC "ecdsa-p256.pub.der", FK_KEY_ECDSA_P256, &k, NULL);
-        struct fk_image_keyring ring = {&k, 1, strstr(what, "hashonly") != NULL};
+        struct fk_image_keyring ring = {.keys = &k, .count = 1, .allow_hash_only = strstr(what, "hashonly") != NULL};
         fk_ram_flash_init(&dev, &fa, img, (uint32_t)len);
         CALLGRIND_TOGGLE_COLLECT;
         rc = fk_image_verify(&fa, 0, &ring, &info);
@@ -121,7 +121,7 @@ static int measure(const char *what)
             key(VEC "ecdsa-p256.pub.der", FK_KEY_ECDSA_P256, &k, &kv);
             sig_of(VEC "img-ecdsa-p256-v1.2.3+4.bin", FK_TLV_ECDSA_SIG, sig, sizeof sig, &sl, d);
             CALLGRIND_TOGGLE_COLLECT;
-            rc = fk_sig_ecdsa_p256(&kv, d, sig, sl);
+            rc = fk_sig_ecdsa(&kv, d, 32, sig, sl);
             CALLGRIND_TOGGLE_COLLECT;
         } else if (!strcmp(what, "ed25519")) {
             key(VEC "ed25519.pub.der", FK_KEY_ED25519, &k, &kv);

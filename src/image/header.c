@@ -27,8 +27,8 @@ const char *fk_image_tlv_name(uint16_t type)
     case FK_TLV_PUBKEY: return "PUBKEY";
     case 0x03: return "KEYID";
     case FK_TLV_SHA256: return "SHA256";
-    case 0x11: return "SHA384";
-    case 0x12: return "SHA512";
+    case FK_TLV_SHA384: return "SHA384";
+    case FK_TLV_SHA512: return "SHA512";
     case FK_TLV_RSA2048_PSS: return "RSA2048_PSS";
     case 0x21: return "ECDSA224";
     case FK_TLV_ECDSA_SIG: return "ECDSA_SIG";
@@ -39,9 +39,16 @@ const char *fk_image_tlv_name(uint16_t type)
     case 0x31: return "ENC_KW";
     case 0x32: return "ENC_EC256";
     case 0x33: return "ENC_X25519";
+    case 0x34: return "ENC_X25519_SHA512";
     case FK_TLV_DEPENDENCY: return "DEPENDENCY";
     case FK_TLV_SEC_CNT: return "SEC_CNT";
     case 0x60: return "BOOT_RECORD";
+    case 0x70: return "DECOMP_SIZE";
+    case 0x71: return "DECOMP_SHA";
+    case 0x72: return "DECOMP_SIGNATURE";
+    case 0x73: return "COMP_DEC_SIZE";
+    case 0x74: return "UUID_VID";
+    case 0x75: return "UUID_CID";
     default: return type >= 0xa0 ? "vendor/unknown" : "unknown";
     }
 }
@@ -251,7 +258,7 @@ static bool allowed_unprot(uint16_t type)
     case 0x23: /* RSA3072 */
     case FK_TLV_ED25519:
     case FK_TLV_SIG_PURE:
-    case 0x30: case 0x31: case 0x32: case 0x33: /* encryption key TLVs */
+    case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: /* encryption key TLVs */
         return true;
     default:
         return false;
@@ -272,9 +279,9 @@ int fk_image_scan(const struct fk_flash_area *fa, uint32_t off, struct fk_image_
     if (rc != FK_OK) {
         return rc;
     }
-    if (info->hdr.flags & (FK_IMAGE_F_ENCRYPTED_AES128 | FK_IMAGE_F_ENCRYPTED_AES256)) {
-        return FK_EIMG_ENCRYPTED;
-    }
+    /* Encrypted images have a clear header and TLVs: scanning needs no key. */
+    info->encrypted = (info->hdr.flags & (FK_IMAGE_F_ENCRYPTED_AES128 | FK_IMAGE_F_ENCRYPTED_AES256)) != 0;
+    info->compressed = (info->hdr.flags & FK_IMAGE_F_COMPRESSED) != 0;
     rc = fk_image_tlv_begin(&it, fa, off, &info->hdr);
     if (rc != FK_OK) {
         info->bad_off = it.pos;
@@ -290,7 +297,11 @@ int fk_image_scan(const struct fk_flash_area *fa, uint32_t off, struct fk_image_
         }
         switch (t.type) {
         case FK_TLV_SHA256:
-            if (t.len != 32) {
+        case FK_TLV_SHA384:
+        case FK_TLV_SHA512:
+            /* length by algorithm, whether or not this build can compute it:
+             * an unsupported hash is reported by the verifier as such */
+            if (t.len != fk_image_hash_len(t.type)) {
                 info->bad_off = t.off - 4;
                 return FK_EIMG_HASH_LEN;
             }
@@ -298,10 +309,14 @@ int fk_image_scan(const struct fk_flash_area *fa, uint32_t off, struct fk_image_
                 info->bad_off = t.off - 4;
                 return FK_EIMG_HASH_DUP;
             }
-            rc = fk_flash_read(fa, off + t.off, info->hash, 32);
+            rc = fk_flash_read(fa, off + t.off, info->hash_full, t.len);
             if (rc != FK_OK) {
                 return rc;
             }
+            memcpy(info->hash, info->hash_full, sizeof info->hash);
+            info->hash_type = t.type;
+            info->hash_len = (uint8_t)t.len;
+            info->hash_tlv_off = t.off - 4;
             info->has_hash = true;
             break;
         case FK_TLV_SEC_CNT: {
@@ -323,7 +338,7 @@ int fk_image_scan(const struct fk_flash_area *fa, uint32_t off, struct fk_image_
             break;
         }
         case FK_TLV_KEYHASH:
-            if (t.len != 32) {
+            if (t.len != 32 && t.len != 48 && t.len != 64) {
                 info->bad_off = t.off - 4;
                 return FK_EIMG_TLV_LEN;
             }

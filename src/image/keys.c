@@ -1,6 +1,7 @@
 /*
  * Key ring entries as MCUboot embeds them (`imgtool getpub -e raw`):
  *   ECDSA P-256: 91-byte SubjectPublicKeyInfo, uncompressed point at the end
+ *   ECDSA P-384: 120-byte SubjectPublicKeyInfo, uncompressed point at the end
  *   Ed25519:     44-byte SubjectPublicKeyInfo, 32-byte key at the end
  *   RSA-2048:    PKCS#1 RSAPublicKey SEQUENCE { INTEGER n, INTEGER e }
  * Parsing only points into the caller's bytes; nothing is copied.
@@ -13,13 +14,15 @@
 static const uint8_t spki_p256[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
                                     0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
                                     0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+static const uint8_t spki_p384[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+                                    0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
 static const uint8_t spki_ed25519[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
                                        0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
 /* One DER TLV header at *p (bounded by end): tag must match; returns the
  * content length in *len and advances *p to the content. Definite lengths of
  * up to two bytes only (enough for 4096-bit keys). */
-static bool der_hdr(const uint8_t **p, const uint8_t *end, uint8_t tag, size_t *len)
+bool fk_der_hdr(const uint8_t **p, const uint8_t *end, uint8_t tag, size_t *len)
 {
     const uint8_t *q = *p;
     size_t l;
@@ -47,10 +50,10 @@ static bool der_hdr(const uint8_t **p, const uint8_t *end, uint8_t tag, size_t *
 }
 
 /* A positive INTEGER; strips the sign byte. */
-static bool der_uint(const uint8_t **p, const uint8_t *end, const uint8_t **v, size_t *vlen)
+bool fk_der_uint(const uint8_t **p, const uint8_t *end, const uint8_t **v, size_t *vlen)
 {
     size_t l;
-    if (!der_hdr(p, end, 0x02, &l) || l == 0 || ((*p)[0] & 0x80)) {
+    if (!fk_der_hdr(p, end, 0x02, &l) || l == 0 || ((*p)[0] & 0x80)) {
         return false;
     }
     *v = *p;
@@ -79,6 +82,14 @@ int fk_key_parse(const struct fk_image_key *key, struct fk_key_view *out)
         out->q = key->der + sizeof spki_p256;
         out->qlen = 65;
         return FK_OK;
+    case FK_KEY_ECDSA_P384:
+        if (key->der_len != sizeof spki_p384 + 97 ||
+            memcmp(key->der, spki_p384, sizeof spki_p384) != 0 || key->der[sizeof spki_p384] != 0x04) {
+            return FK_EIMG_KEY;
+        }
+        out->q = key->der + sizeof spki_p384;
+        out->qlen = 97;
+        return FK_OK;
     case FK_KEY_ED25519:
         if (key->der_len != sizeof spki_ed25519 + 32 ||
             memcmp(key->der, spki_ed25519, sizeof spki_ed25519) != 0) {
@@ -90,8 +101,8 @@ int fk_key_parse(const struct fk_image_key *key, struct fk_key_view *out)
     case FK_KEY_RSA2048: {
         const uint8_t *p = key->der, *end = key->der + key->der_len;
         size_t l;
-        if (!der_hdr(&p, end, 0x30, &l) || p + l != end || !der_uint(&p, end, &out->n, &out->nlen) ||
-            !der_uint(&p, end, &out->e, &out->elen) || p != end) {
+        if (!fk_der_hdr(&p, end, 0x30, &l) || p + l != end || !fk_der_uint(&p, end, &out->n, &out->nlen) ||
+            !fk_der_uint(&p, end, &out->e, &out->elen) || p != end) {
             return FK_EIMG_KEY;
         }
         /* exactly 2048 bits */

@@ -3,10 +3,17 @@
  * in FK_IMAGE_CHUNK-byte pieces; no heap; bounded stack (the largest buffer
  * is one RSA signature, 256 bytes).
  *
+ * Encrypted images (flag ENCRYPTED_AES128/256) are hashed and their pure
+ * Ed25519 signature checked over the plaintext: the image key is unwrapped
+ * with keys->enc and the payload decrypted chunk by chunk as it is read
+ * (never written anywhere), unless keys->enc_plaintext says the bytes here
+ * are already plaintext.
+ *
  * Order of checks (each failure returns its own reason code):
  *  1. structure (fk_image_scan): header, TLV areas and every TLV's bounds,
- *     lengths of interpreted TLVs, exactly one SHA256 TLV;
- *  2. the SHA-256 of the hash region equals the SHA256 TLV (a signature is
+ *     lengths of interpreted TLVs, exactly one hash TLV (SHA256, SHA384 or
+ *     SHA512; one this build cannot compute is FK_EIMG_HASH_UNSUP);
+ *  2. the digest of the hash region equals the hash TLV (a signature is
  *     never accepted on its own: it signs the digest, not the flash);
  *  3. signatures, in TLV order. A KEYHASH or PUBKEY TLV selects the key for
  *     the signature TLV that follows it. Signatures whose key is not in the
@@ -15,12 +22,18 @@
  *     another signature is valid (stricter than MCUboot, which accepts on
  *     any valid one).
  *  4. policy: at least one valid signature by a ring key, unless the ring
- *     allows hash-only images.
+ *     allows hash-only images;
+ *  5. a compressed image (LZMA flags) is refused with FK_EIMG_COMPRESSED after
+ *     all of the above, so `info` says whether it was otherwise valid.
+ * KEYHASH is the image's hash algorithm over the key (imgtool's rule), so its
+ * length equals the hash TLV's. Signature and hash must agree: ECDSA P-256
+ * with SHA-256 (or SHA-512, as imgtool's verify allows), P-384 with SHA-384,
+ * RSA with SHA-256, Ed25519 with SHA-256 or SHA-512, pure Ed25519 with
+ * SHA-512 only (imgtool forces it).
  */
 #include <string.h>
 
-#include <bearssl.h>
-
+#include "fotakit/image_enc.h"
 #include "image_priv.h"
 
 #define KEY_NONE (-1)    /* no KEYHASH/PUBKEY seen since the last signature */
@@ -60,37 +73,20 @@ static bool is_sig_tlv(uint16_t type)
            type == 0x21 /* ECDSA224 */ || type == 0x23 /* RSA3072 */;
 }
 
-static int hash_region(const struct fk_flash_area *fa, uint32_t off, uint32_t len, uint8_t out[32])
+/* Index of the ring key whose digest (the image's hash algorithm) equals the
+ * KEYHASH value, or KEY_UNKNOWN. */
+static int find_keyhash(const struct fk_image_keyring *ring, uint16_t hash_type, const uint8_t *want,
+                        size_t len)
 {
-    struct fk_sha256 c;
-    uint8_t buf[FK_IMAGE_CHUNK];
-    fk_sha256_init(&c);
-    for (uint32_t done = 0; done < len;) {
-        uint32_t n = len - done < sizeof buf ? len - done : (uint32_t)sizeof buf;
-        int rc = fk_flash_read(fa, off + done, buf, n);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        fk_sha256_update(&c, buf, n);
-        done += n;
-    }
-    fk_sha256_out(&c, out);
-    return FK_OK;
-}
-
-/* Index of the ring key whose SHA-256 equals the KEYHASH value, or KEY_UNKNOWN. */
-static int find_keyhash(const struct fk_image_keyring *ring, const uint8_t want[32])
-{
-    uint8_t h[32];
-    br_sha256_context c;
+    uint8_t h[FK_IMAGE_HASH_MAX];
+    struct fk_img_hash c;
     for (size_t i = 0; ring != NULL && i < ring->count; i++) {
-        if (ring->keys[i].der == NULL) {
+        if (ring->keys[i].der == NULL || fk_img_hash_init(&c, hash_type) != FK_OK) {
             continue;
         }
-        br_sha256_init(&c);
-        br_sha256_update(&c, ring->keys[i].der, ring->keys[i].der_len);
-        br_sha256_out(&c, h);
-        if (memcmp(h, want, 32) == 0) {
+        fk_img_hash_update(&c, ring->keys[i].der, ring->keys[i].der_len);
+        fk_img_hash_out(&c, h);
+        if (memcmp(h, want, len) == 0) {
             return (int)i;
         }
     }
@@ -123,13 +119,23 @@ static int find_pubkey(const struct fk_image_keyring *ring, const struct fk_flas
     return KEY_UNKNOWN;
 }
 
-static enum fk_key_type key_type_for_sig(uint16_t type)
+/* Whether a signature TLV of `type` by a key of `kt` over a digest of
+ * `hash_type` (pure: over the hash region) is a combination MCUboot has. */
+static bool sig_matches(uint16_t type, enum fk_key_type kt, uint16_t hash_type, bool pure)
 {
+    if (pure) {
+        return type == FK_TLV_ED25519 && kt == FK_KEY_ED25519 && hash_type == FK_TLV_SHA512;
+    }
     switch (type) {
-    case FK_TLV_ECDSA_SIG: return FK_KEY_ECDSA_P256;
-    case FK_TLV_ED25519: return FK_KEY_ED25519;
-    case FK_TLV_RSA2048_PSS: return FK_KEY_RSA2048;
-    default: return (enum fk_key_type)0;
+    case FK_TLV_ECDSA_SIG:
+        return (kt == FK_KEY_ECDSA_P256 && (hash_type == FK_TLV_SHA256 || hash_type == FK_TLV_SHA512)) ||
+               (kt == FK_KEY_ECDSA_P384 && hash_type == FK_TLV_SHA384);
+    case FK_TLV_ED25519:
+        return kt == FK_KEY_ED25519 && (hash_type == FK_TLV_SHA256 || hash_type == FK_TLV_SHA512);
+    case FK_TLV_RSA2048_PSS:
+        return kt == FK_KEY_RSA2048 && hash_type == FK_TLV_SHA256;
+    default:
+        return false;
     }
 }
 
@@ -139,8 +145,10 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
     struct fk_image_info tmp;
     struct fk_image_tlv_iter it;
     struct fk_image_tlv t;
-    uint8_t digest[32];
+    uint8_t digest[FK_IMAGE_HASH_MAX];
     uint8_t sig[256];
+    struct fk_img_src src = {0};
+    struct fk_image_cipher cipher;
     uint32_t hashed_len;
     int key = KEY_NONE;
     bool pure = false, saw_sig = false;
@@ -156,13 +164,33 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
     if (rc != FK_OK) {
         return rc;
     }
-    /* 2. hash region = [0, start of the unprotected TLV area) */
+    if (!fk_image_hash_supported(info->hash_type)) {
+        info->bad_off = info->hash_tlv_off;
+        return FK_EIMG_HASH_UNSUP;
+    }
+    src.fa = fa;
+    src.off = off;
+    src.pay_start = info->hdr.hdr_size;
+    src.pay_end = info->hdr.hdr_size + info->hdr.img_size; /* no overflow: checked by scan */
+    if (info->encrypted && !(keys != NULL && keys->enc_plaintext)) {
+        uint8_t ik[32];
+        size_t iklen;
+        rc = fk_image_enc_unwrap(fa, off, &info->hdr, keys != NULL ? keys->enc : NULL, ik, &iklen);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        fk_image_cipher_init(&cipher, ik, iklen);
+        memset(ik, 0, sizeof ik);
+        src.cipher = &cipher;
+        info->decrypted = true;
+    }
+    /* 2. hash region = [0, start of the unprotected TLV area), in plaintext */
     hashed_len = info->tlv_off;
-    rc = hash_region(fa, off, hashed_len, digest);
+    rc = fk_img_hash_src(&src, hashed_len, info->hash_type, digest);
     if (rc != FK_OK) {
         return rc;
     }
-    if (memcmp(digest, info->hash, 32) != 0) {
+    if (memcmp(digest, info->hash_full, info->hash_len) != 0) {
         return FK_EIMG_HASH;
     }
     info->hash_ok = true;
@@ -196,12 +224,16 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
     }
     while ((rc = fk_image_tlv_next(&it, &t)) == 1) {
         if (t.type == FK_TLV_KEYHASH) {
-            uint8_t kh[32];
-            rc = fk_flash_read(fa, off + t.off, kh, sizeof kh); /* len 32: checked by scan */
+            uint8_t kh[FK_IMAGE_HASH_MAX];
+            if (t.len != info->hash_len) {
+                info->bad_off = t.off - 4;
+                return FK_EIMG_TLV_LEN; /* KEYHASH uses the image's hash algorithm */
+            }
+            rc = fk_flash_read(fa, off + t.off, kh, t.len);
             if (rc != FK_OK) {
                 return rc;
             }
-            key = find_keyhash(keys, kh);
+            key = find_keyhash(keys, info->hash_type, kh, t.len);
             continue;
         }
         if (t.type == FK_TLV_PUBKEY) {
@@ -224,7 +256,7 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
             const struct fk_image_key *k = &keys->keys[key];
             struct fk_key_view kv;
             info->bad_off = t.off - 4;
-            if (key_type_for_sig(t.type) != k->type) {
+            if (!sig_matches(t.type, k->type, info->hash_type, pure)) {
                 return FK_EIMG_SIG_TYPE;
             }
             if (!fk_image_sig_supported(t.type) || (pure && !fk_image_sig_supported(FK_TLV_SIG_PURE))) {
@@ -232,9 +264,6 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
             }
             if (t.len > sizeof sig) {
                 return FK_EIMG_SIG_LEN;
-            }
-            if (pure && t.type != FK_TLV_ED25519) {
-                return FK_EIMG_SIG_TYPE; /* SIG_PURE is defined for Ed25519 only */
             }
             rc = fk_key_parse(k, &kv);
             if (rc != FK_OK) {
@@ -246,11 +275,11 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
             }
             switch (t.type) {
             case FK_TLV_ECDSA_SIG:
-                rc = fk_sig_ecdsa_p256(&kv, digest, sig, t.len);
+                rc = fk_sig_ecdsa(&kv, digest, info->hash_len, sig, t.len);
                 break;
             case FK_TLV_ED25519:
-                rc = pure ? fk_sig_ed25519_pure(&kv, fa, off, hashed_len, sig, t.len)
-                          : fk_sig_ed25519(&kv, digest, 32, sig, t.len);
+                rc = pure ? fk_sig_ed25519_pure(&kv, &src, hashed_len, sig, t.len)
+                          : fk_sig_ed25519(&kv, digest, info->hash_len, sig, t.len);
                 break;
             default: /* FK_TLV_RSA2048_PSS */
                 rc = fk_sig_rsa2048_pss(&kv, digest, sig, t.len);
@@ -272,11 +301,12 @@ int fk_image_verify(const struct fk_flash_area *fa, uint32_t off, const struct f
         return rc;
     }
     /* 4. policy */
-    if (info->key_index >= 0) {
-        return FK_OK;
+    if (info->key_index < 0 && !(keys != NULL && keys->allow_hash_only)) {
+        return saw_sig ? FK_EIMG_NO_KEY : FK_EIMG_NO_SIG;
     }
-    if (keys != NULL && keys->allow_hash_only) {
-        return FK_OK;
+    /* 5. authentic, but this verifier cannot decompress it */
+    if (info->hdr.flags & FK_IMAGE_F_COMPRESSED) {
+        return FK_EIMG_COMPRESSED;
     }
-    return saw_sig ? FK_EIMG_NO_KEY : FK_EIMG_NO_SIG;
+    return FK_OK;
 }

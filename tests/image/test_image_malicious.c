@@ -54,7 +54,7 @@ static int run(uint8_t *img, size_t len, const struct fk_image_key *k, size_t nk
                struct fk_image_info *info)
 {
     struct ram_area r;
-    struct fk_image_keyring ring = {k, nk, hash_only};
+    struct fk_image_keyring ring = {.keys = k, .count = nk, .allow_hash_only = hash_only};
     struct fk_image_info tmp;
     ram_area_init(&r, img, (uint32_t)len);
     int rc = fk_image_verify(&r.fa, 0, &ring, info ? info : &tmp);
@@ -343,7 +343,7 @@ static void test_offsets(void **state)
     memset(area, 0xff, len);
     memcpy(area + 0x1000, vec_ecdsa, vec_ecdsa_len);
     struct ram_area r;
-    struct fk_image_keyring ring = {&ecdsa.key, 1, false};
+    struct fk_image_keyring ring = {.keys = &ecdsa.key, .count = 1, .allow_hash_only = false};
     struct fk_image_info info;
     ram_area_init(&r, area, (uint32_t)len);
     assert_int_equal(fk_image_verify(&r.fa, 0x1000, &ring, &info), FK_OK);

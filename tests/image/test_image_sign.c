@@ -145,7 +145,7 @@ static void same_layout(const uint8_t *ours, size_t olen, const char *vecname, c
     if (pub != NULL) {
         struct test_key k;
         struct ram_area r;
-        struct fk_image_keyring ring = {&k.key, 1, false};
+        struct fk_image_keyring ring = {.keys = &k.key, .count = 1, .allow_hash_only = false};
         struct fk_image_info info;
         uint8_t *copy = malloc(olen);
         memcpy(copy, ours, olen);
@@ -355,7 +355,7 @@ static void test_keygen_sign_verify(void **state)
         assert_int_equal(fk_image_key_load_pem(path, &key, kbuf, sizeof kbuf, e, sizeof e), FK_OK);
         assert_int_equal(key.type, types[i]);
         struct ram_area r;
-        struct fk_image_keyring ring = {&key, 1, false};
+        struct fk_image_keyring ring = {.keys = &key, .count = 1, .allow_hash_only = false};
         struct fk_image_info info;
         ram_area_init(&r, img, (uint32_t)len);
         assert_int_equal(fk_image_verify(&r.fa, 0, &ring, &info), FK_OK);
@@ -383,7 +383,7 @@ static void test_pure_ed25519(void **state)
     struct test_key k;
     test_key_load(&k, "ed25519", FK_KEY_ED25519);
     struct ram_area r;
-    struct fk_image_keyring ring = {&k.key, 1, false};
+    struct fk_image_keyring ring = {.keys = &k.key, .count = 1, .allow_hash_only = false};
     struct fk_image_info info;
     ram_area_init(&r, img, (uint32_t)len);
     assert_int_equal(fk_image_verify(&r.fa, 0, &ring, &info), FK_OK);

@@ -42,7 +42,7 @@ static int verify_file(const char *file, const struct fk_image_key *keys, size_t
     size_t len;
     uint8_t *img = vec_read(file, &len);
     struct ram_area r;
-    struct fk_image_keyring ring = {keys, nkeys, hash_only};
+    struct fk_image_keyring ring = {.keys = keys, .count = nkeys, .allow_hash_only = hash_only};
     ram_area_init(&r, img, (uint32_t)len);
     int rc = fk_image_verify(&r.fa, 0, &ring, info);
     free(img);

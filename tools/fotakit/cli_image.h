@@ -29,9 +29,19 @@ bool fk_cli_parse_version(const char *s, struct fk_image_version *v);
 int fk_cli_image_sign(int argc, char **argv);
 int fk_cli_image_verify(int argc, char **argv);
 int fk_cli_image_info(int argc, char **argv);
+int fk_cli_image_dumpinfo(int argc, char **argv);
 int fk_cli_image_keygen(int argc, char **argv);
 int fk_cli_image_getpub(int argc, char **argv);
 int fk_cli_image_getpubhash(int argc, char **argv);
+int fk_cli_image_getpriv(int argc, char **argv);
+int fk_cli_image_keyinfo(int argc, char **argv);
+int fk_cli_image_decrypt(int argc, char **argv);
+
+/* Load a decryption key (--enc-key) as the device verifier takes it: the
+ * private key's DER in imgtool getpriv's default form (*der malloc'ed), or
+ * the raw KEK; dek points into *der. */
+int fk_cli_load_enc_key(const char *path, struct fk_enc_key *ek, struct fk_image_enc_key *dek, uint8_t **der,
+                        char *err, size_t errlen);
 
 /* Load an image file (.bin or .hex) into memory. Prints the error. */
 int fk_cli_load_image(const char *path, uint8_t **data, size_t *len);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "cli_image.h"
 
 #define MAX_DEPS 16
@@ -16,8 +18,9 @@ static void sign_usage(FILE *f)
             "  INFILE: raw .bin or Intel .hex; OUTFILE: .bin, or .hex (needs an address: from a .hex\n"
             "  input or -x)\n"
             "options (as imgtool sign):\n"
-            "  -k, --key FILE              PEM private key (ecdsa-p256, ed25519, rsa-2048); without it\n"
-            "                              the image carries only the SHA256 TLV (hash-only)\n"
+            "  -k, --key FILE              PEM private key (ecdsa-p256, ecdsa-p384, ed25519, rsa-2048);\n"
+            "                              without it the image carries only the hash TLV (hash-only)\n"
+            "  --sha auto|256|384|512      image hash (auto: the key's: P-384 384, else 256; no key: 256)\n"
             "  --public-key-format hash|full  KEYHASH TLV (default) or the whole key (PUBKEY TLV)\n"
             "  -v, --version VER           MAJOR.MINOR.REVISION+BUILD (default 0.0.0+0)\n"
             "  -H, --header-size N         header size incl. padding (default 0x20)\n"
@@ -35,13 +38,32 @@ static void sign_usage(FILE *f)
             "  -s, --security-counter N|auto  protected SEC_CNT TLV (auto: major<<24|minor<<16|revision)\n"
             "  -d, --dependencies \"(ID,VER), ...\"  protected DEPENDENCY TLVs\n"
             "  --custom-tlv TAG VALUE      protected vendor TLV, TAG 0xa0..0xfffe, VALUE 0x<hex> or text\n"
+            "  --custom-tlv-file TAG FILE  protected vendor TLV with FILE's bytes as its value\n"
+            "  --boot-record SW_TYPE       protected CBOR BOOT_RECORD (measured boot), SW_TYPE <= 12 chars\n"
+            "  --vid UUID|DOMAIN           protected UUID_VID (a name becomes a UUIDv5 in the DNS namespace)\n"
+            "  --cid UUID|NAME             protected UUID_CID (a name: UUIDv5 in the --vid namespace)\n"
+            "  --non-bootable              flag NON_BOOTABLE\n"
             "  -L, --load-addr ADDR        RAM load address (sets RAM_LOAD)\n"
-            "  --rom-fixed ADDR            fixed flash address (sets ROM_FIXED)\n"
+            "  -F, --rom-fixed ADDR        fixed flash address (sets ROM_FIXED)\n"
             "  -x, --hex-addr ADDR         base address of a .hex output\n"
             "  -R, --erased-val 0|0xff     value of erased flash (default 0xff)\n"
             "  -e, --endian little         only little endian is supported\n"
-            "  --pure                      Ed25519 over the whole image (SIG_PURE TLV)\n"
-            "  --pad-sig                   pad the ECDSA signature to 72 bytes (old MCUboot)\n");
+            "  --pure                      Ed25519 over the whole image (SIG_PURE TLV, SHA512 hash TLV,\n"
+            "                              64-byte KEYHASH), as imgtool since 2024\n"
+            "  --pad-sig                   pad the ECDSA signature to 72 (P-256) / 103 (P-384) bytes\n"
+            "offline / HSM signing (imgtool's flow):\n"
+            "  --vector-to-sign payload|digest  write what is to be signed (the hash region, or its\n"
+            "                              digest) to OUTFILE instead of an image; sign it elsewhere\n"
+            "  --fix-sig FILE              the signature made elsewhere, base64 (as imgtool reads it)\n"
+            "  --fix-sig-pubkey FILE       its public key (PEM): KEYHASH/PUBKEY and the signature type\n"
+            "  --sig-out FILE              also write the image's signature, base64\n"
+            "encryption (the hash and signature cover the plaintext):\n"
+            "  -E, --encrypt KEY           PEM public key: EC P-256 (ENC_EC256), X25519 (ENC_X25519),\n"
+            "                              RSA-2048 (ENC_RSA2048); or a raw 16/32-byte AES KEK file (ENC_KW)\n"
+            "  --encrypt-keylen 128|256    AES-128 (default) or AES-256 image key\n"
+            "  -c, --clear                 add the key TLV and flag but leave the payload clear\n"
+            "  --save-enctlv               size the trailer for saved key TLVs (BOOT_SWAP_SAVE_ENCTLV)\n"
+            "  --hmac-sha auto|256|512     ECIES HKDF/HMAC hash (512: X25519 only, ENC_X25519_SHA512)\n");
 }
 
 /* "(1,1.2.0+0), (2, 2.0.0)" */
@@ -95,6 +117,75 @@ static bool parse_custom_value(const char *s, uint8_t **val, uint16_t *len)
     return true;
 }
 
+static bool parse_sha(const char *v, unsigned *out)
+{
+    if (v == NULL) return false;
+    if (!strcmp(v, "auto")) *out = 0;
+    else if (!strcmp(v, "256")) *out = 256;
+    else if (!strcmp(v, "384")) *out = 384;
+    else if (!strcmp(v, "512")) *out = 512;
+    else return false;
+    return true;
+}
+
+static int fk_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *len)
+{
+    char *t = malloc(n + 1);
+    size_t m = 0, pad = 0;
+    int r;
+    if (t == NULL) return FK_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!isspace((unsigned char)in[i])) t[m++] = in[i];
+    }
+    if (m == 0 || m % 4 || m / 4 * 3 > cap) {
+        free(t);
+        return FK_EINVAL;
+    }
+    pad = (t[m - 1] == '=') + (t[m - 2] == '=');
+    r = EVP_DecodeBlock(out, (const unsigned char *)t, (int)m);
+    free(t);
+    if (r < 0 || (size_t)r < pad) return FK_EINVAL;
+    *len = (size_t)r - pad;
+    return FK_OK;
+}
+
+static size_t fk_b64_encode(const uint8_t *in, size_t n, char *out)
+{
+    return (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+/* imgtool's signature files: base64 of the raw signature bytes. */
+static int load_b64(const char *path, uint8_t **sig, size_t *len, char *err, size_t errlen)
+{
+    uint8_t *raw;
+    size_t n;
+    int rc = fk_file_read(path, &raw, &n, err, errlen);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    *sig = malloc(n / 4 * 3 + 3);
+    rc = *sig ? fk_b64_decode((const char *)raw, n, *sig, n / 4 * 3 + 3, len) : FK_ENOMEM;
+    free(raw);
+    if (rc != FK_OK) {
+        snprintf(err, errlen, "%s: not base64 (imgtool writes signatures base64-encoded)", path);
+        free(*sig);
+        *sig = NULL;
+    }
+    return rc;
+}
+
+static int save_b64(const char *path, const uint8_t *sig, size_t len, char *err, size_t errlen)
+{
+    char *t = malloc(len / 3 * 4 + 8);
+    if (t == NULL) {
+        return FK_ENOMEM;
+    }
+    size_t n = fk_b64_encode(sig, len, t);
+    int rc = fk_file_write(path, t, n, err, errlen);
+    free(t);
+    return rc;
+}
+
 int fk_cli_image_sign(int argc, char **argv)
 {
     struct fk_sign_opts o;
@@ -110,6 +201,8 @@ int fk_cli_image_sign(int argc, char **argv)
     size_t in_len = 0, out_len = 0;
     uint32_t base = 0;
     bool have_base = false;
+    const char *fix_sig_path = NULL, *sig_out = NULL;
+    uint8_t *fix_sig = NULL;
 
     fk_sign_opts_init(&o);
     for (int i = 1; i < argc; i++) {
@@ -175,7 +268,8 @@ int fk_cli_image_sign(int argc, char **argv)
                 bad = true;
             }
             o.deps = deps;
-        } else if (!strcmp(a, "--custom-tlv")) {
+        } else if (!strcmp(a, "--custom-tlv") || !strcmp(a, "--custom-tlv-file")) {
+            bool from_file = !strcmp(a, "--custom-tlv-file");
             uint32_t tag;
             if (i + 2 >= argc) {
                 fprintf(stderr, "fotakit image sign: --custom-tlv needs TAG and VALUE\n");
@@ -194,7 +288,23 @@ int fk_cli_image_sign(int argc, char **argv)
             }
             uint8_t *val;
             uint16_t vlen;
-            if (!parse_custom_value(argv[i + 2], &val, &vlen)) {
+            if (from_file) {
+                char ferr[512];
+                size_t flen;
+                if (fk_file_read(argv[i + 2], &val, &flen, ferr, sizeof ferr) != FK_OK) {
+                    fprintf(stderr, "fotakit image sign: --custom-tlv-file: %s\n", ferr);
+                    bad = true;
+                    break;
+                }
+                if (flen == 0 || flen > 0xfff0) {
+                    fprintf(stderr, "fotakit image sign: --custom-tlv-file %s: %zu bytes; a TLV value holds 1 to 65520\n",
+                            argv[i + 2], flen);
+                    free(val);
+                    bad = true;
+                    break;
+                }
+                vlen = (uint16_t)flen;
+            } else if (!parse_custom_value(argv[i + 2], &val, &vlen)) {
                 fprintf(stderr, "fotakit image sign: --custom-tlv value '%s': 0x<even number of hex digits> "
                                 "or non-empty text\n", argv[i + 2]);
                 bad = true;
@@ -207,7 +317,7 @@ int fk_cli_image_sign(int argc, char **argv)
             i += 2;
         } else if (OPT("-L", "--load-addr", true)) {
             NUM(o.load_addr);
-        } else if (OPT(NULL, "--rom-fixed", true)) {
+        } else if (OPT("-F", "--rom-fixed", true)) {
             o.rom_fixed = true;
             NUM(o.rom_fixed_addr);
         } else if (OPT("-x", "--hex-addr", true)) {
@@ -228,6 +338,49 @@ int fk_cli_image_sign(int argc, char **argv)
             }
         } else if (OPT(NULL, "--pure", false)) {
             o.pure = true;
+        } else if (OPT(NULL, "--sha", true)) {
+            if (!bad && !parse_sha(v, &o.sha)) {
+                fprintf(stderr, "fotakit image sign: --sha '%s': use auto, 256, 384 or 512\n", v);
+                bad = true;
+            }
+        } else if (OPT(NULL, "--hmac-sha", true)) {
+            if (!bad && (!parse_sha(v, &o.hmac_sha) || o.hmac_sha == 384)) {
+                fprintf(stderr, "fotakit image sign: --hmac-sha '%s': use auto, 256 or 512\n", v);
+                bad = true;
+            }
+        } else if (OPT(NULL, "--non-bootable", false)) {
+            o.non_bootable = true;
+        } else if (OPT(NULL, "--boot-record", true)) {
+            o.boot_record = v;
+        } else if (OPT(NULL, "--vid", true)) {
+            o.vid = v;
+        } else if (OPT(NULL, "--cid", true)) {
+            o.cid = v;
+        } else if (OPT(NULL, "--vector-to-sign", true)) {
+            if (v && !strcmp(v, "payload")) o.vector_to_sign = FK_VECTOR_PAYLOAD;
+            else if (v && !strcmp(v, "digest")) o.vector_to_sign = FK_VECTOR_DIGEST;
+            else if (!bad) {
+                fprintf(stderr, "fotakit image sign: --vector-to-sign must be payload or digest\n");
+                bad = true;
+            }
+        } else if (OPT(NULL, "--fix-sig", true)) {
+            fix_sig_path = v;
+        } else if (OPT(NULL, "--fix-sig-pubkey", true)) {
+            o.fix_sig_pubkey = v;
+        } else if (OPT(NULL, "--sig-out", true)) {
+            sig_out = v;
+        } else if (OPT("-E", "--encrypt", true)) {
+            o.enc_key_path = v;
+        } else if (OPT(NULL, "--encrypt-keylen", true)) {
+            NUM(o.encrypt_keylen);
+            if (!bad && o.encrypt_keylen != 128 && o.encrypt_keylen != 256) {
+                fprintf(stderr, "fotakit image sign: --encrypt-keylen must be 128 or 256\n");
+                bad = true;
+            }
+        } else if (OPT("-c", "--clear", false)) {
+            o.clear = true;
+        } else if (OPT(NULL, "--save-enctlv", false)) {
+            o.save_enctlv = true;
         } else if (OPT(NULL, "--pad-sig", false)) {
             o.pad_sig = true;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -255,6 +408,18 @@ int fk_cli_image_sign(int argc, char **argv)
     }
     if (!bad && (test || o.confirm)) {
         o.pad = true; /* both imply a padded image with a trailer */
+    }
+    if (!bad && fix_sig_path != NULL) {
+        char ferr[512];
+        if (load_b64(fix_sig_path, &fix_sig, &o.fix_sig_len, ferr, sizeof ferr) != FK_OK) {
+            fprintf(stderr, "fotakit image sign: --fix-sig: %s\n", ferr);
+            bad = true;
+        }
+        o.fix_sig = fix_sig;
+    }
+    if (!bad && sig_out != NULL && o.key_path == NULL && fix_sig_path == NULL) {
+        fprintf(stderr, "fotakit image sign: --sig-out needs a signature: give -k or --fix-sig\n");
+        bad = true;
     }
     if (!bad && o.pad && o.slot_size == 0) {
         fprintf(stderr, "fotakit image sign: --pad/--confirm/--test need --slot-size\n");
@@ -291,8 +456,19 @@ int fk_cli_image_sign(int argc, char **argv)
             ret = rc == FK_ENOSPC ? FK_EXIT_VERDICT : FK_EXIT_USAGE;
             goto out;
         }
+        if (sig_out != NULL) {
+            rc = save_b64(sig_out, res.sig, res.sig_len, err, sizeof err);
+            if (rc != FK_OK) {
+                fprintf(stderr, "fotakit image sign: --sig-out: %s\n", err);
+                goto out;
+            }
+        }
+        if (o.vector_to_sign != FK_VECTOR_NONE && fk_path_is_hex(pos[1])) {
+            fprintf(stderr, "fotakit image sign: --vector-to-sign writes raw bytes; give a .bin OUTFILE\n");
+            goto out;
+        }
         if (fk_path_is_hex(pos[1])) {
-            struct fk_hex_seg segs[2];
+            struct fk_hex_seg segs[3];
             size_t nseg = 1;
             if (have_hex_addr) {
                 base = hex_addr;
@@ -305,13 +481,22 @@ int fk_cli_image_sign(int argc, char **argv)
             }
             segs[0] = (struct fk_hex_seg){base, out, res.image_len};
             if (o.pad) {
-                /* Only the trailer bytes that carry information: image_ok
-                 * (with --confirm) and the magic; the rest stays erased. */
+                /* imgtool's HEX output: only the trailer bytes that carry
+                 * information, the rest stays erased: with --confirm/--test
+                 * the max_align-wide image_ok field (0x01 or erased), then
+                 * the 16-byte magic at the slot's end. */
                 uint32_t ma = o.max_align ? o.max_align : (o.align > 8 ? o.align : 8);
                 uint32_t magic_align = (16 + ma - 1) / ma * ma;
-                uint32_t tail = (o.confirm && !o.overwrite_only) ? magic_align + ma : 16;
-                segs[1] = (struct fk_hex_seg){base + o.slot_size - tail, out + o.slot_size - tail, tail};
-                nseg = 2;
+                if ((o.confirm || test) && !o.overwrite_only) {
+                    uint32_t ok = o.slot_size - magic_align - ma;
+                    segs[nseg++] = (struct fk_hex_seg){base + ok, out + ok, ma};
+                }
+                segs[nseg++] = (struct fk_hex_seg){base + o.slot_size - 16, out + o.slot_size - 16, 16};
+                /* adjacent fields are one run of records, as intelhex writes them */
+                if (nseg == 3 && segs[1].addr + segs[1].len == segs[2].addr) {
+                    segs[1].len += 16;
+                    nseg = 2;
+                }
             }
             rc = fk_hex_write(pos[1], segs, nseg, err, sizeof err);
         } else {
@@ -324,6 +509,7 @@ int fk_cli_image_sign(int argc, char **argv)
     }
     ret = FK_EXIT_OK;
 out:
+    free(fix_sig);
     for (size_t k = 0; k < ncustom; k++) {
         free((void *)custom[k].val);
     }

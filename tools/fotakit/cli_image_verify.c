@@ -26,13 +26,18 @@ static void hex(const uint8_t *b, size_t n, char *out)
 static void verify_usage(FILE *f)
 {
     fprintf(f,
-            "usage: fotakit image verify [-k KEY]... IMAGE\n"
+            "usage: fotakit image verify [-k KEY]... [--enc-key PRIV] IMAGE\n"
             "  IMAGE: .bin or .hex. KEY: a PEM private or public key (repeatable).\n"
             "  Without -k: integrity only (header, TLV bounds, SHA-256); no signature is checked,\n"
             "  and the output says so. With -k: a valid signature by one of the keys is required\n"
             "  (found by the KEYHASH TLV, or by a PUBKEY TLV equal to a key); a signature by a\n"
             "  given key that does not verify rejects the image.\n"
-            "  exit: 0 valid, 1 invalid (the reason is printed), 2 bad usage or unreadable input\n");
+            "  --enc-key PRIV: an encrypted image is decrypted with PRIV (the private key matching\n"
+            "  sign -E: EC P-256, X25519, RSA-2048, or the raw AES KEK file) by the device\n"
+            "  verifier's own decryption, and its plaintext hash and signature are checked.\n"
+            "  Without it, an image flagged encrypted is valid only if stored in clear (--clear).\n"
+            "  exit: 0 valid, 1 invalid or not decryptable with PRIV (the reason is printed),\n"
+            "  2 bad usage or unreadable input\n");
 }
 
 int fk_cli_image_verify(int argc, char **argv)
@@ -41,11 +46,14 @@ int fk_cli_image_verify(int argc, char **argv)
     const char *key_paths[MAX_KEYS];
     struct fk_image_key keys[MAX_KEYS];
     size_t nkeys = 0;
-    const char *path = NULL;
-    bool bad = false;
+    const char *path = NULL, *enc_path = NULL;
+    bool bad = false, have_ek = false;
     int ret = FK_EXIT_USAGE;
     uint8_t *img = NULL;
     size_t len;
+    struct fk_enc_key ek;
+    struct fk_image_enc_key dek = {0};
+    uint8_t *dek_der = NULL;
 
     for (int i = 1; i < argc && !bad; i++) {
         const char *v = NULL;
@@ -60,6 +68,8 @@ int fk_cli_image_verify(int argc, char **argv)
                 break;
             }
             key_paths[nkeys++] = v;
+        } else if (fk_cli_opt(argc, argv, &i, NULL, "--enc-key", true, &v, &bad)) {
+            enc_path = v;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "fotakit image verify: unknown option '%s'; run 'fotakit image verify --help'\n",
                     argv[i]);
@@ -89,17 +99,37 @@ int fk_cli_image_verify(int argc, char **argv)
         keys[loaded].der = hk[loaded].der;
         keys[loaded].der_len = hk[loaded].der_len;
     }
+    if (enc_path != NULL) {
+        char err[512];
+        if (fk_cli_load_enc_key(enc_path, &ek, &dek, &dek_der, err, sizeof err) != FK_OK) {
+            fprintf(stderr, "fotakit image verify: --enc-key %s\n", err);
+            goto out;
+        }
+        have_ek = true;
+    }
     if (fk_cli_load_image(path, &img, &len) != FK_OK) {
         goto out;
     }
     {
         struct fk_flash_dev dev;
         struct fk_flash_area fa;
-        struct fk_image_keyring ring = {keys, nkeys, nkeys == 0};
+        struct fk_image_keyring ring = {.keys = keys, .count = nkeys, .allow_hash_only = nkeys == 0,
+                                        .enc = have_ek ? &dek : NULL};
         struct fk_image_info info;
-        char vs[48], hs[65];
+        char vs[48], hs[2 * FK_IMAGE_HASH_MAX + 1];
+        bool clear = false;
         fk_ram_flash_init(&dev, &fa, img, (uint32_t)len);
         int rc = fk_image_verify(&fa, 0, &ring, &info);
+        if (rc == FK_EIMG_ENCRYPTED) {
+            /* no decryption key: valid only if the payload is stored in clear */
+            struct fk_image_info ci;
+            ring.enc_plaintext = true;
+            if (fk_image_verify(&fa, 0, &ring, &ci) == FK_OK) {
+                info = ci;
+                rc = FK_OK;
+                clear = true;
+            }
+        }
         if (rc != FK_OK) {
             printf("Image is invalid: %s (%s)", fk_err_str(rc), fk_err_name(rc));
             if (info.bad_off) {
@@ -113,8 +143,15 @@ int fk_cli_image_verify(int argc, char **argv)
             goto out;
         }
         ver_str(&info.hdr.ver, vs, sizeof vs);
-        hex(info.hash, 32, hs);
+        hex(info.hash_full, info.hash_len, hs);
         printf("Image was correctly validated\nImage version: %s\nImage digest: %s\n", vs, hs);
+        if (info.decrypted) {
+            printf("Encrypted: AES-%u, decrypted with %s; hash and signature checked over the plaintext\n",
+                   (info.hdr.flags & FK_IMAGE_F_ENCRYPTED_AES256) ? 256 : 128, enc_path);
+        } else if (clear) {
+            printf("Flagged encrypted, but the payload is stored in clear (imgtool --clear): valid as "
+                   "stored; do not put it in a slot the bootloader decrypts\n");
+        }
         if (info.key_index >= 0) {
             printf("Signature: %s%s by %s (%s)\n", fk_image_tlv_name(info.sig_type),
                    info.sig_pure ? " (pure)" : "", key_paths[info.key_index],
@@ -129,7 +166,119 @@ out:
     for (size_t k = 0; k < loaded; k++) {
         fk_host_key_free(&hk[k]);
     }
+    if (have_ek) {
+        fk_enc_key_free(&ek);
+    }
+    free(dek_der);
     free(img);
+    return ret;
+}
+
+int fk_cli_load_enc_key(const char *path, struct fk_enc_key *ek, struct fk_image_enc_key *dek, uint8_t **der,
+                        char *err, size_t errlen)
+{
+    size_t n = 0;
+    int rc = fk_enc_key_load(path, ek, err, errlen);
+    *der = NULL;
+    if (rc != FK_OK) {
+        return rc;
+    }
+    if (!ek->is_private) {
+        snprintf(err, errlen, "%s: is a public key; decrypting needs the private key", path);
+        fk_enc_key_free(ek);
+        return FK_EINVAL;
+    }
+    switch (ek->kind) {
+    case FK_ENC_KW:
+        dek->tlv_type = FK_TLV_ENC_KW;
+        *der = malloc(ek->kek_len);
+        if (*der == NULL) {
+            fk_enc_key_free(ek);
+            return FK_ENOMEM;
+        }
+        memcpy(*der, ek->kek, ek->kek_len);
+        n = ek->kek_len;
+        break;
+    default:
+        dek->tlv_type = ek->kind == FK_ENC_EC256 ? FK_TLV_ENC_EC256
+                      : ek->kind == FK_ENC_X25519 ? FK_TLV_ENC_X25519
+                                                  : FK_TLV_ENC_RSA2048;
+        /* what MCUboot builds in: imgtool getpriv's default form */
+        rc = fk_host_priv_der(&ek->key, NULL, false, der, &n, err, errlen);
+        if (rc != FK_OK) {
+            fk_enc_key_free(ek);
+            return rc;
+        }
+        break;
+    }
+    dek->der = *der;
+    dek->der_len = n;
+    return FK_OK;
+}
+
+static void decrypt_usage(FILE *f)
+{
+    fprintf(f, "usage: fotakit image decrypt --enc-key PRIV IN OUT\n"
+               "  writes IN with its payload decrypted (AES-CTR with the image key recovered with\n"
+               "  PRIV); header, TLVs and anything after them (a padded trailer) are copied as they\n"
+               "  are, so OUT keeps the ENCRYPTED flag and the key TLV: check it with 'fotakit image\n"
+               "  verify', which then reports it as stored in clear.\n"
+               "  exit: 0 written, 1 the key does not open the image, 2 bad usage or unreadable input\n");
+}
+
+int fk_cli_image_decrypt(int argc, char **argv)
+{
+    const char *enc_path = NULL, *pos[2] = {NULL, NULL};
+    int npos = 0;
+    bool bad = false;
+    for (int i = 1; i < argc && !bad; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            decrypt_usage(stdout);
+            return FK_EXIT_OK;
+        } else if (fk_cli_opt(argc, argv, &i, NULL, "--enc-key", true, &v, &bad)) {
+            enc_path = v;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "fotakit image decrypt: unknown option '%s'\n", argv[i]);
+            bad = true;
+        } else if (npos < 2) {
+            pos[npos++] = argv[i];
+        } else {
+            fprintf(stderr, "fotakit image decrypt: unexpected argument '%s'\n", argv[i]);
+            bad = true;
+        }
+    }
+    if (bad || enc_path == NULL || npos != 2) {
+        if (!bad) decrypt_usage(stderr);
+        return FK_EXIT_USAGE;
+    }
+    struct fk_enc_key ek;
+    char err[512];
+    uint8_t *img = NULL, *out = NULL;
+    size_t len;
+    int ret = FK_EXIT_USAGE;
+    if (fk_enc_key_load(enc_path, &ek, err, sizeof err) != FK_OK) {
+        fprintf(stderr, "fotakit image decrypt: --enc-key %s\n", err);
+        return FK_EXIT_USAGE;
+    }
+    if (fk_cli_load_image(pos[0], &img, &len) != FK_OK) {
+        goto done;
+    }
+    int rc = fk_image_decrypt_buf(img, len, &ek, &out, err, sizeof err);
+    if (rc != FK_OK) {
+        fprintf(stderr, "fotakit image decrypt: %s: %s\n", pos[0], err);
+        ret = rc == FK_EIMG_ENC_KEY ? FK_EXIT_VERDICT : FK_EXIT_USAGE;
+        goto done;
+    }
+    if (fk_file_write(pos[1], out, len, err, sizeof err) != FK_OK) {
+        fprintf(stderr, "fotakit image decrypt: %s\n", err);
+        goto done;
+    }
+    ret = FK_EXIT_OK;
+done:
+    fk_enc_key_free(&ek);
+    free(img);
+    free(out);
     return ret;
 }
 
@@ -186,7 +335,7 @@ static void decode(const uint8_t *img, size_t len, struct decoded *d)
     struct fk_flash_dev dev;
     struct fk_flash_area fa;
     struct fk_image_tlv_iter it;
-    struct fk_image_keyring none = {NULL, 0, true};
+    struct fk_image_keyring none = {.keys = NULL, .count = 0, .allow_hash_only = true};
     struct fk_image_info vi;
     memset(d, 0, sizeof *d);
     fk_ram_flash_init(&dev, &fa, img, (uint32_t)len);
@@ -237,8 +386,9 @@ static void decode(const uint8_t *img, size_t len, struct decoded *d)
     }
 }
 
-static const char *flag_names[] = {"PIC", NULL, "ENCRYPTED_AES128", "ENCRYPTED_AES256", "NON_BOOTABLE",
-                                   "RAM_LOAD", NULL, NULL, "ROM_FIXED"};
+static const char *flag_names[] = {"PIC",       NULL,      "ENCRYPTED_AES128", "ENCRYPTED_AES256",
+                                   "NON_BOOTABLE", "RAM_LOAD", NULL,              NULL,
+                                   "ROM_FIXED", "COMPRESSED_LZMA1", "COMPRESSED_LZMA2", "COMPRESSED_ARM_THUMB"};
 
 static void json_str_hex(const uint8_t *b, size_t n)
 {

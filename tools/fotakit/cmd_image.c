@@ -15,9 +15,17 @@ static void usage(FILE *f)
             "\n"
             "commands (imgtool's names and options):\n"
             "  sign [options] INFILE OUTFILE   make a signed MCUboot image (.bin or .hex in and out)\n"
-            "  verify [-k KEY]... IMAGE        check an image (exit 0 valid, 1 invalid with the reason)\n"
-            "  info [--json] IMAGE             decode header, TLVs and trailer (like imgtool dumpinfo)\n"
-            "  keygen -k FILE -t TYPE          new key: ecdsa-p256 | ed25519 | rsa-2048 (PKCS#8 PEM)\n"
+            "  verify [-k KEY]... [--enc-key PRIV] IMAGE\n"
+            "                                  check an image (exit 0 valid, 1 invalid with the reason);\n"
+            "                                  an encrypted one after decrypting it with PRIV\n"
+            "  decrypt --enc-key PRIV IN OUT   write IN with its payload decrypted (header, TLVs as they are)\n"
+            "  info [--json] IMAGE             decode header, TLVs and trailer, with the integrity verdict\n"
+            "  dumpinfo [-f human|json] [-o FILE] IMAGE\n"
+            "                                  imgtool dumpinfo's output, byte for byte\n"
+            "  keygen -k FILE -t TYPE          new key: ecdsa-p256 | ecdsa-p384 | ed25519 | rsa-2048 |\n"
+            "                                  x25519 (PKCS#8 PEM)\n"
+            "  getpriv -k KEY [-f FMT] [--minimal]  the decryption key as MCUboot builds it in (C array)\n"
+            "  keyinfo -k KEY [--require private|public]  is KEY a key pair or a public key\n"
             "  getpub -k KEY [-e pem|raw|lang-c] [-o FILE]\n"
             "                                  the public key as MCUboot embeds it (default lang-c)\n"
             "  getpubhash -k KEY [-e lang-c|raw] [-o FILE]\n"
@@ -50,10 +58,14 @@ int fk_cli_image(int argc, char **argv)
     }
     if (!strcmp(c, "sign")) return fk_cli_image_sign(argc - 1, argv + 1);
     if (!strcmp(c, "verify")) return fk_cli_image_verify(argc - 1, argv + 1);
-    if (!strcmp(c, "info") || !strcmp(c, "dumpinfo")) return fk_cli_image_info(argc - 1, argv + 1);
+    if (!strcmp(c, "info")) return fk_cli_image_info(argc - 1, argv + 1);
+    if (!strcmp(c, "dumpinfo")) return fk_cli_image_dumpinfo(argc - 1, argv + 1);
     if (!strcmp(c, "keygen")) return fk_cli_image_keygen(argc - 1, argv + 1);
     if (!strcmp(c, "getpub")) return fk_cli_image_getpub(argc - 1, argv + 1);
     if (!strcmp(c, "getpubhash")) return fk_cli_image_getpubhash(argc - 1, argv + 1);
+    if (!strcmp(c, "getpriv")) return fk_cli_image_getpriv(argc - 1, argv + 1);
+    if (!strcmp(c, "keyinfo")) return fk_cli_image_keyinfo(argc - 1, argv + 1);
+    if (!strcmp(c, "decrypt")) return fk_cli_image_decrypt(argc - 1, argv + 1);
     fprintf(stderr, "fotakit image: unknown command '%s'; run 'fotakit image --help'\n", c);
     return FK_EXIT_USAGE;
 }

@@ -68,16 +68,48 @@ struct fk_sign_opts {
     uint32_t rom_fixed_addr;
     enum fk_pubkey_format pubkey_format; /* --public-key-format hash|full */
     uint8_t erased_val;         /* -R (default 0xff) */
-    bool pure;                  /* --pure: Ed25519 over the whole hash region, SIG_PURE TLV */
-    bool pad_sig;               /* --pad-sig: ECDSA DER signature zero-padded to 72 bytes */
+    bool pure;                  /* --pure: Ed25519 over the whole hash region, SIG_PURE TLV,
+                                   SHA512 hash TLV and a SHA-512 KEYHASH (imgtool's rule) */
+    bool pad_sig;               /* --pad-sig: ECDSA DER signature zero-padded to 72 (P-256) or
+                                   103 (P-384) bytes */
+    unsigned sha;               /* --sha: 0 (auto: the key's hash, else 256), 256, 384, 512 */
+    bool non_bootable;          /* --non-bootable: flag NON_BOOTABLE */
+    const char *boot_record;    /* --boot-record SW_TYPE (<= 12 chars): protected CBOR BOOT_RECORD */
+    const char *vid;            /* --vid: UUID (8-4-4-4-12 or 32 hex digits) or a domain name
+                                   (UUIDv5 in the DNS namespace): protected UUID_VID */
+    const char *cid;            /* --cid: UUID, or a class name (UUIDv5 in the --vid namespace) */
+    enum fk_vector_to_sign {
+        FK_VECTOR_NONE = 0,
+        FK_VECTOR_PAYLOAD,      /* output = the bytes to sign (hash region; pure: the message) */
+        FK_VECTOR_DIGEST,       /* output = their digest (what a digest signer signs) */
+    } vector_to_sign;           /* --vector-to-sign: offline/HSM signing, step 1 */
+    const uint8_t *fix_sig;     /* --fix-sig: a signature made elsewhere (decoded bytes) */
+    size_t fix_sig_len;
+    const char *fix_sig_pubkey; /* --fix-sig-pubkey: the PEM public key of fix_sig */
+    /* encryption (-E): the payload is AES-CTR encrypted after hashing and
+     * signing the plaintext; the image key goes in an ENC_* TLV */
+    const char *enc_key_path;   /* -E: PEM public key (EC P-256, X25519, RSA-2048) or a 16/32-byte
+                                   raw AES key-encryption key file (ENC_KW) */
+    unsigned encrypt_keylen;    /* --encrypt-keylen 128 (default when 0) | 256 */
+    bool clear;                 /* --clear: ENC TLV and flag, payload left in clear */
+    bool save_enctlv;           /* --save-enctlv: trailer sized for the whole ENC TLV */
+    unsigned hmac_sha;          /* --hmac-sha 0 (auto = 256) | 256 | 512 (X25519 only:
+                                   ENC_X25519_SHA512) */
+    const uint8_t *enc_plainkey; /* tests only: this AES key instead of a random one (NULL) */
 };
 
 /* What fk_image_sign_ex made. */
 struct fk_sign_result {
-    size_t image_len;      /* header + payload + TLVs (before --pad) */
+    size_t image_len;      /* header + payload + TLVs (before --pad); with vector_to_sign the
+                              vector's length */
     uint32_t trailer_size; /* the trailer reservation (0 if slot_size == 0) */
-    uint8_t hash[32];      /* the SHA256 TLV value */
+    uint8_t hash[32];      /* the first 32 bytes of the hash TLV (all of the SHA256 TLV) */
     enum fk_key_type key_type; /* 0 for unsigned images */
+    uint16_t hash_type;    /* FK_TLV_SHA256/384/512 */
+    size_t hash_len;
+    uint8_t hash_full[FK_IMAGE_HASH_MAX];
+    uint8_t sig[512];      /* the signature TLV's value (for --sig-out) */
+    size_t sig_len;        /* 0: unsigned */
 };
 
 void fk_sign_opts_init(struct fk_sign_opts *opts);
@@ -111,8 +143,8 @@ struct fk_host_key {
 };
 
 /* Load a PEM (PKCS#8 private key, traditional EC/RSA private key, or public
- * key). Accepts only the types fotakit signs with: ECDSA P-256, Ed25519,
- * RSA-2048. */
+ * key). Accepts the types fotakit signs with (ECDSA P-256 and P-384,
+ * Ed25519, RSA-2048) and X25519 (encryption only). */
 int fk_host_key_load(const char *path, struct fk_host_key *key, char *err, size_t errlen);
 void fk_host_key_free(struct fk_host_key *key);
 
@@ -128,12 +160,63 @@ int fk_host_keygen(enum fk_key_type type, const char *path, char *err, size_t er
 char *fk_host_pub_lang_c(enum fk_key_type type, const uint8_t *der, size_t der_len);
 /* `imgtool getpubhash -e lang-c` text (malloc'ed string). */
 char *fk_host_pubhash_lang_c(enum fk_key_type type, const uint8_t hash[32]);
+/* `imgtool getpriv` text (enc_priv_key[] and its length) for these DER bytes. */
+char *fk_host_priv_lang_c(const uint8_t *der, size_t der_len);
+/* The private key's DER as imgtool getpriv makes it (*der malloc'ed).
+ * format: "pkcs8" | "openssl" | NULL (the key type's default: pkcs8 for EC
+ * and X25519, openssl for RSA); minimal: imgtool's --minimal (P-256, RSA).
+ * Ed25519 is refused as imgtool refuses it. */
+int fk_host_priv_der(const struct fk_host_key *key, const char *format, bool minimal, uint8_t **der,
+                     size_t *der_len, char *err, size_t errlen);
 /* SPKI PEM of the public key (malloc'ed string), as `imgtool getpub -e pem`. */
 char *fk_host_pub_pem(const struct fk_host_key *key);
 
-/* Key type from imgtool's name ("ecdsa-p256", "ed25519", "rsa-2048"); 0 if unknown. */
+/* Key type from imgtool's name ("ecdsa-p256", "ecdsa-p384", "ed25519",
+ * "rsa-2048", "x25519"); 0 if unknown. */
 enum fk_key_type fk_key_type_from_name(const char *name);
 const char *fk_key_type_name(enum fk_key_type type);
+
+/* ---- encryption ----------------------------------------------------------- */
+
+enum fk_enc_kind {
+    FK_ENC_NONE = 0,
+    FK_ENC_EC256,   /* ECIES-P256: TLV ENC_EC256 */
+    FK_ENC_X25519,  /* ECIES-X25519: TLV ENC_X25519 (ENC_X25519_SHA512 with HMAC-SHA512) */
+    FK_ENC_RSA2048, /* RSA-2048 OAEP: TLV ENC_RSA2048 */
+    FK_ENC_KW,      /* AES key wrap (RFC 3394) with a shared KEK: TLV ENC_KW */
+};
+
+/* An encryption key: a PEM key (public to encrypt, private to decrypt) or a
+ * raw 16/32-byte AES key-encryption key file (ENC_KW; symmetric). */
+struct fk_enc_key {
+    enum fk_enc_kind kind;
+    bool is_private;
+    struct fk_host_key key; /* EC256, X25519, RSA2048 */
+    uint8_t kek[32];        /* KW */
+    size_t kek_len;
+};
+int fk_enc_key_load(const char *path, struct fk_enc_key *k, char *err, size_t errlen);
+void fk_enc_key_free(struct fk_enc_key *k);
+const char *fk_enc_kind_name(enum fk_enc_kind kind);
+/* Which key kind reads an ENC_* TLV type; FK_ENC_NONE for other types. */
+enum fk_enc_kind fk_enc_kind_of_tlv(uint16_t tlv_type);
+
+/* Make the ENC_* TLV carrying `plainkey` (16 or 32 bytes) for key `k`:
+ * *tlv_type and tlv[0..*tlv_len). hmac_sha 512: ENC_X25519_SHA512. */
+int fk_enc_wrap(const struct fk_enc_key *k, const uint8_t *plainkey, size_t keylen, unsigned hmac_sha,
+                uint16_t *tlv_type, uint8_t *tlv, size_t cap, size_t *tlv_len, char *err, size_t errlen);
+/* Recover the image key from an ENC_* TLV with the private key (or KEK).
+ * FK_OK; FK_EIMG_ENC_KEY when the key does not match (HMAC, OAEP or unwrap
+ * integrity check); FK_EIMG_TLV_LEN for a TLV of the wrong size. */
+int fk_enc_unwrap(const struct fk_enc_key *k, uint16_t tlv_type, const uint8_t *tlv, size_t tlv_len,
+                  size_t keylen, uint8_t *plainkey, char *err, size_t errlen);
+/* AES-CTR (MCUboot's: counter block = 16-byte big-endian block number from
+ * 0) in place over data, which sits at byte `off` of the encrypted range. */
+int fk_aes_ctr(const uint8_t *key, size_t keylen, uint64_t off, uint8_t *data, size_t len);
+/* A copy of the image (malloc'ed, same length) with its payload decrypted;
+ * header, TLVs and anything after them unchanged. */
+int fk_image_decrypt_buf(const uint8_t *img, size_t len, const struct fk_enc_key *k, uint8_t **out,
+                         char *err, size_t errlen);
 
 /* ---- files --------------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -23,6 +24,8 @@ enum fk_key_type fk_key_type_from_name(const char *name)
     if (!strcmp(name, "ecdsa-p256")) return FK_KEY_ECDSA_P256;
     if (!strcmp(name, "ed25519")) return FK_KEY_ED25519;
     if (!strcmp(name, "rsa-2048")) return FK_KEY_RSA2048;
+    if (!strcmp(name, "ecdsa-p384")) return FK_KEY_ECDSA_P384;
+    if (!strcmp(name, "x25519")) return FK_KEY_X25519;
     return (enum fk_key_type)0;
 }
 
@@ -32,6 +35,8 @@ const char *fk_key_type_name(enum fk_key_type type)
     case FK_KEY_ECDSA_P256: return "ecdsa-p256";
     case FK_KEY_ED25519: return "ed25519";
     case FK_KEY_RSA2048: return "rsa-2048";
+    case FK_KEY_ECDSA_P384: return "ecdsa-p384";
+    case FK_KEY_X25519: return "x25519";
     default: return "none";
     }
 }
@@ -54,11 +59,15 @@ static int pub_der(EVP_PKEY *pk, enum fk_key_type *type, uint8_t *der, size_t *d
         char curve[64] = "";
         size_t cl = 0;
         if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, &cl) ||
-            strcmp(curve, "prime256v1") != 0) {
-            fk_seterr(err, errlen, "%s: EC key on curve '%s'; MCUboot images use P-256 (prime256v1)", path, curve);
+            (strcmp(curve, "prime256v1") != 0 && strcmp(curve, "secp384r1") != 0)) {
+            fk_seterr(err, errlen, "%s: EC key on curve '%s'; MCUboot images use P-256 (prime256v1) or P-384 (secp384r1)",
+                      path, curve);
             return FK_ENOTSUP;
         }
-        *type = FK_KEY_ECDSA_P256;
+        *type = strcmp(curve, "secp384r1") == 0 ? FK_KEY_ECDSA_P384 : FK_KEY_ECDSA_P256;
+        n = i2d_PUBKEY(pk, &p);
+    } else if (id == EVP_PKEY_X25519) {
+        *type = FK_KEY_X25519;
         n = i2d_PUBKEY(pk, &p);
     } else if (id == EVP_PKEY_ED25519) {
         *type = FK_KEY_ED25519;
@@ -72,7 +81,7 @@ static int pub_der(EVP_PKEY *pk, enum fk_key_type *type, uint8_t *der, size_t *d
         *type = FK_KEY_RSA2048;
         n = i2d_PublicKey(pk, &p); /* PKCS#1 RSAPublicKey */
     } else {
-        fk_seterr(err, errlen, "%s: unsupported key type; use ecdsa-p256, ed25519 or rsa-2048", path);
+        fk_seterr(err, errlen, "%s: unsupported key type; use ecdsa-p256, ecdsa-p384, ed25519, rsa-2048 (or x25519 to encrypt)", path);
         return FK_ENOTSUP;
     }
     if (n <= 0 || (size_t)n > FK_KEY_DER_MAX) {
@@ -161,8 +170,10 @@ int fk_host_keygen(enum fk_key_type type, const char *path, char *err, size_t er
     case FK_KEY_ECDSA_P256: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;
     case FK_KEY_ED25519: pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); break;
     case FK_KEY_RSA2048: pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048); break;
+    case FK_KEY_ECDSA_P384: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"); break;
+    case FK_KEY_X25519: pk = EVP_PKEY_Q_keygen(NULL, NULL, "X25519"); break;
     default:
-        fk_seterr(err, errlen, "unknown key type; use ecdsa-p256, ed25519 or rsa-2048");
+        fk_seterr(err, errlen, "unknown key type; use ecdsa-p256, ecdsa-p384, ed25519, rsa-2048 or x25519");
         return FK_EINVAL;
     }
     if (pk == NULL) {
@@ -206,24 +217,165 @@ static char *c_array(const char *name, const uint8_t *b, size_t n, const char *l
     return s;
 }
 
-char *fk_host_pub_lang_c(enum fk_key_type type, const uint8_t *der, size_t der_len)
+/* imgtool's shortname(): the C identifiers' prefix. */
+static const char *shortname(enum fk_key_type type)
 {
     switch (type) {
-    case FK_KEY_ECDSA_P256: return c_array("ecdsa_pub_key", der, der_len, "ecdsa_pub_key_len");
-    case FK_KEY_ED25519: return c_array("ed25519_pub_key", der, der_len, "ed25519_pub_key_len");
-    case FK_KEY_RSA2048: return c_array("rsa_pub_key", der, der_len, "rsa_pub_key_len");
+    case FK_KEY_ECDSA_P256: return "ecdsa";
+    case FK_KEY_ECDSA_P384: return "ecdsap384";
+    case FK_KEY_ED25519: return "ed25519";
+    case FK_KEY_RSA2048: return "rsa";
+    case FK_KEY_X25519: return "x25519";
     default: return NULL;
     }
 }
 
+static char *named_array(enum fk_key_type type, const char *suffix, const uint8_t *b, size_t n)
+{
+    char name[64], len_name[80];
+    if (shortname(type) == NULL) {
+        return NULL;
+    }
+    snprintf(name, sizeof name, "%s%s", shortname(type), suffix);
+    snprintf(len_name, sizeof len_name, "%s_len", name);
+    return c_array(name, b, n, len_name);
+}
+
+char *fk_host_pub_lang_c(enum fk_key_type type, const uint8_t *der, size_t der_len)
+{
+    return named_array(type, "_pub_key", der, der_len);
+}
+
 char *fk_host_pubhash_lang_c(enum fk_key_type type, const uint8_t hash[32])
 {
-    switch (type) {
-    case FK_KEY_ECDSA_P256: return c_array("ecdsa_pub_key_hash", hash, 32, "ecdsa_pub_key_hash_len");
-    case FK_KEY_ED25519: return c_array("ed25519_pub_key_hash", hash, 32, "ed25519_pub_key_hash_len");
-    case FK_KEY_RSA2048: return c_array("rsa_pub_key_hash", hash, 32, "rsa_pub_key_hash_len");
-    default: return NULL;
+    return named_array(type, "_pub_key_hash", hash, 32);
+}
+
+char *fk_host_priv_lang_c(const uint8_t *der, size_t der_len)
+{
+    return c_array("enc_priv_key", der, der_len, "enc_priv_key_len");
+}
+
+/* imgtool getpriv --minimal, on the DER in place (*len shrinks): the same
+ * fixed-layout edits imgtool makes, so the same inputs are accepted.
+ *   EC pkcs8: drop the [1] public key inside the ECPrivateKey at offset 68
+ *   and fix the three enclosing lengths; EC openssl: drop [1] at offset 51;
+ *   RSA: keep n, e, d, p, q (drop the CRT values). P-256 layouts only. */
+static int fk_host_priv_minimal(enum fk_key_type type, const char *fmt, uint8_t *b, size_t *len)
+{
+    size_t n = *len;
+    if (type == FK_KEY_ECDSA_P256 && !strcmp(fmt, "pkcs8")) {
+        if (n < 70 || b[68] != 0xa1 || b[29] != 0x30 || b[27] != 0x04 || b[0] != 0x30 || b[1] != 0x81) {
+            return FK_EINVAL;
+        }
+        size_t lp = (size_t)b[69] + 2;
+        n = 68;
+        b[30] = (uint8_t)(b[30] - lp);
+        b[28] = (uint8_t)(b[28] - lp);
+        b[2] = (uint8_t)(b[2] - lp);
+        if (b[2] < 0x80) {
+            memmove(b + 1, b + 2, n - 2);
+            n--;
+        }
+    } else if (type == FK_KEY_ECDSA_P256) { /* openssl */
+        if (n < 53 || b[51] != 0xa1) {
+            return FK_EINVAL;
+        }
+        size_t lp = (size_t)b[52] + 2;
+        n = 51;
+        b[1] = (uint8_t)(b[1] - lp);
+    } else if (type == FK_KEY_RSA2048) {
+        size_t off = 7, l;
+        if (n < 12 || b[off + 1] != 0x82) return FK_EINVAL;
+        l = ((size_t)b[off + 2] << 8) + b[off + 3] + 4;
+        off += l;
+        if (off + 3 >= n || b[off + 1] != 0x03) return FK_EINVAL;
+        off += (size_t)b[off + 2] + 4;
+        if (off + 3 >= n || b[off + 1] != 0x82) return FK_EINVAL;
+        off += ((size_t)b[off + 2] << 8) + b[off + 3] + 4;
+        if (off + 2 >= n || b[off + 1] != 0x81) return FK_EINVAL;
+        off += (size_t)b[off + 2] + 3;
+        if (off + 2 >= n || b[off + 1] != 0x81) return FK_EINVAL;
+        off += (size_t)b[off + 2] + 3;
+        if (off > n) return FK_EINVAL;
+        b[2] = (uint8_t)((off - 4) >> 8);
+        b[3] = (uint8_t)((off - 4) & 0xff);
+        n = off;
+    } else {
+        return FK_ENOTSUP;
     }
+    *len = n;
+    return FK_OK;
+}
+
+/* DER of the private key as imgtool getpriv writes it:
+ *   ECDSA: PKCS#8 (default) or "openssl" (RFC 5915 ECPrivateKey); minimal
+ *          drops the optional public key;
+ *   RSA:   "openssl" (PKCS#1 RSAPrivateKey) only; minimal keeps n, e, d, p, q;
+ *   X25519: PKCS#8 only; Ed25519: refused (imgtool: not supported). */
+int fk_host_priv_der(const struct fk_host_key *key, const char *format, bool minimal, uint8_t **der,
+                     size_t *der_len, char *err, size_t errlen)
+{
+    EVP_PKEY *pk = (EVP_PKEY *)key->pkey;
+    const char *fmt = format;
+    const char *structure;
+    OSSL_ENCODER_CTX *ec;
+    unsigned char *out = NULL;
+    size_t outlen = 0;
+
+    *der = NULL;
+    *der_len = 0;
+    if (!key->is_private) {
+        fk_seterr(err, errlen, "getpriv needs a private key; this is a public key");
+        return FK_EINVAL;
+    }
+    switch (key->type) {
+    case FK_KEY_ECDSA_P256:
+    case FK_KEY_ECDSA_P384:
+        if (fmt == NULL) fmt = "pkcs8";
+        if (strcmp(fmt, "pkcs8") && strcmp(fmt, "openssl")) goto badfmt;
+        break;
+    case FK_KEY_RSA2048:
+        if (fmt == NULL) fmt = "openssl";
+        if (strcmp(fmt, "openssl")) goto badfmt;
+        break;
+    case FK_KEY_X25519:
+        if (fmt == NULL) fmt = "pkcs8";
+        if (strcmp(fmt, "pkcs8")) goto badfmt;
+        break;
+    default:
+        fk_seterr(err, errlen, "getpriv is not supported for %s keys (as in imgtool)", fk_key_type_name(key->type));
+        return FK_ENOTSUP;
+    }
+    structure = !strcmp(fmt, "pkcs8") ? "PrivateKeyInfo" : "type-specific";
+    ec = OSSL_ENCODER_CTX_new_for_pkey(pk, OSSL_KEYMGMT_SELECT_KEYPAIR | OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS,
+                                       "DER", structure, NULL);
+    if (ec == NULL || OSSL_ENCODER_to_data(ec, &out, &outlen) != 1) {
+        OSSL_ENCODER_CTX_free(ec);
+        fk_seterr(err, errlen, "cannot encode the private key (%s)", ossl_reason());
+        return FK_EIO;
+    }
+    OSSL_ENCODER_CTX_free(ec);
+    if (minimal) {
+        int rc = fk_host_priv_minimal(key->type, fmt, out, &outlen);
+        if (rc != FK_OK) {
+            OPENSSL_free(out);
+            fk_seterr(err, errlen, "cannot make the minimal form of this key");
+            return rc;
+        }
+    }
+    *der = malloc(outlen);
+    if (*der == NULL) {
+        OPENSSL_free(out);
+        return FK_ENOMEM;
+    }
+    memcpy(*der, out, outlen);
+    *der_len = outlen;
+    OPENSSL_free(out);
+    return FK_OK;
+badfmt:
+    fk_seterr(err, errlen, "%s does not support format %s", shortname(key->type), fmt);
+    return FK_EINVAL;
 }
 
 char *fk_host_pub_pem(const struct fk_host_key *key)
