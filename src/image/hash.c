@@ -99,23 +99,30 @@ int fk_img_read(const struct fk_img_src *s, uint32_t pos, uint8_t *buf, size_t n
     return FK_OK;
 }
 
-int fk_img_hash_src(const struct fk_img_src *s, uint32_t len, uint16_t tlv_type, uint8_t *out)
+int fk_img_hash_stream(struct fk_img_hash *h, const struct fk_img_src *s, uint32_t len)
 {
-    struct fk_img_hash h;
     uint8_t buf[FK_IMAGE_CHUNK];
-    int rc = fk_img_hash_init(&h, tlv_type);
-    if (rc != FK_OK) {
-        return rc;
-    }
     for (uint32_t done = 0; done < len;) {
         uint32_t n = len - done < sizeof buf ? len - done : (uint32_t)sizeof buf;
-        rc = fk_img_read(s, done, buf, n);
+        int rc = fk_img_read(s, done, buf, n);
         if (rc != FK_OK) {
             return rc;
         }
-        fk_img_hash_update(&h, buf, n);
+        fk_img_hash_update(h, buf, n);
         done += n;
     }
-    fk_img_hash_out(&h, out);
     return FK_OK;
+}
+
+int fk_img_hash_src(const struct fk_img_src *s, uint32_t len, uint16_t tlv_type, uint8_t *out)
+{
+    struct fk_img_hash h;
+    int rc = fk_img_hash_init(&h, tlv_type);
+    if (rc == FK_OK) {
+        rc = fk_img_hash_stream(&h, s, len);
+    }
+    if (rc == FK_OK) {
+        fk_img_hash_out(&h, out);
+    }
+    return rc;
 }

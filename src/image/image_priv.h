@@ -59,7 +59,9 @@ struct fk_img_src {
 };
 /* Read plaintext image bytes [pos, pos + n) (pos from the image start). */
 int fk_img_read(const struct fk_img_src *s, uint32_t pos, uint8_t *buf, size_t n);
-/* Digest of the plaintext [0, len), streamed in FK_IMAGE_CHUNK pieces. */
+/* Feed the plaintext [0, len) into h, read in FK_IMAGE_CHUNK pieces. */
+int fk_img_hash_stream(struct fk_img_hash *h, const struct fk_img_src *s, uint32_t len);
+/* Digest of the plaintext [0, len). */
 int fk_img_hash_src(const struct fk_img_src *s, uint32_t len, uint16_t tlv_type, uint8_t *out);
 
 /* Parsed views of a key ring entry: pointers into the key's DER bytes. */

@@ -66,6 +66,20 @@ bool fk_der_uint(const uint8_t **p, const uint8_t *end, const uint8_t **v, size_
     return true;
 }
 
+/* An SPKI of fixed layout: prefix then the key (qlen bytes; an uncompressed
+ * point starts with 0x04). */
+static int spki(const struct fk_image_key *key, const uint8_t *prefix, size_t plen, size_t qlen, bool point,
+                struct fk_key_view *out)
+{
+    if (key->der_len != plen + qlen || memcmp(key->der, prefix, plen) != 0 ||
+        (point && key->der[plen] != 0x04)) {
+        return FK_EIMG_KEY;
+    }
+    out->q = key->der + plen;
+    out->qlen = qlen;
+    return FK_OK;
+}
+
 int fk_key_parse(const struct fk_image_key *key, struct fk_key_view *out)
 {
     memset(out, 0, sizeof *out);
@@ -75,29 +89,11 @@ int fk_key_parse(const struct fk_image_key *key, struct fk_key_view *out)
     out->type = key->type;
     switch (key->type) {
     case FK_KEY_ECDSA_P256:
-        if (key->der_len != sizeof spki_p256 + 65 ||
-            memcmp(key->der, spki_p256, sizeof spki_p256) != 0 || key->der[sizeof spki_p256] != 0x04) {
-            return FK_EIMG_KEY;
-        }
-        out->q = key->der + sizeof spki_p256;
-        out->qlen = 65;
-        return FK_OK;
+        return spki(key, spki_p256, sizeof spki_p256, 65, true, out);
     case FK_KEY_ECDSA_P384:
-        if (key->der_len != sizeof spki_p384 + 97 ||
-            memcmp(key->der, spki_p384, sizeof spki_p384) != 0 || key->der[sizeof spki_p384] != 0x04) {
-            return FK_EIMG_KEY;
-        }
-        out->q = key->der + sizeof spki_p384;
-        out->qlen = 97;
-        return FK_OK;
+        return spki(key, spki_p384, sizeof spki_p384, 97, true, out);
     case FK_KEY_ED25519:
-        if (key->der_len != sizeof spki_ed25519 + 32 ||
-            memcmp(key->der, spki_ed25519, sizeof spki_ed25519) != 0) {
-            return FK_EIMG_KEY;
-        }
-        out->q = key->der + sizeof spki_ed25519;
-        out->qlen = 32;
-        return FK_OK;
+        return spki(key, spki_ed25519, sizeof spki_ed25519, 32, false, out);
     case FK_KEY_RSA2048: {
         const uint8_t *p = key->der, *end = key->der + key->der_len;
         size_t l;

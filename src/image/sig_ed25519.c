@@ -6,7 +6,8 @@
  *  - TLV 0x24 alone: the message is the image digest (32 or 64 bytes);
  *  - with SIG_PURE (0x25): the message is the whole hash region. The verifier
  *    never holds the image in RAM, so this is RFC 8032 verification spelt
- *    out with a streamed SHA-512 (libsodium has no streaming verify).
+ *    out with a streamed SHA-512 (libsodium has no streaming verify; the
+ *    SHA-512 is BearSSL's, which the SHA-512 image hash uses too).
  *
  * The spelt-out form accepts exactly what crypto_sign_ed25519_verify_detached
  * (libsodium 1.0.18, Debian 12) accepts; tests/image compares the two on
@@ -181,8 +182,7 @@ int fk_ed25519_finish(const uint8_t pk[32], const uint8_t sig[64], const uint8_t
 int fk_sig_ed25519_pure(const struct fk_key_view *k, const struct fk_img_src *src, uint32_t len,
                         const uint8_t *sig, size_t siglen)
 {
-    crypto_hash_sha512_state st;
-    uint8_t buf[FK_IMAGE_CHUNK];
+    struct fk_img_hash st;
     uint8_t h[64], hred[32];
     int rc;
 
@@ -193,19 +193,18 @@ int fk_sig_ed25519_pure(const struct fk_key_view *k, const struct fk_img_src *sr
     if (rc != FK_OK) {
         return rc;
     }
-    crypto_hash_sha512_init(&st);
-    crypto_hash_sha512_update(&st, sig, 32);
-    crypto_hash_sha512_update(&st, k->q, 32);
-    for (uint32_t done = 0; done < len;) {
-        uint32_t n = len - done < sizeof buf ? len - done : (uint32_t)sizeof buf;
-        rc = fk_img_read(src, done, buf, n);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        crypto_hash_sha512_update(&st, buf, n);
-        done += n;
+    /* SHA-512(R || A || M), M streamed (BearSSL's SHA-512, as the image hash) */
+    rc = fk_img_hash_init(&st, FK_TLV_SHA512);
+    if (rc != FK_OK) {
+        return rc;
     }
-    crypto_hash_sha512_final(&st, h);
+    fk_img_hash_update(&st, sig, 32);
+    fk_img_hash_update(&st, k->q, 32);
+    rc = fk_img_hash_stream(&st, src, len);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    fk_img_hash_out(&st, h);
     crypto_core_ed25519_scalar_reduce(hred, h);
     return fk_ed25519_finish(k->q, sig, hred);
 }

@@ -50,15 +50,6 @@ static void same(const uint8_t pk[32], const uint8_t sig[64], const uint8_t *m, 
     compared++;
 }
 
-static void unhex(const char *h, uint8_t *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-}
-
 /* RFC 8032 section 7.1, TEST 1..3 */
 static void test_rfc8032(void **state)
 {

@@ -27,15 +27,6 @@
 #define EXT FOTAKIT_SHARED_DIR "/vectors/imgtool-ext/"
 #define VEC FOTAKIT_SHARED_DIR "/vectors/imgtool/"
 
-static void unhex(const char *h, uint8_t *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-}
-
 static void test_rfc3394(void **state)
 {
     (void)state;

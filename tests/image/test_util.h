@@ -76,6 +76,18 @@ static inline void ram_area_init(struct ram_area *r, uint8_t *mem, uint32_t len)
     r->fa.size = len;
 }
 
+/* n bytes from 2n hex digits (aborts on a bad digit). */
+static inline void unhex(const char *h, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(h + 2 * i, "%2x", &v) != 1) {
+            abort();
+        }
+        out[i] = (uint8_t)v;
+    }
+}
+
 /* A key ring entry from a vector's .pub.der. */
 struct test_key {
     struct fk_image_key key;

@@ -30,6 +30,8 @@ int fk_cli_image_sign(int argc, char **argv);
 int fk_cli_image_verify(int argc, char **argv);
 int fk_cli_image_info(int argc, char **argv);
 int fk_cli_image_dumpinfo(int argc, char **argv);
+/* A TLV type's name as imgtool dumpinfo prints it ("ECDSASIG", "UNKNOWN", ...). */
+const char *fk_cli_imgtool_tlv_name(uint16_t type);
 int fk_cli_image_keygen(int argc, char **argv);
 int fk_cli_image_getpub(int argc, char **argv);
 int fk_cli_image_getpubhash(int argc, char **argv);

@@ -20,35 +20,24 @@ static const uint8_t magic8[16] = {0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7
 static const uint8_t magic_tail[14] = {0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d,
                                        0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a};
 
-/* imgtool's TLV_VALUES names */
-static const char *tlv_name(uint16_t t)
+const char *fk_cli_imgtool_tlv_name(uint16_t t)
 {
-    switch (t) {
-    case 0x01: return "KEYHASH";
-    case 0x02: return "PUBKEY";
-    case 0x10: return "SHA256";
-    case 0x11: return "SHA384";
-    case 0x12: return "SHA512";
-    case 0x20: return "RSA2048";
-    case 0x22: return "ECDSASIG";
+    switch (t) { /* imgtool's TLV_VALUES spell these differently */
+    case FK_TLV_RSA2048_PSS: return "RSA2048";
+    case FK_TLV_ECDSA_SIG: return "ECDSASIG";
     case 0x23: return "RSA3072";
-    case 0x24: return "ED25519";
-    case 0x25: return "SIG_PURE";
-    case 0x30: return "ENCRSA2048";
-    case 0x31: return "ENCKW";
-    case 0x32: return "ENCEC256";
-    case 0x33: return "ENCX25519";
-    case 0x34: return "ENCX25519_SHA512";
-    case 0x40: return "DEPENDENCY";
-    case 0x50: return "SEC_CNT";
-    case 0x60: return "BOOT_RECORD";
-    case 0x70: return "DECOMP_SIZE";
-    case 0x71: return "DECOMP_SHA";
-    case 0x72: return "DECOMP_SIGNATURE";
-    case 0x73: return "COMP_DEC_SIZE";
-    case 0x74: return "UUID_VID";
-    case 0x75: return "UUID_CID";
-    default: return "UNKNOWN";
+    case FK_TLV_ENC_RSA2048: return "ENCRSA2048";
+    case FK_TLV_ENC_KW: return "ENCKW";
+    case FK_TLV_ENC_EC256: return "ENCEC256";
+    case FK_TLV_ENC_X25519: return "ENCX25519";
+    case FK_TLV_ENC_X25519_SHA512: return "ENCX25519_SHA512";
+    case 0x03: /* KEYID: not in imgtool's table */
+    case 0x21: /* ECDSA224: neither */
+        return "UNKNOWN";
+    default: {
+        const char *n = fk_image_tlv_name(t);
+        return (!strcmp(n, "vendor/unknown") || !strcmp(n, "unknown")) ? "UNKNOWN" : n;
+    }
     }
 }
 
@@ -186,7 +175,7 @@ static void records(FILE *f, const uint8_t *img, const struct dtlv *t, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "        ---------------------------------------------\n");
-        fprintf(f, "        type: %s (0x%x)\n", tlv_name(t[i].type), t[i].type);
+        fprintf(f, "        type: %s (0x%x)\n", fk_cli_imgtool_tlv_name(t[i].type), t[i].type);
         fprintf(f, "        len:  0x%x\n", t[i].len);
         fprintf(f, "        data: ");
         for (size_t j = 0; j < t[i].avail; j++) {
@@ -309,7 +298,7 @@ static void json_tlvs(FILE *f, const uint8_t *img, const struct dtlv *t, size_t 
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "      {\n        \"type\": %u,\n        \"type_name\": \"%s\",\n        \"len\": %u,\n"
                    "        \"data\": ",
-                t[i].type, tlv_name(t[i].type), t[i].len);
+                t[i].type, fk_cli_imgtool_tlv_name(t[i].type), t[i].len);
         json_hex(f, img + t[i].off, t[i].avail);
         fprintf(f, "\n      }%s\n", i + 1 < n ? "," : "");
     }

@@ -284,24 +284,6 @@ done:
 
 /* ------------------------------------------------------------------ info */
 
-/* imgtool dumpinfo's TLV names (the human dump); JSON uses fk_image_tlv_name. */
-static const char *dump_name(uint16_t t)
-{
-    switch (t) {
-    case FK_TLV_RSA2048_PSS: return "RSA2048";
-    case FK_TLV_ECDSA_SIG: return "ECDSASIG";
-    case 0x23: return "RSA3072";
-    case 0x30: return "ENCRSA2048";
-    case 0x31: return "ENCKW";
-    case 0x32: return "ENCEC256";
-    case 0x33: return "ENCX25519";
-    default: {
-        const char *n = fk_image_tlv_name(t);
-        return (!strcmp(n, "vendor/unknown") || !strcmp(n, "unknown")) ? "UNKNOWN" : n;
-    }
-    }
-}
-
 static const uint8_t magic8[16] = {0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f,
                                    0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80};
 static const uint8_t magic_tail[14] = {0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d,
@@ -527,7 +509,7 @@ static void print_human(const char *path, const uint8_t *img, size_t len, const 
                 unprot_hdr = true;
             }
             printf("        ---------------------------------------------\n");
-            printf("        type: %s (0x%x)\n        len:  0x%x\n", dump_name(t->type), t->type, t->len);
+            printf("        type: %s (0x%x)\n        len:  0x%x\n", fk_cli_imgtool_tlv_name(t->type), t->type, t->len);
             dump_bytes(img + t->off, t->len);
             if (t->type == FK_TLV_SEC_CNT && t->len == 4) {
                 unsigned sc = (unsigned)fk_le32(img + t->off);
