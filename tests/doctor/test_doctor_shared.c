@@ -300,12 +300,17 @@ static void json_report(void **state)
 static void json_all(void **state)
 {
     (void)state;
-    sh("for d in '%s'*/; do '%s' --json \"$d\" > '%sjson.out'; rc=$?; "
-       "python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
-       "sys.exit(0 if (r[\"errors\"] > 0) == (int(sys.argv[2]) == 1) and "
-       "len(r[\"findings\"]) == r[\"errors\"] + r[\"warnings\"] + r[\"notes\"] else 1)' "
-       "'%sjson.out' $rc || exit 1; done",
-       NCS, FK_DOCTOR_CLI, CASES, CASES);
+    /* one python3 run checks every report: parse, counts, exit code */
+    sh("i=0; for d in '%s'*/; do i=$((i+1)); '%s' --json \"$d\" > '%s'json.$i; "
+       "echo $? > '%s'json.$i.rc; done; "
+       "python3 -c 'import json,sys,glob\n"
+       "n=0\n"
+       "for f in glob.glob(sys.argv[1]+\"json.*[0-9]\"):\n"
+       " r=json.load(open(f)); rc=int(open(f+\".rc\").read()); n+=1\n"
+       " assert (r[\"errors\"]>0)==(rc==1) and rc in (0,1), f\n"
+       " assert len(r[\"findings\"])==r[\"errors\"]+r[\"warnings\"]+r[\"notes\"], f\n"
+       "assert n==12, n' '%s'",
+       NCS, FK_DOCTOR_CLI, CASES, CASES, CASES);
 }
 
 int main(void)
