@@ -11,11 +11,19 @@
 
 #include "fotakit/board.h"
 #include "fotakit/host/ble_link.h"
+#include "fotakit/host/client.h"
+#include "fotakit/host/device.h"
+#include "fotakit/host/image.h"
 #include "fotakit/host/layout.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int measured(bool json, const char *board_path);
 
 /* Device CPU per request (CBOR decode, bookkeeping, answer encode) and per
  * data byte (copies), assumed for a Cortex-M33 at 64-128 MHz. */
@@ -213,11 +221,9 @@ struct own_case {
 static int own(bool json, const struct fk_board_dev *nor, int *below_goal)
 {
     struct fk_ble_link l;
-    fk_ble_link_profile("phone", &l);
-    /* a current phone: as many PDU pairs as a 15 ms event holds at 2M/251
-     * (10 x 1.41 ms), instead of the calibration profile's 6 */
-    l.central_pkts = 10;
-    l.periph_pkts = 10;
+    /* the calibration phone with a current controller: as many PDU pairs
+     * as a 15 ms event holds at 2M/251 (10 x 1.41 ms) instead of 6 */
+    fk_ble_link_profile("phone-current", &l);
     l.phy = FK_BLE_PHY_2M;
     l.ll_payload = 251;
     l.att_mtu = 498;
@@ -287,7 +293,7 @@ static int own(bool json, const struct fk_board_dev *nor, int *below_goal)
     return 0;
 }
 
-int ble_bench(bool json, const char *board_path)
+int ble_bench(bool json, const char *board_path, bool realtime)
 {
     struct fk_board b;
     char err[512];
@@ -311,10 +317,170 @@ int ble_bench(bool json, const char *board_path)
     if (!rc) {
         rc = own(json, nor, &below);
     }
+    if (!rc && realtime) {
+        rc = measured(json, board_path);
+    }
     if (!rc && !json) {
         printf("\n%d calibration row(s) outside +-30 %% of the reported range; %d typical-timing fotakit row(s) "
                "below 120 kB/s.\n",
                bad, below);
     }
+    return rc;
+}
+
+/* ---- measured: the virtual device's paced blesim link ------------------- */
+
+static uint8_t *sign_img(int major, size_t plen, uint32_t seed, size_t *len)
+{
+    uint8_t *p = malloc(plen), *img = NULL;
+    for (size_t i = 0; p && i < plen; i++) {
+        p[i] = (uint8_t)(i * seed + (i >> 9));
+    }
+    struct fk_sign_opts so;
+    fk_sign_opts_init(&so);
+    so.key_path = FOTAKIT_SHARED_DIR "/vectors/imgtool/ecdsa-p256.pem";
+    so.version.major = (uint8_t)major;
+    so.header_size = 0x200;
+    so.pad_header = true;
+    so.align = 4;
+    so.slot_size = 0xe8000;
+    so.max_sectors = 0xe8000 / 0x1000;
+    char err[256];
+    if (!p || fk_image_sign(&so, p, plen, &img, len, err, sizeof err)) {
+        fprintf(stderr, "upload --ble: sign: %s\n", p ? err : "out of memory");
+        img = NULL;
+    }
+    free(p);
+    return img;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+static void measured_row(bool json, const char *slot, const struct fk_client_upload_stats *s,
+                         const struct fk_ble_link *l)
+{
+    double kBps = (s->done - s->resumed_at) / s->seconds / KB;
+    if (json) {
+        printf("{\"row\": \"measured\", \"slot\": \"%s\", \"timings\": \"typical\", ", slot);
+        link_json(l);
+        printf(", \"window\": 6, \"chunk\": %u, \"reassembly\": true, \"image_bytes\": %u, \"wall_s\": %.3f, "
+               "\"measured_kBps\": %.2f}\n",
+               s->chunk, s->done, s->seconds, kBps);
+    } else {
+        printf("%-11s %-8s %9.1f %8.2f   (wall clock through blesim, %u requests)\n", slot, "typical", kBps,
+               s->seconds, s->requests);
+    }
+}
+
+/* Upload into a dirty slot, test, swap, confirm, let the background erase
+ * run, upload again: both timed on the wall clock against a device that
+ * takes the modeled link and flash time (--realtime). */
+static int measured(bool json, const char *board_path)
+{
+    char dir[] = "/tmp/fotakit-bench-ble-XXXXXX";
+    if (!mkdtemp(dir)) {
+        return 2;
+    }
+    size_t l1, l2, l3;
+    uint8_t *v1 = sign_img(1, 20000, 3, &l1), *v2 = sign_img(2, 460 * 1024, 5, &l2), *v3 = sign_img(3, 460 * 1024, 7, &l3);
+    char sock[128], err[512];
+    snprintf(sock, sizeof sock, "%s/ble.sock", dir);
+    struct fk_device_cfg cfg = {.layout = FOTAKIT_SHARED_DIR "/layouts/nrf5340-spi-nor-2mb.pm_static.yml",
+                                .board = board_path, .state_dir = dir, .nkeys = 1, .quiet = true,
+                                .realtime = true, .fast_erase = true};
+    cfg.keys[0] = FOTAKIT_SHARED_DIR "/vectors/imgtool/ecdsa-p256.pem";
+    struct fk_device *d = NULL;
+    int rc = 2;
+    struct fk_device_thread *th = NULL;
+    struct fk_client c = {0};
+    if (!v1 || !v2 || !v3 || fk_device_open(&d, &cfg, err, sizeof err) ||
+        fk_device_flash_image(d, v1, l1, err, sizeof err)) {
+        fprintf(stderr, "upload --ble --realtime: %s\n", err);
+        goto out;
+    }
+    struct fk_device_run run = {.ble = sock, .ble_profile = "phone-current"};
+    struct fk_client_tp *tp;
+    if (fk_device_spawn(d, &run, &th) || fk_client_tp_open_blesim(sock, &tp, err, sizeof err)) {
+        fprintf(stderr, "upload --ble --realtime: cannot start the blesim device\n");
+        goto out;
+    }
+    fk_client_init(&c, tp);
+    c.timeout_ms = 20000;
+    struct fk_ble_link l;
+    fk_ble_link_profile("phone-current", &l);
+    if (!json) {
+        printf("\nmeasured: the virtual device with --realtime --fast-erase on the blesim link paced by the\n"
+               "\"phone-current\" profile (%u PDUs per event), window 6; wall clock:\n",
+               l.central_pkts);
+    }
+    struct fk_client_upload_opts o = {.window = 6};
+    struct fk_client_upload_stats s;
+    struct fk_client_status st;
+    struct fk_client_image_list il;
+    uint8_t h2[32];
+    fk_client_image_file_hash(v2, l2, h2);
+    if (fk_client_upload(&c, v2, l2, &o, &s, &st) || s.done != l2) {
+        fprintf(stderr, "upload --ble --realtime: upload into the dirty slot failed\n");
+        goto out;
+    }
+    measured_row(json, "dirty", &s, &l);
+    /* test, swap (the bootloader takes its modeled time), confirm */
+    struct fk_device_boot_report rep;
+    if (fk_client_image_state(&c, h2, false, &il, &st) || fk_client_reset(&c, &st)) {
+        goto out;
+    }
+    for (int i = 0; i < 1200; i++) {
+        fk_device_last_boot(d, &rep);
+        if (rep.boot_no >= 2) {
+            break;
+        }
+        sleep_s(0.05);
+    }
+    if (fk_client_image_state(&c, NULL, true, &il, &st)) {
+        goto out;
+    }
+    for (int i = 0; i < 1200 && !fk_device_slot1_pre_erased(d); i++) {
+        sleep_s(0.05); /* the background erase, one block per idle moment */
+    }
+    if (!fk_device_slot1_pre_erased(d)) {
+        fprintf(stderr, "upload --ble --realtime: the background erase did not finish\n");
+        goto out;
+    }
+    if (fk_client_upload(&c, v3, l3, &o, &s, &st) || s.done != l3) {
+        fprintf(stderr, "upload --ble --realtime: upload into the pre-erased slot failed\n");
+        goto out;
+    }
+    measured_row(json, "pre-erased", &s, &l);
+    rc = 0;
+out:
+    if (c.tp) {
+        fk_client_close(&c);
+    }
+    if (th) {
+        fk_device_join(th);
+    }
+    if (d) {
+        fk_device_close(d);
+    }
+    free(v1);
+    free(v2);
+    free(v3);
+    char cmd[320];
+    DIR *dd = opendir(dir);
+    struct dirent *e;
+    while (dd && (e = readdir(dd))) {
+        if (e->d_name[0] != '.') {
+            snprintf(cmd, sizeof cmd, "%s/%s", dir, e->d_name);
+            unlink(cmd);
+        }
+    }
+    if (dd) {
+        closedir(dd);
+    }
+    rmdir(dir);
     return rc;
 }

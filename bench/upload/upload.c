@@ -189,7 +189,8 @@ int main(int argc, char **argv)
                             "       upload --ble [--json] [--board FILE]\n"
                             "  --ble: the BLE link model: calibration rows against reported mcumgr rates,\n"
                             "  then fotakit on the seed board's SPI NOR (timings from --board, default\n"
-                            "  boards/nrf5340-spi-nor-2mb.board.yml); computation only, about 1 s\n"
+                            "  boards/nrf5340-spi-nor-2mb.board.yml); computation only, about 1 s;\n"
+                            "  with --realtime also measured through the paced blesim link (~40 s)\n"
                             "  --realtime: also run serial uploads against a device that takes the\n"
                             "  modeled time (flash, and a 115200-baud paced pty) and print the measured\n"
                             "  wall-clock rate beside the model (~10 s more; 16 KiB image)\n");
@@ -197,7 +198,7 @@ int main(int argc, char **argv)
         }
     }
     if (ble) {
-        return ble_bench(json, board);
+        return ble_bench(json, board, realtime);
     }
     char dir[] = "/tmp/fotakit-bench-upload-XXXXXX";
     if (!mkdtemp(dir)) {

@@ -51,8 +51,9 @@ struct fk_ble_link {
     bool encrypted;        /* 4-byte MIC on every non-empty PDU */
 };
 
-/* Profiles: "phone" (a typical current phone as central) and "nrf5340dk"
- * (an nRF5340 DK running Zephyr's host as central). Each field's source is
+/* Profiles: "phone" (a typical phone as central: the calibration profile),
+ * "phone-current" (the same with 10 PDUs per event) and "nrf5340dk" (an
+ * nRF5340 DK running Zephyr's host as central). Each field's source is
  * in docs/ble.md. FK_ENOENT for an unknown name. */
 int fk_ble_link_profile(const char *name, struct fk_ble_link *out);
 /* Names of the profiles, NULL-terminated. */

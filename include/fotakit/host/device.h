@@ -128,6 +128,10 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run);
  * effect at the next request. k = 0 disarms. */
 void fk_device_power_cut_after(struct fk_device *d, uint32_t k);
 
+/* With fast_erase: the background erase of slot 1 has finished (the next
+ * upload only programs). A snapshot, safe to poll from another thread. */
+bool fk_device_slot1_pre_erased(struct fk_device *d);
+
 /* The last boot's report (copy; safe to call from another thread). */
 void fk_device_last_boot(struct fk_device *d, struct fk_device_boot_report *rep);
 

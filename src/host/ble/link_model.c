@@ -28,10 +28,14 @@
 static const struct fk_ble_link profiles[] = {
     {.name = "phone", .phy = FK_BLE_PHY_2M, .ll_payload = 251, .att_mtu = 498, .interval_ms = 15,
      .central_pkts = 6, .periph_pkts = 6, .event_ms = 15, .turnaround_ms = 30, .encrypted = false},
+    /* the same phone with a current controller: as many PDU pairs as a
+     * 15 ms event holds at 2M with 251-byte PDUs (10 x 1.41 ms) */
+    {.name = "phone-current", .phy = FK_BLE_PHY_2M, .ll_payload = 251, .att_mtu = 498, .interval_ms = 15,
+     .central_pkts = 10, .periph_pkts = 10, .event_ms = 15, .turnaround_ms = 30, .encrypted = false},
     {.name = "nrf5340dk", .phy = FK_BLE_PHY_2M, .ll_payload = 251, .att_mtu = 498, .interval_ms = 7.5,
      .central_pkts = 10, .periph_pkts = 10, .event_ms = 7.5, .turnaround_ms = 0.5, .encrypted = false},
 };
-const char *const fk_ble_link_profiles[] = {"phone", "nrf5340dk", NULL};
+const char *const fk_ble_link_profiles[] = {"phone", "phone-current", "nrf5340dk", NULL};
 
 int fk_ble_link_profile(const char *name, struct fk_ble_link *out)
 {

@@ -281,3 +281,9 @@ void fk_dev_idle(struct fk_device *d)
         fk_dev_realtime_sleep(d); /* --realtime: the block erase takes its time */
     }
 }
+
+bool fk_device_slot1_pre_erased(struct fk_device *d)
+{
+    /* a one-byte state the serving thread writes: a snapshot is enough */
+    return d->app && __atomic_load_n(&d->app->srv.bg.state, __ATOMIC_RELAXED) == FK_SMP_BG_DONE;
+}

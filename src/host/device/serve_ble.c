@@ -25,6 +25,17 @@
 
 #define POLL_MS 50
 #define DEV_MTU 498 /* the device's ATT receive MTU (Zephyr's BT_L2CAP_TX_MTU 498 default for SMP) */
+#define QMAX 256    /* ATT operations on the air at once (paced link) */
+
+/* An ATT value on the modeled air: due = when its last LL PDU arrives. */
+struct airq {
+    struct {
+        uint8_t data[FK_BLESIM_MSG_MAX];
+        size_t n;
+        double due;
+    } e[QMAX];
+    unsigned h, n;
+};
 
 struct blelink {
     struct fk_device *d;
@@ -37,24 +48,28 @@ struct blelink {
     double t0;          /* monotonic time of the connection's first event */
     struct fk_smp_ble t;
     uint8_t *bufs, *rsp;
+    /* --realtime: writes on their way to the device, notifications on their
+     * way to the client; both directions move while the device works */
+    struct airq *rx, *tx;
 };
+
+static bool q_push(struct airq *q, const uint8_t *d, size_t n, double due)
+{
+    if (q->n == QMAX || n > FK_BLESIM_MSG_MAX) {
+        return false;
+    }
+    unsigned i = (q->h + q->n++) % QMAX;
+    memcpy(q->e[i].data, d, n);
+    q->e[i].n = n;
+    q->e[i].due = due;
+    return true;
+}
 
 static double mono_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_until(double t)
-{
-    double w = t - mono_s();
-    if (w <= 0) {
-        return;
-    }
-    struct timespec ts = {(time_t)w, (long)((w - (double)(time_t)w) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 static int st_notify(void *ctx, uint16_t conn, const uint8_t *data, size_t len)
@@ -67,7 +82,11 @@ static int st_notify(void *ctx, uint16_t conn, const uint8_t *data, size_t len)
     msg[0] = FK_BLESIM_NOTIFY;
     memcpy(msg + 1, data, len);
     if (b->pace) {
-        sleep_until(b->t0 + fk_ble_sched_p2c(b->sched, mono_s() - b->t0, 3 + len));
+        if (b->tx->n == QMAX) {
+            return FK_EBUSY; /* the controller's queue is full: sent() retries */
+        }
+        q_push(b->tx, msg, len + 1, b->t0 + fk_ble_sched_p2c(b->sched, mono_s() - b->t0, 3 + len));
+        return FK_OK;
     }
     if (send(b->fd, msg, len + 1, MSG_NOSIGNAL) != (ssize_t)(len + 1)) {
         return FK_EIO;
@@ -90,6 +109,76 @@ static void st_disconnect(void *ctx, uint16_t conn)
     }
 }
 
+/* Move the modeled air: deliver the writes that have arrived, send the
+ * notifications that have been received. Returns the next due time (0:
+ * nothing queued). */
+static void drop_client(struct blelink *b);
+static void on_msg(struct blelink *b, const uint8_t *m, size_t n, bool queued);
+
+static double air_move(struct blelink *b)
+{
+    double now = mono_s(), next = 0;
+    while (b->rx->n && b->rx->e[b->rx->h].due <= now) {
+        on_msg(b, b->rx->e[b->rx->h].data, b->rx->e[b->rx->h].n, true);
+        b->rx->h = (b->rx->h + 1) % QMAX;
+        b->rx->n--;
+    }
+    bool sent = false;
+    while (b->tx->n && b->tx->e[b->tx->h].due <= now) {
+        if (b->fd >= 0) {
+            send(b->fd, b->tx->e[b->tx->h].data, b->tx->e[b->tx->h].n, MSG_NOSIGNAL);
+        }
+        b->tx->h = (b->tx->h + 1) % QMAX;
+        b->tx->n--;
+        sent = true;
+    }
+    if (sent) {
+        fk_smp_ble_sent(&b->t, b->conn); /* the controller has room again */
+    }
+    if (b->rx->n) {
+        next = b->rx->e[b->rx->h].due;
+    }
+    if (b->tx->n && (!next || b->tx->e[b->tx->h].due < next)) {
+        next = b->tx->e[b->tx->h].due;
+    }
+    return next;
+}
+
+/* Read every message the client has sent so far (each stamped now). */
+static void drain(struct blelink *b, uint8_t *msg)
+{
+    while (b->fd >= 0) {
+        ssize_t n = recv(b->fd, msg, FK_BLESIM_MSG_MAX, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return;
+        }
+        if (n <= 0) {
+            drop_client(b);
+            return;
+        }
+        on_msg(b, msg, (size_t)n, false);
+    }
+}
+
+/* The device CPU is busy until t (flash work, --realtime); the link keeps
+ * receiving and the controller keeps sending meanwhile. */
+static void busy_until(struct blelink *b, uint8_t *msg, double t)
+{
+    for (;;) {
+        double now = mono_s();
+        if (now >= t) {
+            return;
+        }
+        double next = air_move(b);
+        double until = next > 0 && next < t ? next : t;
+        int ms = (int)((until - now) * 1000) + 1;
+        struct pollfd p = {.fd = b->fd, .events = POLLIN};
+        if (poll(&p, b->fd >= 0 ? 1 : 0, ms) > 0) {
+            drain(b, msg);
+        }
+    }
+}
+
 /* (Re)start the transport on the server of the current boot. */
 static int transport_init(struct blelink *b)
 {
@@ -104,6 +193,7 @@ static int transport_init(struct blelink *b)
 
 static void drop_client(struct blelink *b)
 {
+    b->rx->n = b->tx->n = 0; /* what was on the air is lost with the link */
     if (b->fd >= 0) {
         fk_smp_ble_disconnected(&b->t, b->conn);
         close(b->fd);
@@ -112,7 +202,7 @@ static void drop_client(struct blelink *b)
     }
 }
 
-static void on_msg(struct blelink *b, const uint8_t *m, size_t n)
+static void on_msg(struct blelink *b, const uint8_t *m, size_t n, bool queued)
 {
     if (n < 1) {
         return;
@@ -129,8 +219,9 @@ static void on_msg(struct blelink *b, const uint8_t *m, size_t n)
         return;
     }
     if ((m[0] == FK_BLESIM_WRITE_CMD || m[0] == FK_BLESIM_WRITE_REQ) && n > 1) {
-        if (b->pace) {
-            sleep_until(b->t0 + fk_ble_sched_c2p(b->sched, mono_s() - b->t0, 3 + n - 1));
+        if (b->pace && !queued &&
+            q_push(b->rx, m, n, b->t0 + fk_ble_sched_c2p(b->sched, mono_s() - b->t0, 3 + n - 1))) {
+            return; /* handed to the transport when it has arrived */
         }
         int rc = fk_smp_ble_write(&b->t, b->conn, m + 1, n - 1);
         if (m[0] == FK_BLESIM_WRITE_REQ) {
@@ -178,7 +269,7 @@ int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run)
     struct blelink b = {.d = d, .fd = -1, .mtu = 23, .pace = d->cfg.realtime};
     const char *prof = run->ble_profile ? run->ble_profile : "phone";
     if (fk_ble_link_profile(prof, &b.link) != 0) {
-        fprintf(stderr, "fotakit device: --ble-profile %s: unknown (profiles: phone, nrf5340dk)\n", prof);
+        fprintf(stderr, "fotakit device: --ble-profile %s: unknown (profiles: phone, phone-current, nrf5340dk)\n", prof);
         return FK_EINVAL;
     }
     int lfd = listen_at(run->ble, err, sizeof err);
@@ -189,6 +280,8 @@ int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run)
     b.sched = malloc(sizeof *b.sched);
     b.bufs = malloc((size_t)FK_DEV_PKT_MAX * FK_SMP_BLE_MAX_BUFS);
     b.rsp = malloc(FK_DEV_PKT_MAX);
+    b.rx = calloc(1, sizeof *b.rx);
+    b.tx = calloc(1, sizeof *b.tx);
     uint8_t *msg = malloc(FK_BLESIM_MSG_MAX);
     int rc = 0;
     struct fk_device_boot_report rep;
@@ -196,7 +289,7 @@ int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run)
     if (run->booted) {
         run->booted(run->booted_arg, &rep);
     }
-    if (!b.sched || !b.bufs || !b.rsp || !msg || transport_init(&b) != FK_OK) {
+    if (!b.sched || !b.bufs || !b.rsp || !b.rx || !b.tx || !msg || transport_init(&b) != FK_OK) {
         fprintf(stderr, "fotakit device: --ble: cannot set up the BLE transport\n");
         rc = FK_ENOMEM;
         goto out;
@@ -208,13 +301,19 @@ int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run)
     }
     int resets = 0;
     while (!(run->stop && *run->stop)) {
+        double next = air_move(&b);
+        int timeout = POLL_MS;
+        if (next > 0) {
+            double w = (next - mono_s()) * 1000;
+            timeout = w <= 0 ? 0 : w < POLL_MS ? (int)w + 1 : POLL_MS;
+        }
         struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = b.fd, .events = POLLIN}};
-        int r = poll(p, b.fd >= 0 ? 2 : 1, POLL_MS);
+        int r = poll(p, b.fd >= 0 ? 2 : 1, timeout);
         if (r < 0 && errno != EINTR) {
             rc = FK_EIO;
             break;
         }
-        if (r == 0 && fk_smp_ble_idle(&b.t)) {
+        if (r == 0 && next == 0 && fk_smp_ble_idle(&b.t)) {
             fk_dev_idle(d); /* nothing on the link: background erase */
         }
         if (r > 0 && (p[0].revents & POLLIN)) {
@@ -232,18 +331,23 @@ int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run)
             }
         }
         if (b.fd >= 0 && r > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t n = recv(b.fd, msg, FK_BLESIM_MSG_MAX, 0);
-            if (n <= 0) {
-                drop_client(&b);
-            } else {
-                on_msg(&b, msg, (size_t)n);
+            drain(&b, msg);
+        }
+        air_move(&b);
+        /* run what is complete; with --realtime the device is busy for the
+         * flash work's modeled time while the air keeps moving */
+        while (fk_smp_ble_process(&b.t) > 0) {
+            double busy = fk_dev_realtime_take(d);
+            if (busy > 0) {
+                busy_until(&b, msg, mono_s() + busy);
             }
         }
-        /* run what is complete; the flash work's modeled time first (--realtime) */
-        while (fk_smp_ble_process(&b.t) > 0) {
-            fk_dev_realtime_sleep(d);
-        }
         if (fk_device_reset_pending(d)) {
+            /* the answer leaves before the reset (it may be on the air) */
+            for (int i = 0; i < 1000 && b.tx->n; i++) {
+                busy_until(&b, msg, b.tx->e[b.tx->h].due);
+                air_move(&b);
+            }
             d->reset_pending = false;
             resets++;
             fk_device_boot(d, &rep);
@@ -264,6 +368,8 @@ out:
     free(b.sched);
     free(b.bufs);
     free(b.rsp);
+    free(b.rx);
+    free(b.tx);
     free(msg);
     return rc;
 }
