@@ -28,6 +28,7 @@
 
 #include "../../src/image/image_priv.h"
 #include "fotakit/host/image.h"
+#include "fotakit/image_enc.h"
 
 /* Reference figures from issue 4 (Cortex-M4, QEMU instruction counts). */
 #define REF_MCUBOOT_SHA_PER_BYTE 71.0
@@ -39,6 +40,8 @@
 #define REF_SODIUM_ED25519 1.3e6
 
 #define VEC FOTAKIT_SHARED_DIR "/vectors/imgtool/"
+#define EXT FOTAKIT_SHARED_DIR "/vectors/imgtool-ext/"
+
 
 static uint8_t *load(const char *name, size_t *len)
 {
@@ -61,6 +64,21 @@ static void key(const char *file, enum fk_key_type t, struct fk_image_key *k, st
         fprintf(stderr, "verify bench: %s: bad key\n", file);
         exit(2);
     }
+}
+
+/* DER bytes of an `imgtool getpriv` C array (the key MCUboot builds in). */
+static size_t lang_c(const char *name, uint8_t *out, size_t cap)
+{
+    size_t len, n = 0;
+    uint8_t *t = load(name, &len);
+    t = realloc(t, len + 1);
+    t[len] = 0;
+    for (const char *p = strchr((char *)t, '{'); p && (p = strstr(p, "0x")) != NULL && n < cap; p += 4) {
+        unsigned v;
+        if (sscanf(p, "0x%2x", &v) == 1) out[n++] = (uint8_t)v;
+    }
+    free(t);
+    return n;
 }
 
 /* The last TLV of `type` and the digest of an image. */
@@ -94,6 +112,83 @@ static int measure(const char *what)
         free(buf);
         rc = out[0] == 0x5a ? 1 : 0; /* use the result */
         rc = 0;
+    } else if (!strcmp(what, "sha384") || !strcmp(what, "sha512")) {
+        uint8_t *buf = malloc(SHA_BYTES), out[64];
+        struct fk_img_hash h;
+        for (size_t i = 0; i < SHA_BYTES; i++) buf[i] = (uint8_t)(i * 7 + 3);
+        CALLGRIND_TOGGLE_COLLECT;
+        rc = fk_img_hash_init(&h, !strcmp(what, "sha384") ? FK_TLV_SHA384 : FK_TLV_SHA512);
+        for (size_t i = 0; i < SHA_BYTES; i += 4096) fk_img_hash_update(&h, buf + i, 4096);
+        fk_img_hash_out(&h, out);
+        CALLGRIND_TOGGLE_COLLECT;
+        free(buf);
+    } else if (!strcmp(what, "aes128_ctr") || !strcmp(what, "aes256_ctr")) {
+        /* the payload decryption as the verifier and a swap do it: 128-B pieces */
+        uint8_t *buf = malloc(SHA_BYTES), key[32] = {1, 2, 3};
+        struct fk_image_cipher c;
+        for (size_t i = 0; i < SHA_BYTES; i++) buf[i] = (uint8_t)(i * 7 + 3);
+        CALLGRIND_TOGGLE_COLLECT;
+        fk_image_cipher_init(&c, key, !strcmp(what, "aes128_ctr") ? 16 : 32);
+        for (size_t i = 0; i < SHA_BYTES; i += FK_IMAGE_CHUNK) {
+            fk_image_cipher_run(&c, (uint32_t)i, buf + i, FK_IMAGE_CHUNK);
+        }
+        CALLGRIND_TOGGLE_COLLECT;
+        free(buf);
+        rc = FK_OK;
+    } else if (!strncmp(what, "unwrap_", 7) || !strcmp(what, "enc_image")) {
+        /* image key recovery (ECDH + HKDF + HMAC, RSA-OAEP) on imgtool's vectors */
+        const char *kind = !strcmp(what, "enc_image") ? "ec256" : what + 7;
+        char f[256], kf[256];
+        uint8_t der[1400], k[32];
+        size_t len, kl;
+        snprintf(f, sizeof f, EXT "enc-%s-aes128-ed25519-v2.0.0.bin", kind);
+        snprintf(kf, sizeof kf, EXT "enc-%s-priv.lang-c.txt", kind);
+        uint8_t *img = load(f, &len);
+        struct fk_image_enc_key ek = {!strcmp(kind, "ec256") ? FK_TLV_ENC_EC256
+                                      : !strcmp(kind, "x25519") ? FK_TLV_ENC_X25519
+                                                                : FK_TLV_ENC_RSA2048,
+                                      der, lang_c(kf, der, sizeof der)};
+        struct fk_flash_dev dev;
+        struct fk_flash_area fa;
+        struct fk_image_header hdr;
+        fk_ram_flash_init(&dev, &fa, img, (uint32_t)len);
+        if (fk_image_read_header(&fa, 0, &hdr) != FK_OK) exit(2);
+        if (!strcmp(what, "enc_image")) {
+            struct fk_image_key sk;
+            struct fk_image_info info;
+            key(VEC "ed25519.pub.der", FK_KEY_ED25519, &sk, NULL);
+            struct fk_image_keyring ring = {.keys = &sk, .count = 1, .enc = &ek};
+            CALLGRIND_TOGGLE_COLLECT;
+            rc = fk_image_verify(&fa, 0, &ring, &info);
+            CALLGRIND_TOGGLE_COLLECT;
+            free((void *)sk.der);
+        } else {
+            CALLGRIND_TOGGLE_COLLECT;
+            rc = fk_image_enc_unwrap(&fa, 0, &hdr, &ek, k, &kl);
+            CALLGRIND_TOGGLE_COLLECT;
+        }
+        free(img);
+    } else if (!strcmp(what, "ecdsa_p384")) {
+        struct fk_image_key k;
+        struct fk_key_view kv;
+        struct fk_host_key hk;
+        uint8_t sig[128], d[32], img_hash[48];
+        size_t sl = 0, len;
+        char err[256];
+        if (fk_host_key_load(EXT "ecdsa-p384.pub.pem", &hk, err, sizeof err) != FK_OK) exit(2);
+        k.type = FK_KEY_ECDSA_P384;
+        k.der = hk.der;
+        k.der_len = hk.der_len;
+        if (fk_key_parse(&k, &kv) != FK_OK) exit(2);
+        sig_of(EXT "img-ecdsa-p384-v1.0.0.bin", FK_TLV_ECDSA_SIG, sig, sizeof sig, &sl, d);
+        uint8_t *img = load(EXT "img-ecdsa-p384-v1.0.0.bin", &len);
+        size_t hl;
+        if (fk_image_buf_tlv(img, len, FK_TLV_SHA384, img_hash, sizeof img_hash, &hl, NULL) != FK_OK) exit(2);
+        CALLGRIND_TOGGLE_COLLECT;
+        rc = fk_sig_ecdsa(&kv, img_hash, 48, sig, sl);
+        CALLGRIND_TOGGLE_COLLECT;
+        free(img);
+        fk_host_key_free(&hk);
     } else if (!strcmp(what, "hashonly20k") || !strcmp(what, "hashonly100k") || !strcmp(what, "ecdsa_image")) {
         const char *f = !strcmp(what, "hashonly20k") ? VEC "img-hashonly-v1.0.0.bin"
                         : !strcmp(what, "hashonly100k") ? VEC "img-hashonly-100k-v1.0.0.bin"
@@ -301,7 +396,18 @@ int main(int argc, char **argv)
     }
 
     double sha = -1, h20 = -1, h100 = -1, ec = -1, ed = -1, rs = -1, full = -1;
+    double s384 = -1, s512 = -1, p384 = -1, ctr128 = -1, ctr256 = -1, uw_ec = -1, uw_x = -1, uw_rsa = -1,
+           encimg = -1;
     if (use_cg) {
+        s384 = count(self, "sha384");
+        s512 = count(self, "sha512");
+        p384 = count(self, "ecdsa_p384");
+        ctr128 = count(self, "aes128_ctr");
+        ctr256 = count(self, "aes256_ctr");
+        uw_ec = count(self, "unwrap_ec256");
+        uw_x = count(self, "unwrap_x25519");
+        uw_rsa = count(self, "unwrap_rsa2048");
+        encimg = count(self, "enc_image");
         sha = count(self, "sha256");
         h20 = count(self, "hashonly20k");
         h100 = count(self, "hashonly100k");
@@ -328,6 +434,18 @@ int main(int argc, char **argv)
         {"ed25519", "Ed25519 verify over the 32-B digest (libsodium)", "instr", ed, -1, REF_SODIUM_ED25519},
         {"rsa2048_pss", "RSA-2048 PSS verify (BearSSL i31 public op + fotakit EMSA-PSS)", "instr", rs, -1, -1},
         {"verify_ecdsa_image", "fk_image_verify, 20000-B ECDSA image (hash + keyhash + sig)", "instr", full, -1,
+         -1},
+        {"sha384", "SHA-384 (BearSSL br_sha384, 1 MiB)", "instr/byte", s384 > 0 ? s384 / SHA_BYTES : -1, -1, -1},
+        {"sha512", "SHA-512 (BearSSL br_sha512, 1 MiB)", "instr/byte", s512 > 0 ? s512 / SHA_BYTES : -1, -1, -1},
+        {"ecdsa_p384", "ECDSA P-384 verify (BearSSL i31 generic prime curves)", "instr", p384, -1, -1},
+        {"aes128_ctr", "payload decryption AES-128-CTR (BearSSL aes_ct, 128-B pieces)", "instr/byte",
+         ctr128 > 0 ? ctr128 / SHA_BYTES : -1, -1, -1},
+        {"aes256_ctr", "payload decryption AES-256-CTR (BearSSL aes_ct, 128-B pieces)", "instr/byte",
+         ctr256 > 0 ? ctr256 / SHA_BYTES : -1, -1, -1},
+        {"unwrap_ec256", "image key from ENC_EC256 (P-256 ECDH, HKDF, HMAC, AES)", "instr", uw_ec, -1, -1},
+        {"unwrap_x25519", "image key from ENC_X25519 (X25519, HKDF, HMAC, AES)", "instr", uw_x, -1, -1},
+        {"unwrap_rsa2048", "image key from ENC_RSA2048 (RSA-2048 OAEP private op)", "instr", uw_rsa, -1, -1},
+        {"verify_enc_image", "fk_image_verify, 20000-B ECIES-P256 encrypted Ed25519 image", "instr", encimg, -1,
          -1},
     };
     const char *method = use_cg ? "callgrind (x86-64 host instructions)" : "not measured";

@@ -79,10 +79,10 @@ int fk_upl_first_chunk_checks(struct fk_smp_req *r, const struct fk_upl_geom *g,
                                      (unsigned)hdr.hdr_size, (unsigned)hdr.img_size,
                                      (unsigned)hdr.protect_tlv_size, (unsigned)len);
         }
-        if (hdr.flags & (FK_IMAGE_F_ENCRYPTED_AES128 | FK_IMAGE_F_ENCRYPTED_AES256)) {
-            return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_IMAGE_HEADER,
-                                     "encrypted images are not supported by fotakit");
-        }
+        /* Encrypted images are accepted as Zephyr's img_mgmt accepts them: the
+         * header and TLVs are clear, the payload is stored as it comes, and
+         * the bootloader decrypts it (or `image test` verifies it when the
+         * key ring has a decryption key). */
     }
     if (data->len > len) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_IMAGE_DATA_OVERRUN,

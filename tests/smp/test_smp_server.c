@@ -800,6 +800,39 @@ static void test_upload_state_and_refusals(void **state)
     fx_free(f);
 }
 
+/* An imgtool-encrypted image uploads as any other and `image list` shows it
+ * as MCUboot's img_mgmt does: version and the hash TLV (of the plaintext). */
+static void test_upload_encrypted(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    FILE *fp = fopen(FOTAKIT_SHARED_DIR "/vectors/imgtool-ext/enc-ec256-aes128-ed25519-v2.0.0.bin", "rb");
+    assert_non_null(fp);
+    uint8_t *img = malloc(65536);
+    size_t len = fread(img, 1, 65536, fp);
+    fclose(fp);
+    assert_true(len > 20000 && len < 30000);
+    assert_int_equal(client_upload(f, img, len, 512, NULL), 1);
+    assert_slot1_holds(f, img, len);
+    struct rsp r;
+    call_enc(f, 1, FK_SMP_OP_READ, 1, FK_SMP_IMG_STATE, NULL, &r);
+    cbor_item_t *imgs = map_get(r.root, "images");
+    assert_int_equal(cbor_array_size(imgs), 2);
+    cbor_item_t *s1 = cbor_array_get(imgs, 1);
+    char ver[32];
+    assert_true(map_str(s1, "version", ver, sizeof ver));
+    assert_string_equal(ver, "2.0.0");
+    cbor_item_t *h = map_get(s1, "hash");
+    /* the SHA256 TLV sits first in the unprotected area: header 0x200 + img_size + 4 + 4 */
+    uint32_t isz = (uint32_t)img[12] | (uint32_t)img[13] << 8 | (uint32_t)img[14] << 16 | (uint32_t)img[15] << 24;
+    assert_int_equal(cbor_bytestring_length(h), 32);
+    assert_memory_equal(cbor_bytestring_handle(h), img + 0x200 + isz + 8, 32);
+    cbor_decref(&s1);
+    rsp_free(&r);
+    free(img);
+    fx_free(f);
+}
+
 static void test_upload_refusals(void **state)
 {
     (void)state;
@@ -1425,6 +1458,7 @@ int main(void)
         cmocka_unit_test(test_os_group),
         cmocka_unit_test(test_upload_state_and_refusals),
         cmocka_unit_test(test_upload_refusals),
+        cmocka_unit_test(test_upload_encrypted),
         cmocka_unit_test(test_upload_pipelining),
         cmocka_unit_test(test_progressive_erase),
         cmocka_unit_test(test_resume_ram_and_reset),
