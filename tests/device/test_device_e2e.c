@@ -619,7 +619,7 @@ static void test_device_log_and_reset(void **state)
     FILE *log = tmpfile();
     assert_non_null(log);
     struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1,
-                                .log = log, .verbose = true};
+                                .log = log, .verbose = true, .smp_rsn_v2 = true};
     cfg.keys[0] = KEY;
     char err[512];
     assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
@@ -633,6 +633,16 @@ static void test_device_log_and_reset(void **state)
     assert_int_equal(st.rc, 0);
     n = pkt(p, 0, 77, 3, 1, (const uint8_t[]){0xa0}, 1);
     raw(f, p, n, &st, &op);
+    /* --rsn-v2: the v2 group error carries its reason itself */
+    uint8_t bad[512], big[1024];
+    memcpy(bad, f->v2, sizeof bad);
+    bad[0] ^= 0xff;
+    n = first_chunk(big, (uint32_t)f->v2_len, bad, sizeof bad);
+    raw(f, big, n, &st, &op);
+    assert_int_equal(st.group, 1);
+    assert_int_equal(st.group_rc, 23); /* IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC */
+    assert_string_equal(st.rsn, "not an MCUboot image: header magic is 0x96f3b8c2, expected "
+                                "0x96f3b83d (sign it with imgtool / fotakit image sign)");
     static char text[16384];
     slurp_log(log, text, sizeof text);
     assert_non_null(strstr(text, "[device] smp: v2 write os/echo seq 119, 13 B -> 13 B: ok\n"));
