@@ -293,15 +293,14 @@ static void test_vectors_real_image(void **state)
             for (size_t k = 0; k < cbor_map_size(req); k++) {
                 const char *key = (const char *)cbor_string_handle(kv[k].key);
                 size_t kl = cbor_string_length(kv[k].key);
+                /* cbor_map_add takes its own references */
                 cbor_item_t *val = kv[k].value;
                 if (kl == 4 && !memcmp(key, "data", 4)) {
-                    val = cbor_build_bytestring(img + off, dl);
+                    val = cbor_move(cbor_build_bytestring(img + off, dl));
                 } else if (kl == 3 && !memcmp(key, "sha", 3)) {
-                    val = cbor_build_bytestring(sha, 32);
-                } else {
-                    val = cbor_incref(val);
+                    val = cbor_move(cbor_build_bytestring(sha, 32));
                 }
-                cbor_map_add(m, (struct cbor_pair){cbor_incref(kv[k].key), cbor_move(val)});
+                cbor_map_add(m, (struct cbor_pair){kv[k].key, val});
             }
             static uint8_t body[4096], pk[4200];
             size_t bl = cbor_serialize(m, body, sizeof body);
