@@ -73,7 +73,14 @@ static int validate(struct go *c, const struct fk_flash_area *fa, uint32_t off,
     if (c->cfg->keys == NULL) {
         return FK_EINVAL;
     }
-    return fk_image_verify(fa, off, c->cfg->keys, info);
+    int rc = fk_image_verify(fa, off, c->cfg->keys, info);
+    /* The swap copies bytes as they are: an image that had to be decrypted
+     * to verify would land in the primary as ciphertext. Refused until the
+     * swap decrypts (docs/image.md). */
+    if (rc == FK_OK && info->decrypted) {
+        rc = FK_EIMG_ENC_UNSUP;
+    }
+    return rc;
 }
 
 /* Bytes from the header to the end of the TLVs, from the header and the TLV

@@ -143,6 +143,65 @@ static void untrusted_signer_refused(void **s)
     fk_env_close(&E);
 }
 
+/* An encrypted image: without a decryption key refused as encrypted; with
+ * one it verifies, but the swap does not decrypt yet, so it is refused as
+ * something this bootloader cannot install (never copied as ciphertext). */
+static void encrypted_refused(void **s)
+{
+    (void)s;
+    prepare("img-ecdsa-p256-pad-test.bin");
+    char err[256], path[512], pub[512];
+    size_t plen;
+    uint8_t *payload = load("payload-20000.bin", &plen);
+    struct fk_sign_opts o;
+    fk_sign_opts_init(&o);
+    snprintf(path, sizeof path, "%s/vectors/imgtool/ecdsa-p256.pem", FOTAKIT_SHARED_DIR);
+    snprintf(pub, sizeof pub, "%s/vectors/imgtool-ext/enc-ec256-pub.pem", FOTAKIT_SHARED_DIR);
+    o.key_path = path;
+    o.enc_key_path = pub;
+    o.header_size = 0x200;
+    o.pad_header = true;
+    o.align = 4;
+    o.slot_size = 0x74000;
+    o.confirm = true;
+    o.version.major = 3;
+    uint8_t *img = NULL;
+    size_t ilen = 0;
+    assert_int_equal(fk_image_sign(&o, payload, plen, &img, &ilen, err, sizeof err), FK_OK);
+    assert_int_equal(fk_env_write(&E, FK_AREA_ID_SECONDARY, 0x1000, img, ilen), FK_OK);
+    free(img);
+    free(payload);
+    struct fk_boot_rsp r = boot();
+    assert_int_equal(r.reason, FK_BOOT_R_SEC_INVALID);
+    assert_int_equal(r.secondary_err, FK_EIMG_ENCRYPTED);
+    ver_is(&r, 1, 0, 0, 0);
+    fk_env_close(&E);
+
+    /* with the decryption key (PKCS#8 DER of enc-ec256-priv.pem) */
+    prepare("img-ecdsa-p256-pad-test.bin");
+    struct fk_host_key hk;
+    uint8_t *der;
+    size_t dlen;
+    snprintf(path, sizeof path, "%s/vectors/imgtool-ext/enc-ec256-priv.pem", FOTAKIT_SHARED_DIR);
+    assert_int_equal(fk_host_key_load(path, &hk, err, sizeof err), FK_OK);
+    assert_int_equal(fk_host_priv_der(&hk, NULL, false, &der, &dlen, err, sizeof err), FK_OK);
+    struct fk_image_enc_key ek = {FK_TLV_ENC_EC256, der, dlen};
+    E.keys.enc = &ek;
+    payload = load("payload-20000.bin", &plen);
+    snprintf(path, sizeof path, "%s/vectors/imgtool/ecdsa-p256.pem", FOTAKIT_SHARED_DIR);
+    assert_int_equal(fk_image_sign(&o, payload, plen, &img, &ilen, err, sizeof err), FK_OK);
+    assert_int_equal(fk_env_write(&E, FK_AREA_ID_SECONDARY, 0x1000, img, ilen), FK_OK);
+    r = boot();
+    assert_int_equal(r.reason, FK_BOOT_R_SEC_INVALID);
+    assert_int_equal(r.secondary_err, FK_EIMG_ENC_UNSUP);
+    ver_is(&r, 1, 0, 0, 0);
+    free(img);
+    free(payload);
+    free(der);
+    fk_host_key_free(&hk);
+    fk_env_close(&E);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +209,7 @@ int main(void)
         cmocka_unit_test(pad_confirm_stays),
         cmocka_unit_test(pad_test_confirmed_by_app_stays),
         cmocka_unit_test(untrusted_signer_refused),
+        cmocka_unit_test(encrypted_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
