@@ -40,6 +40,19 @@ void fk_cl_put(cbor_item_t *map, const char *key, cbor_item_t *val);
 cbor_item_t *fk_cl_uint(uint64_t v);
 int fk_cl_encode(cbor_item_t *item, uint8_t **out, size_t *len);
 
+/* SMP packets reassembled from BLE notifications by the SMP header's
+ * length (blesim and BlueZ transports). */
+struct fk_cl_reasm {
+    uint8_t pkt[65536 + 8];
+    size_t have, need;
+};
+/* Feed one notification's value (counted in tp->rx_wire): the packet's
+ * length once it is complete (copied to buf, counted in rx_packets), else
+ * 0; a packet that does not fit cap, or notifications running past the
+ * header's length, are dropped (tp->dropped). */
+int fk_cl_reasm_feed(struct fk_cl_reasm *r, struct fk_client_tp *tp, const uint8_t *v, size_t n, uint8_t *buf,
+                     size_t cap);
+
 long long fk_cl_now_ms(void);
 double fk_cl_now_s(void);
 

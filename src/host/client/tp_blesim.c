@@ -4,8 +4,7 @@
  * (SMP reassembly on the device), answers reassembled from notifications by
  * their SMP header length. */
 #include "fotakit/host/blesim.h"
-#include "fotakit/host/client.h"
-#include "fotakit/err.h"
+#include "client_priv.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -24,16 +23,8 @@ struct tp_blesim {
     struct fk_client_tp tp;
     int fd;
     unsigned mtu;
-    uint8_t pkt[65536 + 8]; /* answer being reassembled */
-    size_t have, need;
+    struct fk_cl_reasm ra; /* answer being reassembled */
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int bs_send(struct fk_client_tp *tp, const uint8_t *pkt, size_t len)
 {
@@ -56,10 +47,10 @@ static int bs_send(struct fk_client_tp *tp, const uint8_t *pkt, size_t len)
 static int bs_recv(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeout_ms)
 {
     struct tp_blesim *b = (struct tp_blesim *)tp;
-    long long end = now_ms() + timeout_ms;
+    long long end = fk_cl_now_ms() + timeout_ms;
     uint8_t msg[FK_BLESIM_MSG_MAX];
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - fk_cl_now_ms();
         struct pollfd p = {.fd = b->fd, .events = POLLIN};
         int r = poll(&p, 1, left > 0 ? (int)left : 0);
         if (r < 0 && errno == EINTR) {
@@ -78,31 +69,9 @@ static int bs_recv(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeou
         if (msg[0] != FK_BLESIM_NOTIFY || n < 2) {
             continue; /* write responses, stray MTU answers */
         }
-        size_t v = (size_t)n - 1;
-        tp->rx_wire += v;
-        if (b->have + v > sizeof b->pkt) {
-            b->have = b->need = 0; /* cannot be an SMP packet: resync */
-            tp->dropped++;
-            continue;
-        }
-        memcpy(b->pkt + b->have, msg + 1, v);
-        b->have += v;
-        if (!b->need && b->have >= 8) {
-            b->need = 8 + ((size_t)b->pkt[2] << 8 | b->pkt[3]);
-        }
-        if (b->need && b->have >= b->need) {
-            size_t len = b->need;
-            bool fits = len <= cap && b->have == len;
-            if (fits) {
-                memcpy(buf, b->pkt, len);
-            }
-            b->have = b->need = 0;
-            if (!fits) {
-                tp->dropped++; /* too big, or notifications ran past the header's length */
-                continue;
-            }
-            tp->rx_packets++;
-            return (int)len;
+        int len = fk_cl_reasm_feed(&b->ra, tp, msg + 1, (size_t)n - 1, buf, cap);
+        if (len > 0) {
+            return len;
         }
     }
 }

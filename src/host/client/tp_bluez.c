@@ -13,8 +13,7 @@
  * Tested against python3-dbusmock with BlueZ's GATT objects added by the
  * test (tests/client/bluez_dbusmock.py); never against a real adapter.
  */
-#include "fotakit/host/client.h"
-#include "fotakit/err.h"
+#include "client_priv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,16 +43,8 @@ struct tp_bluez {
     size_t qlen[NOTE_Q];
     unsigned qh, qn;
     sd_bus_slot *sig_chr, *sig_dev;
-    uint8_t pkt[65536 + 8];
-    size_t have, need;
+    struct fk_cl_reasm ra; /* answer being reassembled */
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- GetManagedObjects -------------------------------------------------- */
 
@@ -343,7 +334,7 @@ static int next_note(struct tp_bluez *b, uint8_t *buf, size_t cap, size_t *n, lo
         if (b->disconnected) {
             return lost(b);
         }
-        long long left = end - now_ms();
+        long long left = end - fk_cl_now_ms();
         if (left <= 0) {
             return 0;
         }
@@ -367,7 +358,7 @@ static int next_note(struct tp_bluez *b, uint8_t *buf, size_t cap, size_t *n, lo
 static int bz_recv(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeout_ms)
 {
     struct tp_bluez *b = (struct tp_bluez *)tp;
-    long long end = now_ms() + timeout_ms;
+    long long end = fk_cl_now_ms() + timeout_ms;
     uint8_t v[520];
     for (;;) {
         size_t n = 0;
@@ -375,30 +366,9 @@ static int bz_recv(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeou
         if (r <= 0) {
             return r;
         }
-        tp->rx_wire += n;
-        if (b->have + n > sizeof b->pkt) {
-            b->have = b->need = 0;
-            tp->dropped++;
-            continue;
-        }
-        memcpy(b->pkt + b->have, v, n);
-        b->have += n;
-        if (!b->need && b->have >= 8) {
-            b->need = 8 + ((size_t)b->pkt[2] << 8 | b->pkt[3]);
-        }
-        if (b->need && b->have >= b->need) {
-            size_t len = b->need;
-            bool fits = len <= cap && b->have == len;
-            if (fits) {
-                memcpy(buf, b->pkt, len);
-            }
-            b->have = b->need = 0;
-            if (!fits) {
-                tp->dropped++;
-                continue;
-            }
-            tp->rx_packets++;
-            return (int)len;
+        int len = fk_cl_reasm_feed(&b->ra, tp, v, n, buf, cap);
+        if (len > 0) {
+            return len;
         }
     }
 }
@@ -506,7 +476,7 @@ int fk_client_tp_open_bluez(const char *who, struct fk_client_tp **out, char *er
         }
     }
     /* wait until BlueZ has discovered the GATT database */
-    long long end = now_ms() + 15000;
+    long long end = fk_cl_now_ms() + 15000;
     for (;;) {
         int resolved = 0;
         r = sd_bus_get_property_trivial(b->bus, "org.bluez", b->dev, "org.bluez.Device1", "ServicesResolved", &e,
@@ -515,7 +485,7 @@ int fk_client_tp_open_bluez(const char *who, struct fk_client_tp **out, char *er
         if (r >= 0 && resolved) {
             break;
         }
-        if (now_ms() > end) {
+        if (fk_cl_now_ms() > end) {
             return fail(b, FK_ETIMEDOUT, err, errlen,
                         "ble:%s: connected, but BlueZ did not resolve its services within 15 s%s", who, "");
         }
