@@ -203,9 +203,11 @@ static int calibration(bool json, const struct fk_board_dev *nor, int *out_of_ba
             printf(", \"window\": %u, \"chunk\": %u, \"reassembly\": %s, \"image_bytes\": %u, "
                    "\"modeled_s\": %.3f, \"modeled_kBps\": %.2f, \"reported_kBps\": %.1f, "
                    "\"reported_range_kBps\": [%.1f, %.1f], \"within_30pct\": %s, \"radio_s\": %.3f, "
-                   "\"device_s\": %.3f, \"source\": \"%s\"}\n",
+                   "\"device_s\": %.3f, \"device\": \"synchronous SPI NOR, progressive 4 KB erase %.0f ms, "
+                   "page program %.2f ms, %.1f ms CPU per request\", \"source\": \"%s\"}\n",
                    c->window, r.chunk, c->reassembly ? "true" : "false", image, r.seconds, r.kBps,
-                   c->reported_kBps, c->lo, c->hi, ok ? "true" : "false", r.radio_s, r.device_s, c->source);
+                   c->reported_kBps, c->lo, c->hi, ok ? "true" : "false", r.radio_s, r.device_s,
+                   nor->sector_erase_ms, nor->page_program_ms, CPU_REQ_S * 1000, c->source);
         } else {
             printf("%-31s %6u %6u %7.1f k %7.1f k %6.2fx%s %s\n", c->what, c->window, r.chunk, r.kBps,
                    c->reported_kBps, ratio, ok ? " " : "!", c->source);
