@@ -156,6 +156,12 @@ p = run("verify", "-k", os.path.join(V, "ecdsa-p256.pem"), E("img-ecdsa-p256-lzm
 check(b"FK_EIMG_COMPRESSED" in p.stdout, "lzma2 image: reported as compressed")
 p = run("info", E("img-ecdsa-p256-lzma2-v1.0.0.bin"))
 check(b"COMPRESSED_LZMA2" in p.stdout, "info: COMPRESSED_LZMA2 flag decoded")
+lz = rd(E("img-ecdsa-p256-lzma2-v1.0.0.bin"))
+dsize = struct.unpack("<I", tlv(lz, 0x70))[0]
+check(f"(decompressed image: {dsize} bytes)".encode() in p.stdout and dsize == 20000, "info: DECOMP_SIZE decoded")
+check(p.returncode == 0, "info: a compressed image's integrity is OK")
+p = run("info", "--json", E("img-ecdsa-p256-lzma2-v1.0.0.bin"), want=0)
+check(json.loads(p.stdout)["integrity"].get("compressed") is True, "info --json: compressed")
 p = run("dumpinfo", E("img-ecdsa-p256-lzma2-v1.0.0.bin"), want=0)
 check(b"DECOMP_SIZE (0x70)" in p.stdout and b"DECOMP_SIGNATURE (0x72)" in p.stdout, "dumpinfo: 0x70-0x72 named")
 for f in ("img0-ecdsa-p256-v1.1.0-dep-img1-2.0.0.bin", "img1-ecdsa-p256-v2.0.0.bin", "img1-ecdsa-p256-v1.9.0.bin"):

@@ -310,6 +310,7 @@ struct decoded {
     uint8_t region_sha[32];
     bool have_trailer;
     uint32_t max_align;
+    bool compressed; /* integrity OK, but compressed: the device verifier refuses it */
 };
 
 static void decode(const uint8_t *img, size_t len, struct decoded *d)
@@ -323,6 +324,10 @@ static void decode(const uint8_t *img, size_t len, struct decoded *d)
     fk_ram_flash_init(&dev, &fa, img, (uint32_t)len);
     d->hdr_rc = fk_image_read_header(&fa, 0, &d->hdr);
     d->integrity = fk_image_verify(&fa, 0, &none, &vi);
+    if (d->integrity == FK_EIMG_COMPRESSED) {
+        d->compressed = true; /* the hash matched; only the device refuses it */
+        d->integrity = FK_OK;
+    }
     d->bad_off = vi.bad_off;
     if (d->hdr_rc != FK_OK && d->hdr_rc != FK_EIMG_MAGIC) {
         return; /* sizes unusable */
@@ -457,6 +462,9 @@ static void print_json(const char *path, const uint8_t *img, size_t len, const s
     if (st != FK_OK && d->bad_off) {
         printf(", \"offset\": %u", d->bad_off);
     }
+    if (d->compressed) {
+        printf(", \"compressed\": true, \"device_verdict\": \"FK_EIMG_COMPRESSED\"");
+    }
     printf(", \"signature_checked\": false}\n}\n");
 }
 
@@ -514,6 +522,12 @@ static void print_human(const char *path, const uint8_t *img, size_t len, const 
             if (t->type == FK_TLV_SEC_CNT && t->len == 4) {
                 unsigned sc = (unsigned)fk_le32(img + t->off);
                 printf("        (security counter %u = 0x%08x)\n", sc, sc);
+            } else if ((t->type == FK_TLV_DECOMP_SIZE || t->type == FK_TLV_COMP_DEC_SIZE) && t->len == 4) {
+                printf("        (decompressed image: %u bytes)\n", (unsigned)fk_le32(img + t->off));
+            } else if (t->type == FK_TLV_DECOMP_SHA) {
+                printf("        (hash of the decompressed image)\n");
+            } else if (t->type == FK_TLV_DECOMP_SIGNATURE) {
+                printf("        (signature of the decompressed image)\n");
             } else if (t->type == FK_TLV_DEPENDENCY && t->len == 12) {
                 const uint8_t *v = img + t->off;
                 printf("        (image %u needs version >= %u.%u.%u+%u)\n", v[0], v[4], v[5], fk_le16(v + 6),
@@ -536,6 +550,9 @@ static void print_human(const char *path, const uint8_t *img, size_t len, const 
     int st = d->hdr_rc != FK_OK ? d->hdr_rc : d->tlv_rc != FK_OK ? d->tlv_rc : d->integrity;
     if (st == FK_OK) {
         printf("#### Integrity: OK (hash matches); no signature was checked: use 'fotakit image verify -k KEY'\n");
+        if (d->compressed) {
+            printf("#### Compressed (LZMA2): fotakit's bootloader refuses it (FK_EIMG_COMPRESSED)\n");
+        }
     } else {
         printf("#### Integrity: FAILED: %s (%s)", fk_err_str(st), fk_err_name(st));
         if (d->bad_off) printf(" at offset 0x%x", d->bad_off);
