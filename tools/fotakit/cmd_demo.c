@@ -175,11 +175,22 @@ static int upload(struct fk_client *c, struct fk_device *d, const uint8_t *img, 
 static int reset_and_wait(struct fk_client *c, struct fk_device *d, struct fk_device_boot_report *rep)
 {
     struct fk_client_status st;
+    fk_device_last_boot(d, rep);
+    unsigned boots = rep->boot_no;
     int rc = fk_client_reset(c, &st);
     if (rc || fk_client_status_failed(&st)) {
         return fail_st("reset", rc, &st);
     }
-    /* The device answers, then reboots; it serves again once booted. */
+    /* The device answers, then reboots; what is sent while it boots is lost
+     * (as on a device), so wait until it is up (bounded by the client's
+     * timeout), then check it serves. */
+    for (int waited = 0; waited < c->timeout_ms; waited += 10) {
+        fk_device_last_boot(d, rep);
+        if (rep->boot_no > boots) {
+            break;
+        }
+        usleep(10000);
+    }
     char out[64];
     rc = fk_client_echo(c, "up?", out, sizeof out, &st);
     if (rc || fk_client_status_failed(&st)) {
