@@ -9,6 +9,7 @@ import os
 import socket
 import struct
 import threading
+import time
 
 import dbus
 from gi.repository import GLib
@@ -26,11 +27,19 @@ def link(obj):
     st = getattr(obj, 'fk', None)
     if st:
         return st
-    dev = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    dev.connect(os.environ['FK_BLESIM'])
-    dev.send(bytes([MTU_REQ]) + struct.pack('<H', MTU))
-    r = dev.recv(16)
-    if len(r) != 3 or r[0] != MTU_RSP:
+    for _ in range(50):  # the device may still be dropping the previous link
+        dev = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            dev.connect(os.environ['FK_BLESIM'])
+            dev.send(bytes([MTU_REQ]) + struct.pack('<H', MTU))
+            r = dev.recv(16)
+        except OSError:
+            r = b''
+        if len(r) == 3 and r[0] == MTU_RSP:
+            break
+        dev.close()
+        time.sleep(0.1)
+    else:
         raise dbus.exceptions.DBusException('link refused', name='org.bluez.Error.Failed')
     st = {'dev': dev, 'mtu': min(MTU, struct.unpack('<H', r[1:3])[0]), 'nsock': None,
           'notifying': False, 'writes': 0, 'cut_after': 0, 'lock': threading.Lock()}
