@@ -93,6 +93,30 @@ struct fk_flash_sector {
 #define FK_AREA_ID_SCRATCH 3
 #define FK_AREA_ID_COUNTERS 4  /* fotakit_counters (security counter store), optional */
 
+/*
+ * Multi-image: up to FK_IMAGE_MAX images, each with a primary (slot 0) and a
+ * secondary (slot 1) area, named as NCS's Partition Manager names them:
+ * image 0 "mcuboot_primary" / "mcuboot_secondary" (ids 1 and 2 above),
+ * image 1 "mcuboot_primary_1" / "mcuboot_secondary_1" (any id; found by name).
+ * FK_IMAGE_COUNT is the build-time number of images a build serves (1 or 2).
+ */
+#define FK_IMAGE_MAX 2
+#ifndef FK_IMAGE_COUNT
+#define FK_IMAGE_COUNT 2
+#endif
+#if FK_IMAGE_COUNT < 1 || FK_IMAGE_COUNT > FK_IMAGE_MAX
+#error "FK_IMAGE_COUNT must be 1 or 2"
+#endif
+
+/* The partition name of image `image`'s slot `slot` (0 primary, 1 secondary),
+ * or NULL when image >= FK_IMAGE_MAX or slot > 1. */
+const char *fk_slot_name(unsigned image, unsigned slot);
+
+/* fk_flash_open() for image `image`'s slot `slot`: FK_EINVAL for an image
+ * >= FK_IMAGE_COUNT or slot > 1, FK_ENOENT when the map lacks that slot. */
+int fk_flash_open_slot(const struct fk_flash_map *map, unsigned image, unsigned slot,
+                       const struct fk_flash_area **out);
+
 /* Open: FK_ENOENT if the id/name is not in the map, FK_ENODEV if its device is
  * not ready. On error *out is set to the area when it exists (so callers can
  * explain), else NULL. */

@@ -71,6 +71,31 @@ int fk_flash_open_name(const struct fk_flash_map *map, const char *name,
     return FK_ENOENT;
 }
 
+const char *fk_slot_name(unsigned image, unsigned slot)
+{
+    static const char *const names[FK_IMAGE_MAX][2] = {
+        {"mcuboot_primary", "mcuboot_secondary"},
+        {"mcuboot_primary_1", "mcuboot_secondary_1"},
+    };
+    return image < FK_IMAGE_MAX && slot < 2 ? names[image][slot] : NULL;
+}
+
+int fk_flash_open_slot(const struct fk_flash_map *map, unsigned image, unsigned slot,
+                       const struct fk_flash_area **out)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (image >= FK_IMAGE_COUNT || slot > 1) {
+        return FK_EINVAL;
+    }
+    /* Image 0 by its fixed ids (maps built by hand may name areas freely). */
+    if (image == 0) {
+        return fk_flash_open(map, slot ? FK_AREA_ID_SECONDARY : FK_AREA_ID_PRIMARY, out);
+    }
+    return fk_flash_open_name(map, fk_slot_name(image, slot), out);
+}
+
 /* Common checks for read/write/erase: area usable and [off, off+len) inside it. */
 static int io_check(const struct fk_flash_area *fa, uint32_t off, size_t len)
 {

@@ -229,6 +229,10 @@ int fk_layout_geometry(const struct fk_layout *l, const struct fk_board *b,
 int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, const char *board_name,
                     int strategy, struct fk_layout_report *r);
 
+/* Images the layout describes: 2 when it has mcuboot_primary_1 or
+ * mcuboot_secondary_1 (NCS's names for image 1's slots), else 1. */
+unsigned fk_layout_image_count(const struct fk_layout *l);
+
 /* Print the device/partition table, the findings and the strategy table. */
 void fk_layout_print_report(FILE *out, const struct fk_layout *l, const struct fk_board *b,
                             const char *board_name, const struct fk_layout_report *r);
@@ -242,6 +246,8 @@ enum fk_layout_role {
     FK_ROLE_COUNTERS,       /* fotakit_counters */
     FK_ROLE_SETTINGS,       /* settings_storage, nvs_storage, littlefs_storage, ... */
     FK_ROLE_OTHER,          /* anything else, e.g. the pm's 'external_flash' remainder */
+    FK_ROLE_PRIMARY_1,      /* mcuboot_primary_1 (image 1, e.g. the nRF5340 network core) */
+    FK_ROLE_SECONDARY_1,    /* mcuboot_secondary_1 */
     FK_ROLE_COUNT
 };
 enum fk_layout_role fk_layout_part_role(const struct fk_layout *l, unsigned part);

@@ -69,7 +69,8 @@ static uint64_t pend(const struct fk_layout_part *p)
 static int is_slot(const char *n)
 {
     return !strcmp(n, "mcuboot_primary") || !strcmp(n, "mcuboot_secondary") ||
-           !strcmp(n, "mcuboot_scratch");
+           !strcmp(n, "mcuboot_scratch") || !strcmp(n, "mcuboot_primary_1") ||
+           !strcmp(n, "mcuboot_secondary_1");
 }
 
 /* ---- -19 class --------------------------------------------------------- */
@@ -522,6 +523,48 @@ static void check_slot_sizes(const struct fk_layout *l, const struct fk_board *b
     }
 }
 
+/* Image 1 (NCS: the nRF5340 network core): both slots or neither, each with
+ * room, and a secondary that holds what the primary runs. Image 1 is updated
+ * overwrite-only or by swap (its own mode); for both, an image must fit the
+ * smaller slot, so a smaller secondary only limits image 1's size. */
+static void check_image1(const struct fk_layout *l, const struct fk_board *b,
+                         struct fk_layout_report *r)
+{
+    int pi = fk_layout_find(l, "mcuboot_primary_1");
+    int si = fk_layout_find(l, "mcuboot_secondary_1");
+    if (pi < 0 && si < 0) {
+        return;
+    }
+    if (pi < 0 || si < 0) {
+        const char *have = pi < 0 ? "mcuboot_secondary_1" : "mcuboot_primary_1";
+        const char *lack = pi < 0 ? "mcuboot_primary_1" : "mcuboot_secondary_1";
+        add(r, FK_LAYOUT_ERROR, FK_RULE_MISSING_PART, lack, have,
+            "the layout has %s but no %s: image 1 needs both slots (primary: what image 1 "
+            "runs or is handed over from; secondary: where its updates are uploaded); fix: add "
+            "%s, or drop %s for a single-image build",
+            have, lack, lack, have);
+        return;
+    }
+    const struct fk_layout_part *P = &l->part[pi], *S = &l->part[si];
+    for (int k = 0; k < 2; k++) {
+        const struct fk_layout_part *q = k ? S : P;
+        if (q->size == 0) {
+            add(r, FK_LAYOUT_ERROR, FK_RULE_MISSING_PART, q->name, NULL,
+                "%s at 0x%x has size 0: image 1's %s slot needs room; fix: give it its size",
+                q->name, q->address, k ? "secondary" : "primary");
+            return;
+        }
+    }
+    if (S->size < P->size) {
+        add(r, FK_LAYOUT_NOTE, FK_RULE_SLOT_SIZE, S->name, P->name,
+            "mcuboot_secondary_1 (0x%x bytes) is 0x%x bytes smaller than mcuboot_primary_1 "
+            "(0x%x): image 1's updates can be at most 0x%x bytes (header, payload, TLVs and "
+            "trailer)",
+            S->size, P->size - S->size, P->size, S->size);
+    }
+    (void)b;
+}
+
 static void check_strategy(const struct fk_layout *l, int strategy, struct fk_layout_report *r)
 {
     (void)l;
@@ -533,6 +576,14 @@ static void check_strategy(const struct fk_layout *l, int strategy, struct fk_la
         add(r, FK_LAYOUT_ERROR, FK_RULE_STRATEGY, "mcuboot_primary", "mcuboot_secondary",
             "--strategy %s: this layout cannot run it: %s", row->name, row->reason);
     }
+}
+
+unsigned fk_layout_image_count(const struct fk_layout *l)
+{
+    return fk_layout_find(l, "mcuboot_primary_1") >= 0 ||
+                   fk_layout_find(l, "mcuboot_secondary_1") >= 0
+               ? 2u
+               : 1u;
 }
 
 int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, const char *board_name,
@@ -548,6 +599,7 @@ int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, const c
     check_spans(l, r);
     check_boot(l, b, bname, r);
     check_slot_sizes(l, b, r);
+    check_image1(l, b, r);
     check_strategy(l, strategy, r);
     int ci = fk_layout_find(l, "fotakit_counters");
     if (ci < 0) {

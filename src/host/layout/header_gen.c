@@ -43,7 +43,9 @@ static void needs(const struct fk_layout *l, const struct fk_board *b, unsigned 
         }
         /* The bootloader touches its own partition, the slots, scratch and the
          * counters; the application everything but the bootloader and scratch. */
-        if (id <= FK_AREA_ID_COUNTERS) {
+        const char *n = l->part[i].name;
+        if (id <= FK_AREA_ID_COUNTERS || !strcmp(n, "mcuboot_primary_1") ||
+            !strcmp(n, "mcuboot_secondary_1")) {
             *boot |= 1u << d;
         }
         if (id != FK_AREA_ID_BOOTLOADER && id != FK_AREA_ID_SCRATCH) {
@@ -207,6 +209,13 @@ int fk_layout_write_header(FILE *o, const struct fk_layout *l, const struct fk_b
             s.sc >= 0 ? FK_AREA_ID_SCRATCH : -1);
     fprintf(o, "#define FK_LAYOUT_COUNTERS_ID (%d) /* -1: downgrade protection off */\n",
             fk_layout_find(l, "fotakit_counters") >= 0 ? FK_AREA_ID_COUNTERS : -1);
+    int p1 = fk_layout_find(l, "mcuboot_primary_1"), s1 = fk_layout_find(l, "mcuboot_secondary_1");
+    fprintf(o, "#define FK_LAYOUT_IMAGE_COUNT %u /* images (NCS: image 1 = *_1 slots) */\n",
+            fk_layout_image_count(l));
+    fprintf(o, "#define FK_LAYOUT_PRIMARY_1_ID (%d) /* -1: no image 1 */\n",
+            p1 >= 0 ? fk_layout_area_id(l, (unsigned)p1) : -1);
+    fprintf(o, "#define FK_LAYOUT_SECONDARY_1_ID (%d)\n",
+            s1 >= 0 ? fk_layout_area_id(l, (unsigned)s1) : -1);
     fprintf(o, "#define FK_LAYOUT_SLOT_SECTOR_SIZE 0x%xu /* larger erase size of the slots */\n",
             s.sector);
     fprintf(o, "#define FK_LAYOUT_SLOT_WRITE_ALIGN %uu /* larger write size of the slots */\n\n",

@@ -54,6 +54,12 @@ enum fk_layout_role fk_layout_part_role(const struct fk_layout *l, unsigned i)
     if (strcmp(n, "mcuboot_secondary") == 0) {
         return FK_ROLE_SECONDARY;
     }
+    if (strcmp(n, "mcuboot_primary_1") == 0) {
+        return FK_ROLE_PRIMARY_1;
+    }
+    if (strcmp(n, "mcuboot_secondary_1") == 0) {
+        return FK_ROLE_SECONDARY_1;
+    }
     if (strcmp(n, "mcuboot_scratch") == 0) {
         return FK_ROLE_SCRATCH;
     }
@@ -79,7 +85,8 @@ enum fk_layout_role fk_layout_part_role(const struct fk_layout *l, unsigned i)
 const char *fk_layout_role_name(enum fk_layout_role r)
 {
     static const char *const names[FK_ROLE_COUNT] = {
-        "bootloader", "primary", "secondary", "scratch", "counters", "settings", "other",
+        "bootloader", "primary", "secondary", "scratch",     "counters",
+        "settings",   "other",   "primary_1", "secondary_1",
     };
     return (unsigned)r < FK_ROLE_COUNT ? names[r] : "?";
 }

@@ -24,7 +24,8 @@ static const char *role_fill[FK_ROLE_COUNT] = {
     [FK_ROLE_BOOTLOADER] = "#9b7fd1", [FK_ROLE_PRIMARY] = "#6fa8dc",
     [FK_ROLE_SECONDARY] = "#7fc97f",  [FK_ROLE_SCRATCH] = "#f6b26b",
     [FK_ROLE_COUNTERS] = "#e6c94c",   [FK_ROLE_SETTINGS] = "#76c7c0",
-    [FK_ROLE_OTHER] = "#c8c8c8",
+    [FK_ROLE_OTHER] = "#c8c8c8",      [FK_ROLE_PRIMARY_1] = "#9fc5e8",
+    [FK_ROLE_SECONDARY_1] = "#b6d7a8",
 };
 
 static void esc(FILE *o, const char *s)
