@@ -34,7 +34,8 @@ enum fk_err {
     FK_ENOSPC = -9,      /* does not fit */
     FK_EBUSY = -10,      /* device busy */
     FK_ENOTSUP = -11,    /* operation not supported by this device/build */
-    FK_EPOWER = -12,     /* power was cut (simulation): device refuses operations */
+    /* -12: unused (a power cut is a reset, not an error code: the simulator
+     * unwinds to its harness, include/fotakit/host/sim.h) */
     FK_ENOTERASED = -13, /* programming a location that is not erased (bits 0->1) */
     FK_EWEAR = -14,      /* write limit per word exceeded before erase (nWRITE) */
     FK_EOVERFLOW = -15,  /* arithmetic overflow in a size or offset */

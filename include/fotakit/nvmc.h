@@ -33,7 +33,7 @@ extern "C" {
 struct fk_nvmc_port {
     /* NVMC register access (offset from the NVMC base). Return 0 or a
      * negative fotakit code (the host model reports physics violations and
-     * FK_EPOWER here; a real port always returns 0). */
+     * here; a real port always returns 0). */
     int (*reg_write)(void *ctx, uint32_t reg, uint32_t val);
     uint32_t (*reg_read)(void *ctx, uint32_t reg);
     /* Store one word at flash offset `addr` (a real port:

@@ -25,7 +25,7 @@ struct fk_spi_xfer {
 struct fk_spi_bus {
     /* CS low, xfers[0..n) in order (full duplex), CS high. Returns 0 or a
      * negative fotakit code (a real bus: FK_EIO; the simulation also reports
-     * physics violations and FK_EPOWER through it). */
+     * physics violations through it). */
     int (*transceive)(void *ctx, const struct fk_spi_xfer *xfers, size_t n);
     /* Wait at least `us` microseconds (busy-wait or sleep). */
     void (*delay_us)(void *ctx, uint32_t us);

@@ -228,7 +228,7 @@ static int do_swap(struct go *c, const struct fk_swap_rec *rec, bool fresh, bool
     for (uint8_t attempt = 0;; attempt++) {
         swap_init(c, &s);
         rc = resume ? fk_swap_resume(&s, rec) : fk_swap_start(&s, rec, fresh);
-        if (rc == FK_OK || rc == FK_EPOWER || rc == FK_EBOOT_TOOBIG || rc == FK_ENOSPC ||
+        if (rc == FK_OK || rc == FK_EBOOT_TOOBIG || rc == FK_ENOSPC ||
             attempt >= tries) {
             break;
         }
@@ -340,9 +340,6 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
             bad = FK_BOOT_R_SEC_DOWNGRADE;
         }
     }
-    if (rc == FK_EPOWER) {
-        return rc;
-    }
     if (rc != FK_OK) {
         rsp->reason = bad;
         rsp->secondary_err = rc;
@@ -356,9 +353,6 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
             say(c, "; an image sits at offset 0 but uploads belong one sector in");
         }
         int erc = invalidate_secondary(c, off);
-        if (erc == FK_EPOWER) {
-            return erc;
-        }
         say(c, erc == FK_OK ? "), erased it" : "), erase failed");
         return boot_primary(c);
     }
@@ -404,7 +398,7 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
         return boot_primary(c);
     }
     if (rc != FK_OK) {
-        return rc == FK_EPOWER ? rc : stuck(c, rc);
+        return stuck(c, rc);
     }
     rsp->reason = reason_of(type);
     rsp->swap_type = type;
@@ -424,9 +418,6 @@ static int revert(struct go *c, bool have_start, const struct fk_swap_rec *start
 {
     struct fk_image_info si;
     int rc = validate(c, c->sec, 0, &si);
-    if (rc == FK_EPOWER) {
-        return rc;
-    }
     if (rc != FK_OK) {
         c->rsp->reason = FK_BOOT_R_REVERT_IMPOSSIBLE;
         c->rsp->secondary_err = rc;
@@ -448,7 +439,7 @@ static int revert(struct go *c, bool have_start, const struct fk_swap_rec *start
     rec.sched = fk_swap_pick_sched(&s, rec.swap_size);
     rc = do_swap(c, &rec, true, false);
     if (rc != FK_OK) {
-        return rc == FK_EPOWER ? rc : stuck(c, rc);
+        return stuck(c, rc);
     }
     c->rsp->reason = FK_BOOT_R_REVERTED;
     c->rsp->swap_type = FK_SWAP_REVERT;
@@ -502,9 +493,6 @@ static int go(struct go *c)
     if (src == FK_OK && cfg->strategy == FK_BOOT_STRATEGY_SWAP) {
         have_begin = fk_swap_read_begin(c->sec, &begin, &src);
     }
-    if (src == FK_EPOWER) {
-        return src;
-    }
 
     /* 1. A swap in progress is finished before anything else. */
     if (p_inprog || have_begin) {
@@ -515,7 +503,7 @@ static int go(struct go *c)
             }
             src = fk_trailer_read(c->sec, &ts);
             if (src != FK_OK) {
-                return src == FK_EPOWER ? src : stuck(c, src);
+                return stuck(c, src);
             }
             have_begin = fk_swap_read_begin(c->sec, &begin, NULL);
         }
@@ -543,7 +531,7 @@ static int go(struct go *c)
         rsp->resumed = true;
         rc = do_swap(c, &rec, false, resume);
         if (rc != FK_OK) {
-            return rc == FK_EPOWER ? rc : stuck(c, rc);
+            return stuck(c, rc);
         }
         rsp->reason = reason_of(rec.type);
         rsp->swap_type = rec.type;
@@ -575,9 +563,6 @@ no_swap_in_progress:
         bool first = false;
         swap_init(c, &s);
         rc = fk_swap_commit_retry(&s, &start, &first);
-        if (rc == FK_EPOWER) {
-            return rc;
-        }
         if (rc == FK_OK && first) {
             rsp->reason = reason_of(start.type);
             rsp->swap_type = start.type;

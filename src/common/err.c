@@ -32,7 +32,6 @@ static const struct fk_err_desc fk_errs[] = {
     {FK_ENOSPC, "FK_ENOSPC", FK_ERR_TEXT("the data does not fit")},
     {FK_EBUSY, "FK_EBUSY", FK_ERR_TEXT("the device is busy")},
     {FK_ENOTSUP, "FK_ENOTSUP", FK_ERR_TEXT("the operation is not supported by this device or build")},
-    {FK_EPOWER, "FK_EPOWER", FK_ERR_TEXT("power was cut; the device refuses operations until it returns")},
     {FK_ENOTERASED, "FK_ENOTERASED",
      FK_ERR_TEXT("programming would need to set bits from 0 to 1; erase the sector first")},
     {FK_EWEAR, "FK_EWEAR", FK_ERR_TEXT("a word was written more times than the device allows between erases")},

@@ -419,12 +419,6 @@ static void explain_area(struct fk_sb *sb, const struct fk_flash_area *fa, int e
         fk_sb_puts(sb, " does not support this operation in this build; check the driver's "
                        "callbacks and configuration");
         break;
-    case FK_EPOWER:
-        fk_sb_puts(sb, "power was cut while ");
-        put_dev(sb, dev);
-        fk_sb_puts(sb, " was in use; it refuses operations until power returns (restore power, "
-                       "then run recovery)");
-        break;
     case FK_ENOTERASED:
         fk_sb_puts(sb, "programming would have to set bits from 0 to 1 on ");
         put_dev(sb, dev);

@@ -167,7 +167,6 @@ static void test_explain_every_code(void **s)
         {FK_ENOSPC, "does not fit"},
         {FK_EBUSY, "busy"},
         {FK_ENOTSUP, "does not support"},
-        {FK_EPOWER, "power was cut"},
         {FK_ENOTERASED, "from 0 to 1"},
         {FK_EWEAR, "nWRITE"},
         {FK_EOVERFLOW, "overflows"},

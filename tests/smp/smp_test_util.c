@@ -26,7 +26,7 @@ static int rf_prog(struct fk_flash_dev *dev, uint32_t off, const void *buf, size
 {
     struct ramflash *f = dev->ctx;
     if (!power_ok(f)) {
-        return FK_EPOWER;
+        return FK_EIO; /* a dead chip: after the cut nothing is done */
     }
     const uint8_t *b = buf;
     for (size_t i = 0; i < len; i++) {
@@ -46,7 +46,7 @@ static int rf_erase(struct fk_flash_dev *dev, uint32_t off, size_t len)
 {
     struct ramflash *f = dev->ctx;
     if (!power_ok(f)) {
-        return FK_EPOWER;
+        return FK_EIO; /* a dead chip: after the cut nothing is done */
     }
     memset(f->mem + off, 0xff, len);
     for (size_t o = off; o < off + len; o += dev->erase_size) {

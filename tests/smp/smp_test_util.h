@@ -21,7 +21,7 @@ struct ramflash {
     uint32_t prog_calls, erase_calls, prog_bytes;
     uint32_t *sector_erases;
     /* Power cut: when >= 0, the operation that would make prog+erase calls
-     * exceed it fails with FK_EPOWER (and does nothing). -1: never. */
+     * exceed it, and every later one, fails with FK_EIO (and does nothing). -1: never. */
     long cut_after;
 };
 

@@ -27,7 +27,7 @@
  *     run();  n = fk_sim_power_count(&sb);            // N program/erase calls
  *     for k in 1..n: fresh board (or same setup), then
  *         fk_sim_power_arm(&sb, k, FK_SIM_CUT_BEFORE or FK_SIM_CUT_TEAR, seed);
- *         run();                       // fails with FK_EPOWER at call k
+ *         cut = fk_sim_board_run(&sb, run, ctx, &rc); // 1: power went at call k
  *         fk_sim_power_restore(&sb);   // chips reset, injector disarmed
  *         recover(); check();
  *
@@ -62,6 +62,7 @@
 #ifndef FOTAKIT_SIM_H
 #define FOTAKIT_SIM_H
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -133,7 +134,7 @@ struct fk_sim_power {
     uint32_t cut_at;      /* 1-based call to cut at; 0: never */
     enum fk_sim_cut mode;
     uint64_t seed;
-    uint8_t off;          /* 1: power is cut; every device returns FK_EPOWER */
+    uint8_t off;          /* 1: power is cut (see fk_sim_power_run) */
     uint32_t cuts;        /* cuts so far */
     /* internal: physical operations left before the torn one */
     uint8_t tear_armed;
@@ -141,7 +142,22 @@ struct fk_sim_power {
     uint64_t rng;
     void (*cut_hook)(void *ctx); /* set by the board: tears chips still busy */
     void *cut_ctx;
+    jmp_buf *unwind;      /* internal: where fk_sim_power_run resumes at a cut */
 };
+
+/*
+ * A power cut is a reset, not a return code. Run fn(ctx) as a device runs
+ * code: when the power is cut while it runs (the injector's call k, a tear,
+ * or fk_sim_power_cut), the simulator does not return into fn; it unwinds
+ * from the chip model straight back here (longjmp), as a reset abandons
+ * whatever the CPU was doing. Returns 1 when the power was cut (*rc is left
+ * alone), else 0 with *rc = fn's result. The caller treats RAM the device
+ * code used as lost (device code keeps its state in caller-owned structs,
+ * nothing to free) and calls fk_sim_power_restore before running it again.
+ * Outside such a run, a device without power does not answer: its
+ * operations fail with FK_EIO. Runs nest (the inner one catches its cuts).
+ */
+int fk_sim_power_run(struct fk_sim_power *p, int (*fn)(void *ctx), void *ctx, int *rc);
 
 /* ---- chip models (lower layer; fk_sim_board_build wires them up) ------ */
 
@@ -276,6 +292,8 @@ void fk_sim_board_reset_stats(struct fk_sim_board *sb);
 /* Power: arm resets the call counter; k is 1-based (0: never cut). */
 void fk_sim_power_arm(struct fk_sim_board *sb, uint32_t k, enum fk_sim_cut mode, uint64_t seed);
 uint32_t fk_sim_power_count(const struct fk_sim_board *sb);
+/* fk_sim_power_run on the board's power. */
+int fk_sim_board_run(struct fk_sim_board *sb, int (*fn)(void *ctx), void *ctx, int *rc);
 int fk_sim_power_is_off(const struct fk_sim_board *sb);
 /* Cut now (tears any NOR operation still in progress). */
 void fk_sim_power_cut(struct fk_sim_board *sb);

@@ -104,6 +104,41 @@ static void dev_stats(struct fk_device *d, uint64_t erases[4])
     }
 }
 
+/* Device code called through fk_sim_board_run (a power cut unwinds to the
+ * caller instead of returning into it). */
+struct dev_call {
+    const struct fk_boot_config *bc;
+    struct fk_boot_rsp *rsp;
+    const struct fk_flash_map *map;
+    const struct fk_bl_mode *bl;
+    int slot;
+    struct fk_smp_server *srv;
+    const uint8_t *req;
+    size_t len;
+    uint8_t *out;
+    size_t cap;
+    size_t *out_len;
+};
+
+static int call_boot(void *ctx)
+{
+    struct dev_call *c = ctx;
+    return fk_boot_go(c->bc, c->rsp);
+}
+
+static int call_confirm(void *ctx)
+{
+    struct dev_call *c = ctx;
+    return c->bl != NULL ? fk_bl_mark(c->bl->id, c->map, FK_BL_OP_CONFIRM, slot_area(c->slot))
+                         : fk_boot_confirm(c->map);
+}
+
+static int call_handle(void *ctx)
+{
+    struct dev_call *c = ctx;
+    return fk_smp_handle(c->srv, c->req, c->len, c->out, c->cap, c->out_len);
+}
+
 int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
 {
     struct fk_dev_app *a = d->app;
@@ -157,16 +192,19 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
             rsp.area = NULL;
         }
     } else {
-        rc = fk_boot_go(&bc, &rsp);
-        for (int again = 0; again < 3 && fk_sim_power_is_off(&d->sb); again++) {
-            /* A power cut in the middle of the bootloader's work: power returns
-             * and the bootloader starts over (it resumes an interrupted swap). */
-            fk_dev_log(d, "power: cut while the bootloader worked (%s); back on, bootloader starts again",
-                       fk_err_name(rc));
+        /* The bootloader runs as device code: a power cut in its work
+         * unwinds back here (a reset); power returns and the bootloader
+         * starts over (it resumes an interrupted swap). */
+        struct dev_call bcall = {.bc = &bc, .rsp = &rsp};
+        rc = FK_EIO;
+        int cut = fk_sim_board_run(&d->sb, call_boot, &bcall, &rc);
+        for (int again = 0; again < 3 && cut; again++) {
+            fk_dev_log(d, "power: cut while the bootloader worked; back on, bootloader starts again");
             fk_sim_power_restore(&d->sb);
             rep.after_power_cut = true;
             memset(&rsp, 0, sizeof rsp);
-            rc = fk_boot_go(&bc, &rsp);
+            rc = FK_EIO;
+            cut = fk_sim_board_run(&d->sb, call_boot, &bcall, &rc);
         }
     }
     rep.slot = slot;
@@ -211,9 +249,11 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
                    work);
         if (d->cfg.confirm_on_boot) {
             /* the running slot's confirm, as the bootloader row says */
-            int crc = bl != NULL ? fk_bl_mark(bl->id, &d->map, FK_BL_OP_CONFIRM,
-                                              slot_area(slot))
-                                 : fk_boot_confirm(&d->map);
+            struct dev_call cc = {.map = &d->map, .bl = bl, .slot = slot};
+            int crc = FK_EIO;
+            if (fk_sim_board_run(&d->sb, call_confirm, &cc, &crc)) {
+                d->power_was_cut = true; /* the next boot starts after power returns */
+            }
             fk_dev_log(d, "application: confirmed itself (--confirm-on-boot): %s", fk_err_name(crc));
         }
     } else {
@@ -251,14 +291,17 @@ size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uin
     pthread_mutex_unlock(&d->lock);
     size_t out = 0;
     double t0 = d->sb.clock.sum_us;
-    int rc = fk_smp_handle(&d->app->srv, req, len, rsp, cap, &out);
-    if (rc != FK_OK) {
+    struct dev_call hc = {.srv = &d->app->srv, .req = req, .len = len, .out = rsp, .cap = cap,
+                          .out_len = &out};
+    int rc = FK_EIO;
+    int cut = fk_sim_board_run(&d->sb, call_handle, &hc, &rc);
+    if (rc != FK_OK || cut) {
         out = 0;
     }
     if (d->cfg.verbose) {
         fk_dev_log_request(d, req, len, rsp, out, (d->sb.clock.sum_us - t0) / 1000.0);
     }
-    if (fk_sim_power_is_off(&d->sb)) {
+    if (cut) {
         /* The device died mid-request: no answer; it restarts when power returns. */
         fk_dev_log(d, "power: cut during a flash operation; no answer, the device restarts");
         d->power_was_cut = true;

@@ -455,24 +455,52 @@ const char *fk_pf_scenario_name(enum fk_pf_scenario s)
     return s < FK_PF_SCENARIOS ? n[s] : "?";
 }
 
+/* Device code runs through fk_sim_board_run: a power cut unwinds from the
+ * chip model back here (a reset), so the device code never sees it. After
+ * a cut the result is FK_EIO (no result; fk_sim_power_is_off says why). */
+struct pf_call {
+    struct fk_pf_run *r;
+    struct fk_boot_rsp *rsp;
+};
+
+static int call_boot(void *ctx)
+{
+    struct pf_call *c = ctx;
+    return fk_boot_go(&c->r->env.cfg, c->rsp);
+}
+
+static int call_action(void *ctx)
+{
+    struct pf_call *c = ctx;
+    switch (c->r->c.scn) {
+    case FK_PF_SETPEND:
+        return fk_boot_set_pending(&c->r->env.map, false);
+    case FK_PF_SETPEND_PERM:
+        return fk_boot_set_pending(&c->r->env.map, true);
+    case FK_PF_CONFIRM:
+        return fk_boot_confirm(&c->r->env.map);
+    default:
+        return fk_boot_go(&c->r->env.cfg, c->rsp);
+    }
+}
+
+static int as_device(struct fk_pf_run *r, int (*fn)(void *ctx), struct fk_boot_rsp *rsp)
+{
+    struct pf_call c = {r, rsp};
+    int rc = FK_EIO;
+    (void)fk_sim_board_run(&r->env.sb, fn, &c, &rc);
+    return rc;
+}
+
 static int boot(struct fk_pf_run *r, struct fk_boot_rsp *rsp)
 {
-    return fk_boot_go(&r->env.cfg, rsp);
+    return as_device(r, call_boot, rsp);
 }
 
 static int action(struct fk_pf_run *r)
 {
     struct fk_boot_rsp rsp;
-    switch (r->c.scn) {
-    case FK_PF_SETPEND:
-        return fk_boot_set_pending(&r->env.map, false);
-    case FK_PF_SETPEND_PERM:
-        return fk_boot_set_pending(&r->env.map, true);
-    case FK_PF_CONFIRM:
-        return fk_boot_confirm(&r->env.map);
-    default:
-        return boot(r, &rsp);
-    }
+    return as_device(r, call_action, &rsp);
 }
 
 /* 0: primary holds `img` (len bytes) and validates. */

@@ -108,7 +108,7 @@ static int power_gate(struct fk_sim_dev *sd, int erase, uint32_t off, const void
 {
     struct fk_sim_power *p = &sd->board->power;
     if (p->off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(p);
     }
     p->count++;
     if (p->cut_at == 0 || p->count != p->cut_at || p->mode == FK_SIM_CUT_NONE) {
@@ -117,7 +117,7 @@ static int power_gate(struct fk_sim_dev *sd, int erase, uint32_t off, const void
     uint32_t m = p->mode == FK_SIM_CUT_TEAR ? phys_ops(sd, erase, off, buf, len) : 0;
     if (m == 0) {
         fk_sim_cut_now(p);
-        return FK_EPOWER;
+        return FK_EIO; /* reached only outside fk_sim_power_run */
     }
     p->tear_armed = 1;
     p->tear_after = (uint32_t)(fk_sim_rand(&p->rng) % m);
@@ -133,7 +133,7 @@ static int power_after(struct fk_sim_dev *sd, int rc)
         fk_sim_cut_now(p);
     }
     if (p->off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(p);
     }
     if (rc != FK_OK) {
         copy_why(sd);
@@ -145,7 +145,7 @@ static int w_read(struct fk_flash_dev *dev, uint32_t off, void *buf, size_t len)
 {
     struct fk_sim_dev *sd = dev->ctx;
     if (sd->board->power.off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(&sd->board->power);
     }
     sd->stats.read_calls++;
     sd->stats.read_bytes += len;
@@ -180,7 +180,7 @@ static int w_sync(struct fk_flash_dev *dev)
 {
     struct fk_sim_dev *sd = dev->ctx;
     if (sd->board->power.off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(&sd->board->power);
     }
     if (sd->drv->ops->sync == NULL) {
         return FK_OK;
@@ -552,6 +552,11 @@ void fk_sim_power_arm(struct fk_sim_board *sb, uint32_t k, enum fk_sim_cut mode,
 uint32_t fk_sim_power_count(const struct fk_sim_board *sb)
 {
     return sb->power.count;
+}
+
+int fk_sim_board_run(struct fk_sim_board *sb, int (*fn)(void *ctx), void *ctx, int *rc)
+{
+    return fk_sim_power_run(&sb->power, fn, ctx, rc);
 }
 
 int fk_sim_power_is_off(const struct fk_sim_board *sb)

@@ -27,7 +27,7 @@ int fk_sim_phys_begin(struct fk_sim_power *p)
         return 0;
     }
     if (p->off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(p);
     }
     if (!p->tear_armed) {
         return 0;
@@ -66,6 +66,32 @@ void fk_sim_cut_now(struct fk_sim_power *p)
     if (p->cut_hook != NULL) {
         p->cut_hook(p->cut_ctx);
     }
+    if (p->unwind != NULL) {
+        longjmp(*p->unwind, 1); /* a reset: the code that ran does not go on */
+    }
+}
+
+int fk_sim_no_power(struct fk_sim_power *p)
+{
+    if (p != NULL && p->unwind != NULL) {
+        longjmp(*p->unwind, 1);
+    }
+    return FK_EIO;
+}
+
+int fk_sim_power_run(struct fk_sim_power *p, int (*fn)(void *ctx), void *ctx, int *rc)
+{
+    jmp_buf here;
+    jmp_buf *outer = p->unwind; /* not modified after setjmp */
+    if (setjmp(here) != 0) {
+        p->unwind = outer;
+        return 1;
+    }
+    p->unwind = &here;
+    int r = fn(ctx);
+    p->unwind = outer;
+    *rc = r;
+    return 0;
 }
 
 void fk_sim_clock_cpu(struct fk_sim_clock *c, double us)

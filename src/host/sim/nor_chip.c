@@ -195,14 +195,14 @@ static int protected_range(const struct fk_sim_nor_chip *c, uint32_t addr, uint3
     return (uint64_t)addr + len > pstart;
 }
 
-/* Start a program/erase: tear hook, timing, stats. Returns FK_EPOWER if torn. */
+/* Start a program/erase: tear hook, timing, stats. A torn one cuts the power. */
 static int start_op(struct fk_sim_nor_chip *c, double dur_us)
 {
     int t = fk_sim_phys_begin(c->power);
     if (t == 1) {
         apply(c, 1);
         fk_sim_cut_now(c->power);
-        return FK_EPOWER;
+        return FK_EIO; /* reached only outside fk_sim_power_run */
     }
     c->sr |= FK_NOR_SR_WIP;
     c->busy_until = c->stuck_busy ? 1e300 : now(c) + dur_us;
@@ -477,7 +477,7 @@ static int chip_transceive(void *ctx, const struct fk_spi_xfer *x, size_t nx)
 {
     struct fk_sim_nor_chip *c = ctx;
     if (c->power != NULL && c->power->off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(c->power);
     }
     size_t n = 0;
     for (size_t i = 0; i < nx; i++) {

@@ -77,7 +77,7 @@ static int erase_page(struct fk_sim_nvmc_chip *c, uint32_t addr)
         fk_sim_count_erase(c->stats, base, c->page_size);
         fk_sim_charge(c->clock, c->stats, c->erase_us / 2, c->erase_us / 2);
         fk_sim_cut_now(c->power);
-        return FK_EPOWER;
+        return FK_EIO; /* reached only outside fk_sim_power_run */
     }
     memset(m, 0xff, c->page_size);
     memset(c->writes + base / 4, 0, c->page_size / 4);
@@ -93,7 +93,7 @@ static int port_reg_write(void *ctx, uint32_t reg, uint32_t val)
 {
     struct fk_sim_nvmc_chip *c = ctx;
     if (c->power != NULL && c->power->off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(c->power);
     }
     switch (reg) {
     case FK_NVMC_CONFIG:
@@ -126,7 +126,7 @@ static int port_word_write(void *ctx, uint32_t addr, uint32_t val)
     struct fk_sim_nvmc_chip *c = ctx;
     int rc;
     if (c->power != NULL && c->power->off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(c->power);
     }
     if (addr > c->mem.size - 4) {
         return fk_sim_violation(c->stats, 0, FK_ERANGE);
@@ -173,7 +173,7 @@ static int port_word_write(void *ctx, uint32_t addr, uint32_t val)
     if (t == 1) {
         fk_sim_charge(c->clock, c->stats, c->word_us / 2, c->word_us / 2);
         fk_sim_cut_now(c->power);
-        return FK_EPOWER;
+        return FK_EIO; /* reached only outside fk_sim_power_run */
     }
     if (c->stats) {
         c->stats->words_programmed++;
@@ -186,7 +186,7 @@ static int port_read(void *ctx, uint32_t addr, void *buf, size_t len)
 {
     struct fk_sim_nvmc_chip *c = ctx;
     if (c->power != NULL && c->power->off) {
-        return FK_EPOWER;
+        return fk_sim_no_power(c->power);
     }
     if (addr > c->mem.size || len > c->mem.size - addr) {
         return FK_ERANGE;

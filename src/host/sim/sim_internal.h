@@ -7,14 +7,18 @@
 /* splitmix64 */
 uint64_t fk_sim_rand(uint64_t *state);
 
-/* A model is about to perform one physical program/erase. Returns FK_EPOWER
- * when the power is off, 1 when this operation is the one to tear, else 0. */
+/* A model is about to perform one physical program/erase. With the power
+ * off: fk_sim_no_power. Returns 1 when this operation is the one to tear,
+ * else 0. */
 int fk_sim_phys_begin(struct fk_sim_power *p);
 /* A torn erase of m[0, len): a mix of old and erased bytes, in random runs
  * (drawn from *rng, so a seeded sweep repeats). */
 void fk_sim_tear_erase(uint8_t *m, uint32_t len, uint64_t *rng);
+/* An operation on a device without power: unwinds to fk_sim_power_run when
+ * inside one, else returns FK_EIO (the device does not answer). */
+int fk_sim_no_power(struct fk_sim_power *p);
 /* Power goes off now (after a model tore its operation, or by request). */
-void fk_sim_cut_now(struct fk_sim_power *p);
+void fk_sim_cut_now(struct fk_sim_power *p);  /* unwinds inside fk_sim_power_run */
 
 /* Charge an operation: `cpu` advances the CPU timeline, `sum` the plain sum. */
 void fk_sim_charge(struct fk_sim_clock *c, struct fk_sim_stats *st, double cpu_us,
