@@ -249,6 +249,14 @@ struct fk_smp_config {
     /* Bootloader info `mode` override: when mcuboot_mode_set is false, the
      * bootloader row's MCUboot mode (9 for fotakit's swap, 2 for its
      * overwrite strategy, the mode's own number for stock MCUboot). */
+    /* Multi-image (docs/smp.md "Two images"): 2 serves image 1 too, whose
+     * slots are the map's areas named mcuboot_primary_1 / mcuboot_secondary_1
+     * (fotakit/flash.h); 0 or 1: image 0 only. At most FK_IMAGE_COUNT. */
+    uint8_t image_count;
+    /* Image 1's bootloader row (its own mode, e.g. FK_BL_FOTAKIT_OVERWRITE
+     * for the nRF5340 network core, which NCS updates overwrite-only). The
+     * equal-slot modes (direct-xip / RAM load) are image 0 only. */
+    enum fk_bl bootloader_1;
     bool mcuboot_mode_set;
     int mcuboot_mode;        /* enum fk_mcuboot_mode */
     bool no_downgrade;       /* bootloader refuses downgrades ("no-downgrade") */
@@ -313,6 +321,14 @@ struct fk_smp_server {
     struct fk_smp_last_error last_err;
     struct fk_smp_bg bg;
     bool reset_pending;
+    /* The image the request being handled addresses (0 outside requests). */
+    uint8_t img;
+    /* Image 1's view of the flash map: its two slots carry image 0's ids
+     * (FK_AREA_ID_PRIMARY / _SECONDARY) next to the shared bootloader,
+     * scratch and counters areas, so every mode rule reads image 1's slots
+     * as it reads image 0's. */
+    struct fk_flash_area img1_areas[5];
+    struct fk_flash_map img1_map;
 };
 
 /* FK_OK; FK_EINVAL if cfg/map is NULL; the flash areas are opened lazily, so

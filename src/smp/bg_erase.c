@@ -191,6 +191,7 @@ int fk_smp_idle(struct fk_smp_server *s)
     if (!s || !(s->cfg->flags & FK_SMP_F_FAST_ERASE)) {
         return 0;
     }
+    s->img = 0; /* the background erase serves image 0's secondary */
     if (s->bg.state == FK_SMP_BG_UNKNOWN) {
         bg_load(s);
     }

@@ -13,7 +13,7 @@
 static const struct fk_flash_area *open_slot(struct fk_smp_server *s, int slot, int *err)
 {
     const struct fk_flash_area *fa = NULL;
-    *err = fk_flash_open(s->cfg->map, slot == 0 ? FK_AREA_ID_PRIMARY : FK_AREA_ID_SECONDARY, &fa);
+    *err = fk_flash_open(fk_smp_map(s), slot == 0 ? FK_AREA_ID_PRIMARY : FK_AREA_ID_SECONDARY, &fa);
     return *err == FK_OK ? fa : NULL;
 }
 
@@ -110,30 +110,34 @@ static void put_flag(struct fk_cbor_enc *e, const char *k, bool v)
     fk_cbor_bool(e, v);
 }
 
-/* The state read answer (also the answer to a successful state write). */
+/* The state read answer (also the answer to a successful state write): every
+ * valid slot of every image, image by image (Zephyr's img_mgmt_state_read). */
 static int state_answer(struct fk_smp_req *r)
 {
-    struct fk_smp_slot_info si[2];
-    unsigned n = 0;
-    for (int slot = 0; slot < 2; slot++) {
-        fk_smp_read_slot(r->s, slot, &si[slot]);
-        n += si[slot].valid;
+    struct fk_smp_slot_info si[FK_IMAGE_MAX * 2];
+    unsigned n = 0, ni = fk_smp_images(r->s);
+    for (unsigned g = 0; g < 2 * ni; g++) {
+        r->s->img = (uint8_t)(g / 2);
+        fk_smp_read_slot(r->s, (int)(g % 2), &si[g]);
+        n += si[g].valid;
     }
     struct fk_cbor_enc *e = &r->enc;
     fk_cbor_map(e, 2);
     fk_cbor_tstr(e, "images");
     fk_cbor_array(e, n);
-    for (int slot = 0; slot < 2; slot++) {
-        if (!si[slot].valid) {
+    for (unsigned g = 0; g < 2 * ni; g++) {
+        int slot = (int)(g % 2);
+        if (!si[g].valid) {
             continue;
         }
-        const struct fk_image_info *in = &si[slot].info;
+        r->s->img = (uint8_t)(g / 2);
+        const struct fk_image_info *in = &si[g].info;
         unsigned fl = fk_smp_slot_flags(r->s, slot);
         char ver[32];
         fk_smp_ver_str(&in->hdr.ver, ver, sizeof ver);
         fk_cbor_map(e, 9);
         fk_cbor_tstr(e, "image");
-        fk_cbor_uint(e, 0);
+        fk_cbor_uint(e, g / 2);
         fk_cbor_tstr(e, "slot");
         fk_cbor_uint(e, (uint64_t)slot);
         fk_cbor_tstr(e, "version");
@@ -146,6 +150,7 @@ static int state_answer(struct fk_smp_req *r)
         put_flag(e, "active", fl & FK_SMP_F_ACTIVE);
         put_flag(e, "permanent", fl & FK_SMP_F_PERMANENT);
     }
+    r->s->img = 0;
     fk_cbor_tstr(e, "splitStatus");
     fk_cbor_uint(e, 0);
     return FK_SMP_R_OK;
@@ -166,14 +171,13 @@ static int state_write(struct fk_smp_req *r)
     }
     bool confirm = f[1].found && f[1].item.type == FK_CBOR_TRUE;
     struct fk_smp_server *s = r->s;
-    int act = fk_smp_active_slot(s), other = 1 - act;
     int slot;
     if (!f[0].found || f[0].item.type == FK_CBOR_NULL || f[0].item.len == 0) {
         if (!confirm) {
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_HASH,
                                      "marking an image for test needs its hash");
         }
-        slot = act;
+        slot = fk_smp_active_slot(s); /* image 0's running image */
     } else {
         uint8_t want[32];
         size_t wl;
@@ -182,12 +186,14 @@ static int state_write(struct fk_smp_req *r)
                                      "hash has %u bytes, a SHA256 TLV value has 32",
                                      (unsigned)f[0].item.len);
         }
+        /* the image whose slot holds that hash (Zephyr's img_mgmt_find_by_hash) */
         slot = -1;
-        for (int i = 0; i < 2 && slot < 0; i++) {
+        for (unsigned g = 0; g < 2 * fk_smp_images(s) && slot < 0; g++) {
             struct fk_smp_slot_info si;
-            fk_smp_read_slot(s, i, &si);
+            s->img = (uint8_t)(g / 2);
+            fk_smp_read_slot(s, (int)(g % 2), &si);
             if (si.valid && memcmp(si.info.hash, want, 32) == 0) {
-                slot = i;
+                slot = (int)(g % 2);
             }
         }
         if (slot < 0) {
@@ -196,6 +202,7 @@ static int state_write(struct fk_smp_req *r)
                                      "image's SHA256 TLV, as `image list` shows it)");
         }
     }
+    int act = fk_smp_active_slot(s), other = 1 - act;
     if (slot == act && !confirm) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED,
                                  "that image is already running; test applies to slot %u",
@@ -219,8 +226,8 @@ static int state_write(struct fk_smp_req *r)
             return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED,
                                      "confirming failed: %s", fk_err_name(rc));
         }
-        fk_smp_log(s, "running image confirmed");
-        if (revert_was_due && (s->cfg->flags & FK_SMP_F_FAST_ERASE)) {
+        fk_smp_log(s, "image %u: running image confirmed", (unsigned)s->img);
+        if (revert_was_due && s->img == 0 && (s->cfg->flags & FK_SMP_F_FAST_ERASE)) {
             (void)fk_smp_bg_erase_begin(s); /* erase it while idle */
         }
         return state_answer(r);
@@ -256,7 +263,7 @@ static int state_write(struct fk_smp_req *r)
                                  "marking slot %u pending failed: %s", (unsigned)other,
                                  fk_err_name(rc));
     }
-    fk_smp_log(s, "slot %u marked for %s", (unsigned)other,
+    fk_smp_log(s, "image %u: slot %u marked for %s", (unsigned)s->img, (unsigned)other,
                confirm ? "permanent upgrade" : "test");
     return state_answer(r);
 }
@@ -270,17 +277,23 @@ static int img_erase(struct fk_smp_req *r)
         return fk_smp_payload_fail(r, rc, bad);
     }
     struct fk_smp_server *s = r->s;
-    int act = fk_smp_active_slot(s), other = 1 - act;
-    uint64_t slot = f[0].found ? f[0].item.u : (uint64_t)other;
-    if (slot == (uint64_t)act) {
-        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
-                                 "slot %u holds the running image and is never erased",
-                                 (unsigned)act);
-    }
-    if (slot > 1) {
+    /* "slot" numbers every image's slots as Zephyr's img_mgmt does: image N
+     * has slots 2N (primary) and 2N+1 (secondary) */
+    unsigned ni = fk_smp_images(s);
+    uint64_t slot = f[0].found ? f[0].item.u : (uint64_t)(1 - fk_smp_active_slot(s));
+    if (slot >= 2u * ni) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_SLOT,
-                                 "slot %u does not exist (image 0 has slots 0 and 1)",
-                                 (unsigned)(slot > 0xffffffffu ? 0xffffffffu : slot));
+                                 "slot %u does not exist (%s)",
+                                 (unsigned)(slot > 0xffffffffu ? 0xffffffffu : slot),
+                                 ni > 1 ? "image 0 has slots 0 and 1, image 1 slots 2 and 3"
+                                        : "image 0 has slots 0 and 1");
+    }
+    s->img = (uint8_t)(slot / 2);
+    int act = fk_smp_active_slot(s), other = 1 - act;
+    if (slot % 2 == (uint64_t)act) {
+        return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_NO_FREE_SLOT,
+                                 "slot %u holds image %u's running image and is never erased",
+                                 (unsigned)slot, (unsigned)s->img);
     }
     struct fk_smp_slot_info si;
     fk_smp_read_slot(s, other, &si);
@@ -293,7 +306,7 @@ static int img_erase(struct fk_smp_req *r)
     const struct fk_flash_area *fa = open_slot(s, other, &err);
     if (!fa) {
         char why[FK_SMP_RSN_LEN];
-        fk_flash_explain(s->cfg->map, fk_smp_slot_area(other), err, why, sizeof why);
+        fk_flash_explain(fk_smp_map(s), fk_smp_slot_area(other), err, why, sizeof why);
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
     fk_smp_upload_abort(s);
@@ -304,24 +317,22 @@ static int img_erase(struct fk_smp_req *r)
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing slot %u: %s",
                                  (unsigned)other, fk_err_name(err));
     }
-    fk_smp_log(s, "slot %u erased", (unsigned)other);
+    fk_smp_log(s, "image %u: slot %u erased", (unsigned)s->img, (unsigned)other);
     fk_cbor_map(&r->enc, 0);
     return FK_SMP_R_OK;
 }
 
-static int slot_info(struct fk_smp_req *r)
+/* One image's entry of the slot info answer (image s->img). */
+static void slot_info_image(struct fk_smp_req *r)
 {
     struct fk_smp_server *s = r->s;
+    struct fk_cbor_enc *e = &r->enc;
     int e0, e1;
     const struct fk_flash_area *f0 = open_slot(s, 0, &e0);
     const struct fk_flash_area *f1 = open_slot(s, 1, &e1);
-    struct fk_cbor_enc *e = &r->enc;
-    fk_cbor_map(e, 1);
-    fk_cbor_tstr(e, "images");
-    fk_cbor_array(e, 1);
     fk_cbor_map(e, 3);
     fk_cbor_tstr(e, "image");
-    fk_cbor_uint(e, 0);
+    fk_cbor_uint(e, s->img);
     fk_cbor_tstr(e, "slots");
     fk_cbor_array(e, 2);
     int up = fk_smp_upload_slot(s);
@@ -336,7 +347,7 @@ static int slot_info(struct fk_smp_req *r)
             fk_cbor_uint(e, fk->size);
             if (k == up) {
                 fk_cbor_tstr(e, "upload_image_id");
-                fk_cbor_uint(e, 0);
+                fk_cbor_uint(e, s->img);
             }
         } else {
             fk_cbor_tstr(e, "rc");
@@ -346,6 +357,21 @@ static int slot_info(struct fk_smp_req *r)
     fk_cbor_tstr(e, "max_image_size");
     struct fk_bl_space sp;
     fk_cbor_uint(e, fk_smp_space(s, &sp, NULL, 0) == FK_OK ? sp.max_image : 0);
+}
+
+static int slot_info(struct fk_smp_req *r)
+{
+    struct fk_smp_server *s = r->s;
+    struct fk_cbor_enc *e = &r->enc;
+    unsigned ni = fk_smp_images(s);
+    fk_cbor_map(e, 1);
+    fk_cbor_tstr(e, "images");
+    fk_cbor_array(e, ni);
+    for (unsigned im = 0; im < ni; im++) {
+        s->img = (uint8_t)im;
+        slot_info_image(r);
+    }
+    s->img = 0;
     return FK_SMP_R_OK;
 }
 

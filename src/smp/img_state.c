@@ -17,13 +17,26 @@
 
 const struct fk_bl_mode *fk_smp_bl(const struct fk_smp_server *s)
 {
-    const struct fk_bl_mode *m = fk_bl_mode(s->cfg->bootloader);
+    const struct fk_bl_mode *m = fk_bl_mode(s->img ? s->cfg->bootloader_1 : s->cfg->bootloader);
     return m != NULL ? m : fk_bl_mode(FK_BL_FOTAKIT);
+}
+
+const struct fk_flash_map *fk_smp_map(const struct fk_smp_server *s)
+{
+    return s->img ? &s->img1_map : s->cfg->map;
+}
+
+unsigned fk_smp_images(const struct fk_smp_server *s)
+{
+    unsigned n = s->cfg->image_count;
+    return n < 1 ? 1u : n > FK_IMAGE_COUNT ? (unsigned)FK_IMAGE_COUNT : n;
 }
 
 int fk_smp_active_slot(const struct fk_smp_server *s)
 {
-    return fk_smp_bl(s)->kind == FK_BL_KIND_EQUAL && s->cfg->active_slot == 1 ? 1 : 0;
+    return s->img == 0 && fk_smp_bl(s)->kind == FK_BL_KIND_EQUAL && s->cfg->active_slot == 1
+               ? 1
+               : 0;
 }
 
 int fk_smp_upload_slot(const struct fk_smp_server *s)
@@ -38,7 +51,7 @@ uint8_t fk_smp_slot_area(int slot)
 
 int fk_smp_space(const struct fk_smp_server *s, struct fk_bl_space *sp, char *why, size_t n)
 {
-    return fk_bl_space(fk_smp_bl(s)->id, s->cfg->map, s->cfg->max_img_sectors, sp, why, n);
+    return fk_bl_space(fk_smp_bl(s)->id, fk_smp_map(s), s->cfg->max_img_sectors, sp, why, n);
 }
 
 uint32_t fk_smp_slot_image_off(struct fk_smp_server *s, int slot)
@@ -51,14 +64,14 @@ uint32_t fk_smp_slot_image_off(struct fk_smp_server *s, int slot)
         /* fotakit: an upload one sector in, the previous image at 0 after a
          * swap (fk_boot_secondary_find) */
         uint32_t off;
-        return fk_boot_secondary_find(s->cfg->map, &off) == FK_OK
+        return fk_boot_secondary_find(fk_smp_map(s), &off) == FK_OK
                    ? off
-                   : fk_boot_secondary_image_off(s->cfg->map);
+                   : fk_boot_secondary_image_off(fk_smp_map(s));
     }
     /* swap-offset: Zephyr's boot_get_image_start_offset() reads the
      * secondary one sector in, except while a revert is due (the previous
      * image then sits at 0: design.md "Swap using offset") */
-    if (fk_bl_swap_type(m->id, s->cfg->map) == FK_SWAP_REVERT) {
+    if (fk_bl_swap_type(m->id, fk_smp_map(s)) == FK_SWAP_REVERT) {
         return 0;
     }
     struct fk_bl_space sp;
@@ -75,7 +88,7 @@ enum { DX_UNSET = 0, DX_ONCE = 1, DX_REVERT = 2, DX_FOREVER = 3 };
 static int dx_state(struct fk_smp_server *s, int slot)
 {
     struct fk_boot_slot_state st;
-    if (fk_boot_read_slot_state(s->cfg->map, fk_smp_slot_area(slot), &st) != FK_OK) {
+    if (fk_boot_read_slot_state(fk_smp_map(s), fk_smp_slot_area(slot), &st) != FK_OK) {
         return -1;
     }
     if (!st.magic_good) {
@@ -92,7 +105,7 @@ static int next_boot(struct fk_smp_server *s, int *type)
     int act = fk_smp_active_slot(s), other = 1 - act;
     *type = NB_NORMAL;
     if (m->kind != FK_BL_KIND_EQUAL) {
-        switch (fk_bl_swap_type(m->id, s->cfg->map)) {
+        switch (fk_bl_swap_type(m->id, fk_smp_map(s))) {
         case FK_SWAP_TEST:
             *type = NB_TEST;
             return other;
@@ -180,5 +193,5 @@ int fk_smp_mark(struct fk_smp_server *s, int slot, enum fk_bl_op op)
                  : st->target == FK_BL_T_OTHER ? 1 - act
                  : st->target == FK_BL_T_SECONDARY ? 1
                                                    : slot;
-    return fk_bl_mark(m->id, s->cfg->map, op, fk_smp_slot_area(target));
+    return fk_bl_mark(m->id, fk_smp_map(s), op, fk_smp_slot_area(target));
 }

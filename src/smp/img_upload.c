@@ -159,7 +159,7 @@ static int session_start(struct fk_smp_req *r, const struct fk_upl_geom *g, uint
     struct fk_smp_upload *up = &s->up;
     /* a finished background erase: the data area needs no erase (the
      * record sector, erased below, ends its record) */
-    bool pre_erased = fk_smp_slot_pre_erased(s);
+    bool pre_erased = s->img == 0 && fk_smp_slot_pre_erased(s); /* image 0's only */
     s->bg.state = FK_SMP_BG_NONE;
     fk_smp_upload_abort(s);
     int rc;
@@ -175,6 +175,7 @@ static int session_start(struct fk_smp_req *r, const struct fk_upl_geom *g, uint
         return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing the slot 1 trailer", rc);
     }
     up->active = true;
+    up->image = s->img;
     up->len = len;
     up->sha_len = sha_len;
     memcpy(up->sha, sha, sha_len);
@@ -213,10 +214,22 @@ int fk_smp_img_upload(struct fk_smp_req *r)
     if (!f[F_OFF].found) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_OFFSET, "upload chunk without \"off\"");
     }
-    if (f[F_IMAGE].found && f[F_IMAGE].item.u != 0) {
+    /* The image: "image" of the first chunk (Zephyr reads it there only),
+     * else the running session's. */
+    if (f[F_IMAGE].found && f[F_IMAGE].item.u >= fk_smp_images(s)) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_INVALID_SLOT,
-                                 "image %u does not exist: this device has image 0 only",
-                                 (unsigned)(f[F_IMAGE].item.u > 0xffffu ? 0xffffu : f[F_IMAGE].item.u));
+                                 "image %u does not exist: this device has %s",
+                                 (unsigned)(f[F_IMAGE].item.u > 0xffffu ? 0xffffu : f[F_IMAGE].item.u),
+                                 fk_smp_images(s) > 1 ? "images 0 and 1" : "image 0 only");
+    }
+    if (f[F_OFF].item.u == 0) {
+        uint8_t want = f[F_IMAGE].found ? (uint8_t)f[F_IMAGE].item.u : 0;
+        if (up->active && up->image != want) {
+            fk_smp_upload_abort(s); /* a new upload to the other image ends this one */
+        }
+        s->img = want;
+    } else {
+        s->img = up->active ? up->image : 0;
     }
     struct fk_cbor_item empty = {.type = FK_CBOR_BSTR};
     const struct fk_cbor_item *data = f[F_DATA].found ? &f[F_DATA].item : &empty;
@@ -233,7 +246,7 @@ int fk_smp_img_upload(struct fk_smp_req *r)
         /* e.g. "mcuboot_secondary: device external_flash (spi-nor on spi4)
          * is not ready: JEDEC ID read ff ff ff, ..." */
         char why[FK_SMP_RSN_LEN];
-        fk_flash_explain(s->cfg->map, FK_AREA_ID_SECONDARY, rc, why, sizeof why);
+        fk_flash_explain(fk_smp_map(s), FK_AREA_ID_SECONDARY, rc, why, sizeof why);
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
 

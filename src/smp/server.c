@@ -140,6 +140,31 @@ int fk_smp_payload_fail(struct fk_smp_req *r, int cbor_rc, const char *bad_key)
 
 /* ---- server ---------------------------------------------------------------- */
 
+/* Image 1's map: its slots under image 0's ids, plus the shared areas. */
+static void img1_view(struct fk_smp_server *s)
+{
+    const struct fk_flash_map *m = s->cfg->map;
+    size_t n = 0;
+    for (size_t i = 0; i < m->count && s->cfg->image_count >= 2; i++) {
+        struct fk_flash_area a = m->areas[i];
+        uint8_t id = a.id;
+        if (a.name != NULL && strcmp(a.name, fk_slot_name(1, 0)) == 0) {
+            id = FK_AREA_ID_PRIMARY;
+        } else if (a.name != NULL && strcmp(a.name, fk_slot_name(1, 1)) == 0) {
+            id = FK_AREA_ID_SECONDARY;
+        } else if (id == FK_AREA_ID_PRIMARY || id == FK_AREA_ID_SECONDARY ||
+                   id > FK_AREA_ID_COUNTERS) {
+            continue;
+        }
+        if (n < sizeof s->img1_areas / sizeof s->img1_areas[0]) {
+            a.id = id;
+            s->img1_areas[n++] = a;
+        }
+    }
+    s->img1_map.areas = s->img1_areas;
+    s->img1_map.count = n;
+}
+
 int fk_smp_init(struct fk_smp_server *s, const struct fk_smp_config *cfg)
 {
     if (!s || !cfg || !cfg->map) {
@@ -147,6 +172,7 @@ int fk_smp_init(struct fk_smp_server *s, const struct fk_smp_config *cfg)
     }
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
+    img1_view(s);
     return FK_OK;
 }
 
@@ -247,6 +273,7 @@ int fk_smp_handle(struct fk_smp_server *s, const uint8_t *req, size_t len, uint8
         return FK_EINVAL;
     }
     *rsp_len = 0;
+    s->img = 0; /* handlers addressing image 1 switch (img_grp.c, img_upload.c) */
     struct fk_smp_req r;
     memset(&r, 0, sizeof r);
     r.s = s;

@@ -60,6 +60,10 @@ void fk_smp_read_slot(struct fk_smp_server *s, int slot, struct fk_smp_slot_info
  * slot, the slot uploads go to, a slot's area id, the mode's space on this
  * map, where a slot's image header is. */
 const struct fk_bl_mode *fk_smp_bl(const struct fk_smp_server *s);
+/* The flash map of image s->img (image 1: s->img1_map) and how many images
+ * the server serves. */
+const struct fk_flash_map *fk_smp_map(const struct fk_smp_server *s);
+unsigned fk_smp_images(const struct fk_smp_server *s);
 int fk_smp_active_slot(const struct fk_smp_server *s);
 int fk_smp_upload_slot(const struct fk_smp_server *s);
 uint8_t fk_smp_slot_area(int slot);

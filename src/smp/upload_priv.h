@@ -13,6 +13,7 @@
  * or in direct-xip / RAM load the slot not running). */
 struct fk_upl_geom {
     int slot;         /* 0 or 1 */
+    uint8_t image;    /* the image (0 or 1) whose slot this is */
     const struct fk_flash_area *fa;
     struct fk_bl_space sp; /* the mode's space on this map (fk_bl_space) */
     uint32_t base;    /* image start in the area (sp.upload_off) */

@@ -36,7 +36,8 @@ int fk_upl_geom_get(struct fk_smp_server *s, struct fk_upl_geom *g)
 {
     memset(g, 0, sizeof *g);
     g->slot = fk_smp_upload_slot(s);
-    int rc = fk_flash_open(s->cfg->map, fk_smp_slot_area(g->slot), &g->fa);
+    g->image = s->img;
+    int rc = fk_flash_open(fk_smp_map(s), fk_smp_slot_area(g->slot), &g->fa);
     if (rc) {
         return rc;
     }
@@ -117,7 +118,7 @@ int fk_upl_rec_load(const struct fk_upl_geom *g, uint32_t len, const uint8_t *sh
     }
     uint32_t unit = fk_le32(h + 12);
     if (fk_le32(h + 8) != len || h[5] != sha_len || memcmp(h + 16, sha, sha_len) != 0 ||
-        h[6] != 0 || unit == 0 || unit % g->es) {
+        h[6] != g->image || unit == 0 || unit % g->es) {
         return FK_ENOENT;
     }
     /* count markers: written in order, the first erased one ends the run */
@@ -141,6 +142,7 @@ int fk_upl_rec_load(const struct fk_upl_geom *g, uint32_t len, const uint8_t *sh
     }
     memset(up, 0, sizeof *up);
     up->active = true;
+    up->image = g->image;
     up->len = len;
     up->sha_len = sha_len;
     memcpy(up->sha, sha, sha_len);

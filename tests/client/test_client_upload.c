@@ -41,6 +41,7 @@ struct mock {
     unsigned qh, qn;
     unsigned writes;
     unsigned other; /* requests to other groups */
+    int first_image; /* "image" of the last first chunk (-1: absent) */
 };
 
 static void push(struct mock *m, const uint8_t *p, size_t n)
@@ -88,6 +89,8 @@ static size_t answer(struct mock *m, const uint8_t *req, size_t len, uint8_t *ou
         cbor_item_t *sha = get(r, "sha"), *l = get(r, "len");
         assert_non_null(sha);
         assert_non_null(l);
+        cbor_item_t *im = get(r, "image");
+        m->first_image = im ? (int)cbor_get_int(im) : -1;
         if (m->refuse_rc) {
             cbor_item_t *e = cbor_new_definite_map(2);
             cbor_map_add(e, (struct cbor_pair){cbor_move(cbor_build_string("group")), cbor_move(cbor_build_uint8(1))});
@@ -187,6 +190,7 @@ static struct mock *mock_new(void)
 }
 
 static uint8_t img[20000];
+static unsigned g_image; /* the image run_upload sends to */
 
 static void fill_img(void)
 {
@@ -201,7 +205,8 @@ static void run_upload(struct mock *m, unsigned window, unsigned chunk, struct f
     struct fk_client c;
     fk_client_init(&c, &m->tp);
     c.retries = 3;
-    struct fk_client_upload_opts o = {.window = window, .chunk = chunk, .stop_after = stop_after};
+    struct fk_client_upload_opts o = {.window = window, .chunk = chunk, .stop_after = stop_after,
+                                      .image = g_image};
     struct fk_client_status st;
     assert_int_equal(fk_client_upload(&c, img, sizeof img, &o, s, &st), 0);
     assert_false(fk_client_status_failed(&st));
@@ -219,6 +224,24 @@ static void test_clean_link(void **state)
     assert_int_equal(s.rewinds, 0);
     assert_int_equal(s.match, 1);
     assert_int_equal(m->writes, (sizeof img + 255) / 256);
+    free(m);
+}
+
+/* `image upload --image 1`: the first chunk names image 1, the data is the same */
+static void test_image_one(void **state)
+{
+    (void)state;
+    fill_img();
+    struct mock *m = mock_new();
+    struct fk_client_upload_stats s;
+    g_image = 1;
+    run_upload(m, 4, 512, &s, 0);
+    g_image = 0;
+    assert_int_equal(m->first_image, 1);
+    assert_int_equal(s.done, sizeof img);
+    assert_memory_equal(m->store, img, sizeof img);
+    run_upload(m, 4, 512, &s, 0); /* a new upload of the same file names image 0 again */
+    assert_int_equal(m->first_image, 0);
     free(m);
 }
 
@@ -316,7 +339,7 @@ static void test_dead_link_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean_link),       cmocka_unit_test(test_lossy_link),
+        cmocka_unit_test(test_clean_link),       cmocka_unit_test(test_image_one),       cmocka_unit_test(test_lossy_link),
         cmocka_unit_test(test_dup_and_reorder),  cmocka_unit_test(test_resume),
         cmocka_unit_test(test_refusal),          cmocka_unit_test(test_dead_link_bounded),
     };

@@ -37,10 +37,11 @@ static void usage(FILE *f)
             "      [--window N]         requests in flight (default 4, at most the device's buf_count)\n"
             "      [--chunk N]          data bytes per request (default: fit the device's buf_size)\n"
             "      [--upgrade]          ask the device to refuse an image older than the running one\n"
+            "      [--image N]          the image to update (default 0; 1: e.g. the nRF5340 network core)\n"
             "                           an interrupted upload resumes when run again with the same file\n"
             "  image test HASH          mark the image with this hash for a test boot at next reset\n"
             "  image confirm [HASH]     confirm the running image (or the one with HASH)\n"
-            "  image erase [--slot N]   erase the secondary slot\n"
+            "  image erase [--slot N]   erase the secondary slot (image N's slots are 2N and 2N+1)\n"
             "  reset                    reset the device (the bootloader runs)\n"
             "\n"
             "options:\n"
@@ -145,6 +146,11 @@ static int cmd_upload(struct fk_client *c, const char *conn, int argc, char **ar
             o.chunk = (unsigned)v;
         } else if (!strcmp(argv[i], "--upgrade")) {
             o.upgrade = true;
+        } else if (!strcmp(argv[i], "--image") && i + 1 < argc) {
+            if (parse_uint("--image", argv[++i], 255, &v)) {
+                return 2;
+            }
+            o.image = (unsigned)v; /* the device answers for an image it lacks */
         } else if (argv[i][0] == '-' || file) {
             fprintf(stderr, "fotakit smp: image upload: unexpected '%s'\n", argv[i]);
             return 2;
