@@ -211,6 +211,17 @@ void fk_smp_hdr_encode(const struct fk_smp_hdr *hdr, uint8_t out[FK_SMP_HDR_SIZE
  * Off by default: then slot 1 keeps the old image after a confirm, as in
  * Zephyr. */
 #define FK_SMP_F_FAST_ERASE 0x8u
+/* Serial recovery (docs/recovery.md): the bootloader itself serves SMP
+ * because nothing runs (no valid image, or recovery was requested at reset),
+ * as MCUboot's serial recovery does. Uploads go straight into slot 0 (the
+ * primary) at offset 0, MCUboot's default target; slot 0 is overwritten
+ * whatever it holds (no "active" flag, never "in use"). Under fotakit's own
+ * bootloader rows the first chunk also erases the secondary's trailer
+ * sectors, so no pending update, revert or half-finished swap recorded
+ * there can replace the recovered image at the next boot. The next reset
+ * runs the normal boot path, which verifies the image (hash + signature)
+ * before it starts it. */
+#define FK_SMP_F_RECOVERY 0x10u
 
 struct fk_smp_config {
     /* Flash map with FK_AREA_ID_PRIMARY (slot 0) and FK_AREA_ID_SECONDARY

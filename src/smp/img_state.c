@@ -39,9 +39,15 @@ int fk_smp_active_slot(const struct fk_smp_server *s)
                : 0;
 }
 
+bool fk_smp_recovery(const struct fk_smp_server *s)
+{
+    return (s->cfg->flags & FK_SMP_F_RECOVERY) != 0;
+}
+
 int fk_smp_upload_slot(const struct fk_smp_server *s)
 {
-    return 1 - fk_smp_active_slot(s);
+    /* serial recovery writes the primary directly, as MCUboot's does */
+    return fk_smp_recovery(s) ? 0 : 1 - fk_smp_active_slot(s);
 }
 
 uint8_t fk_smp_slot_area(int slot)
@@ -57,7 +63,9 @@ int fk_smp_space(const struct fk_smp_server *s, struct fk_bl_space *sp, char *wh
 uint32_t fk_smp_slot_image_off(struct fk_smp_server *s, int slot)
 {
     const struct fk_bl_mode *m = fk_smp_bl(s);
-    if (slot != fk_smp_upload_slot(s) || m->upload_sectors == 0) {
+    /* the slot the application uploads to (in recovery too: slot 0 is then
+     * written at 0, slot 1 still holds what the application put there) */
+    if (slot == fk_smp_active_slot(s) || m->upload_sectors == 0) {
         return 0;
     }
     if (m->flags & FK_BL_F_FOTAKIT) {
@@ -159,7 +167,9 @@ unsigned fk_smp_slot_flags(struct fk_smp_server *s, int slot)
      * unless a revert is due; the other slot is pending (test), pending +
      * permanent (normal boot into it) or confirmed (the revert target) */
     if (slot == act) {
-        return FK_SMP_F_ACTIVE | (type != NB_REVERT ? FK_SMP_F_CONFIRMED : 0);
+        /* in recovery nothing runs: no slot is active */
+        return (fk_smp_recovery(s) ? 0 : FK_SMP_F_ACTIVE) |
+               (type != NB_REVERT ? FK_SMP_F_CONFIRMED : 0);
     }
     if (next == act) {
         return 0;
@@ -175,6 +185,9 @@ unsigned fk_smp_slot_in_use(struct fk_smp_server *s, int slot)
      * revert only the running slot is; otherwise also a slot pending for
      * the next boot or holding what a revert restores */
     const struct fk_bl_mode *m = fk_smp_bl(s);
+    if (fk_smp_recovery(s) && slot == fk_smp_upload_slot(s)) {
+        return 0; /* recovery replaces the primary whatever it holds */
+    }
     if (slot == fk_smp_active_slot(s)) {
         return FK_SMP_F_ACTIVE;
     }

@@ -150,6 +150,31 @@ static int flash_fail(struct fk_smp_req *r, int img_rc, const char *what, int er
     return fk_smp_group_fail(r, img_rc, "%s failed: %s", what, fk_err_name(err));
 }
 
+/* Serial recovery under fotakit's own bootloader: the recovered primary
+ * must be what the next boot starts. fotakit's swap keeps its state in both
+ * trailers (a pending magic, swap begin records in the secondary; the
+ * primary's start record went with the primary trailer above), and a begin
+ * record without its start record means "start the swap over", which would
+ * swap the recovered image out. So the secondary's trailer sectors are
+ * erased too; the image data in the secondary stays. A secondary that does
+ * not answer (the chip may be why recovery runs) is logged, not fatal: the
+ * boot ignores a secondary it cannot read. */
+static void recovery_forget_secondary(struct fk_smp_server *s)
+{
+    const struct fk_flash_area *sec;
+    struct fk_boot_geometry bg;
+    if (!(fk_smp_bl(s)->flags & FK_BL_F_FOTAKIT) || fk_boot_geometry(fk_smp_map(s), &bg) != FK_OK) {
+        return;
+    }
+    int rc = fk_flash_open(fk_smp_map(s), FK_AREA_ID_SECONDARY, &sec);
+    if (rc == FK_OK) {
+        uint32_t t = bg.sec_trailer_units * bg.unit;
+        rc = fk_smp_erase_dirty(s, sec, sec->size - t, sec->size);
+    }
+    fk_smp_log(s, "recovery: secondary trailer %s (%s)", rc ? "NOT cleared" : "cleared",
+               fk_err_name(rc));
+}
+
 /* Start a new session: kill any stale record, clear the trailer, write the
  * new record. */
 static int session_start(struct fk_smp_req *r, const struct fk_upl_geom *g, uint32_t len,
@@ -172,7 +197,10 @@ static int session_start(struct fk_smp_req *r, const struct fk_upl_geom *g, uint
     uint32_t tstart = (g->base + g->max) / g->es * g->es;
     rc = fk_smp_erase_dirty(s, g->fa, tstart, g->fa->size);
     if (rc) {
-        return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing the slot 1 trailer", rc);
+        return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing the slot trailer", rc);
+    }
+    if (fk_smp_recovery(s)) {
+        recovery_forget_secondary(s);
     }
     up->active = true;
     up->image = s->img;
@@ -238,15 +266,15 @@ int fk_smp_img_upload(struct fk_smp_req *r)
     rc = fk_upl_geom_get(s, &g);
     if (rc == FK_ENOTSUP) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_CONFIG_QUERY_FAIL,
-                                 "slot 1 geometry unusable for uploads (write size above %u "
+                                 "slot %u geometry unusable for uploads (write size above %u "
                                  "bytes, or slot/offset not sector aligned)",
-                                 (unsigned)FK_SMP_WBUF_MAX);
+                                 (unsigned)g.slot, (unsigned)FK_SMP_WBUF_MAX);
     }
     if (rc) {
         /* e.g. "mcuboot_secondary: device external_flash (spi-nor on spi4)
          * is not ready: JEDEC ID read ff ff ff, ..." */
         char why[FK_SMP_RSN_LEN];
-        fk_flash_explain(fk_smp_map(s), FK_AREA_ID_SECONDARY, rc, why, sizeof why);
+        fk_flash_explain(fk_smp_map(s), fk_smp_slot_area(g.slot), rc, why, sizeof why);
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
 
@@ -297,7 +325,7 @@ int fk_smp_img_upload(struct fk_smp_req *r)
                         bool m = false;
                         if (sha_len == 32 && sha_match(&g, up->len, up->sha, &m)) {
                             return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_READ_FAILED,
-                                              "hashing slot 1", FK_EIO);
+                                              "hashing the slot", FK_EIO);
                         }
                         (void)fk_smp_erase_dirty(s, g.fa, g.base + up->rec_off, g.base + up->rec_off + g.es);
                         uint32_t done = up->len;
@@ -342,7 +370,7 @@ int fk_smp_img_upload(struct fk_smp_req *r)
         if (rc) {
             /* (an erase-ahead failure is reported as a write failure too:
              * the chunk could not be written) */
-            return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED, "writing slot 1", rc);
+            return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED, "writing the slot", rc);
         }
         up->off += (uint32_t)n;
     }
@@ -355,14 +383,14 @@ int fk_smp_img_upload(struct fk_smp_req *r)
         rc = fk_flash_sync(g.fa);
     }
     if (rc) {
-        return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED, "writing slot 1", rc);
+        return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_WRITE_FAILED, "writing the slot", rc);
     }
     int match = -1;
     if (up->sha_len == 32) {
         bool m;
         rc = sha_match(&g, up->len, up->sha, &m);
         if (rc) {
-            return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_READ_FAILED, "hashing slot 1", rc);
+            return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_READ_FAILED, "hashing the slot", rc);
         }
         match = m;
     }

@@ -66,6 +66,7 @@ const struct fk_flash_map *fk_smp_map(const struct fk_smp_server *s);
 unsigned fk_smp_images(const struct fk_smp_server *s);
 int fk_smp_active_slot(const struct fk_smp_server *s);
 int fk_smp_upload_slot(const struct fk_smp_server *s);
+bool fk_smp_recovery(const struct fk_smp_server *s); /* FK_SMP_F_RECOVERY */
 uint8_t fk_smp_slot_area(int slot);
 int fk_smp_space(const struct fk_smp_server *s, struct fk_bl_space *sp, char *why, size_t n);
 uint32_t fk_smp_slot_image_off(struct fk_smp_server *s, int slot);

@@ -43,7 +43,7 @@ int fk_upl_geom_get(struct fk_smp_server *s, struct fk_upl_geom *g)
     }
     /* placement and size limit: the bootloader row (fotakit/mcuboot_mode.h) */
     rc = fk_smp_space(s, &g->sp, NULL, 0);
-    g->base = g->sp.upload_off;
+    g->base = fk_smp_recovery(s) ? 0 : g->sp.upload_off; /* recovery: the primary, at 0 */
     g->es = g->fa->dev->erase_size;
     g->ws = fk_flash_align(g->fa);
     g->max = rc == FK_OK ? g->sp.max_image : 0;

@@ -1447,6 +1447,74 @@ static void test_full_cycle_with_boot(void **state)
     fx_free(f);
 }
 
+
+/* Serial recovery (FK_SMP_F_RECOVERY): the upload goes to the primary at 0,
+ * nothing is "active", and the next boot starts the recovered image without
+ * a swap, even when the trailers said a revert was due and the secondary
+ * kept the swap's begin record (which alone means "start the swap over"). */
+static void test_recovery_upload(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len2, len3;
+    uint8_t hash2[32], hash3[32], buf[128];
+    uint8_t *img2 = make_image(2, 0, 0, 15000, 31, &len2, hash2);
+    uint8_t *img3 = make_image(3, 1, 0, 11000, 32, &len3, hash3);
+    struct fk_cbor_enc e;
+    struct rsp r;
+    /* the application installs v2 on test; the bootloader swaps it in */
+    assert_int_equal(client_upload(f, img2, len2, 1500, NULL), 1);
+    fk_cbor_enc_init(&e, buf, sizeof buf);
+    fk_cbor_map(&e, 1);
+    fk_cbor_tstr(&e, "hash");
+    fk_cbor_bstr(&e, hash2, 32);
+    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
+    expect_ok(&r);
+    rsp_free(&r);
+    boot_now(f);
+    assert_int_equal(fk_boot_swap_type(&f->t.map), FK_SWAP_REVERT);
+
+    /* reset into recovery: the bootloader serves SMP itself */
+    f->cfg.flags |= FK_SMP_F_RECOVERY;
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    slot_flags(f, 0, hash2, false, false, false); /* nothing runs: not active */
+    assert_int_equal(client_upload(f, img3, len3, 700, NULL), 1);
+    assert_memory_equal(f->t.in.mem, img3, len3); /* primary slot, offset 0 */
+    slot_flags(f, 0, hash3, false, true, false);
+    assert_int_equal(fk_boot_swap_type(&f->t.map), FK_SWAP_NONE);
+    /* the secondary's image is kept, only its trailer went */
+    uint32_t off1;
+    assert_int_equal(fk_boot_secondary_find(&f->t.map, &off1), FK_OK);
+
+    /* normal boot: v3 starts, nothing swapped */
+    static const struct fk_image_keyring ring = {.keys = NULL, .count = 0, .allow_hash_only = true};
+    struct fk_boot_config bc = {.map = &f->t.map, .keys = &ring, .strategy = FK_BOOT_STRATEGY_SWAP};
+    struct fk_boot_rsp rsp;
+    memset(&rsp, 0, sizeof rsp);
+    assert_int_equal(fk_boot_go(&bc, &rsp), FK_OK);
+    assert_int_equal(rsp.reason, FK_BOOT_R_NONE);
+    assert_false(rsp.resumed);
+    assert_int_equal(rsp.stats.units, 0);
+    assert_int_equal(rsp.off, 0);
+    assert_int_equal(rsp.hdr.ver.major, 3);
+    assert_int_equal(rsp.hdr.ver.minor, 1);
+    assert_memory_equal(f->t.in.mem, img3, len3);
+
+    /* a corrupt upload (wrong sha) is answered "match": false, and the boot
+     * refuses the image: recovery never makes a bad image bootable */
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    img2[100] ^= 1; /* payload byte: the SHA256 TLV no longer matches */
+    assert_int_equal(client_upload(f, img2, len2, 1500, NULL), 1);
+    memset(&rsp, 0, sizeof rsp);
+    assert_int_equal(fk_boot_go(&bc, &rsp), FK_EBOOT_NOIMAGE);
+    assert_int_equal(rsp.reason, FK_BOOT_R_NO_IMAGE);
+
+    memcpy(f->primary_copy, f->t.in.mem, f->t.in.dev.size);
+    free(img2);
+    free(img3);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1463,6 +1531,7 @@ int main(void)
         cmocka_unit_test(test_resume_ram_and_reset),
         cmocka_unit_test(test_power_cut_sweep),
         cmocka_unit_test(test_full_cycle_with_boot),
+        cmocka_unit_test(test_recovery_upload),
         cmocka_unit_test(test_erase_command),
         cmocka_unit_test(test_secondary_down),
         cmocka_unit_test(test_last_reason),
