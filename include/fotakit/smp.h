@@ -438,6 +438,34 @@ void fk_smp_serial_dec_init(struct fk_smp_serial_dec *d, uint8_t *buf, size_t ca
 int fk_smp_serial_dec_feed(struct fk_smp_serial_dec *d, const uint8_t *in, size_t len,
                            size_t *used, const uint8_t **pkt);
 
+/* ---- the server on a serial byte stream ---------------------------------- */
+/*
+ * Bytes received on a UART in, answers out: the serial decoder, fk_smp_handle
+ * and the framing encoder in one loop body (the application's console
+ * transport and the bootloader's serial recovery share it). Buffers are the
+ * caller's (no heap): rx holds one frame's length + packet + CRC (buf_size +
+ * 4 bytes), tx one answer packet (>= 512 bytes). put() gets each framed
+ * line (<= FK_SMP_SERIAL_LINE_MAX bytes) and returns FK_OK or an error that
+ * stops that answer.
+ */
+struct fk_smp_console {
+    struct fk_smp_server *srv;
+    struct fk_smp_serial_dec dec;
+    uint8_t *tx;
+    size_t tx_cap;
+    int (*put)(void *arg, const uint8_t *line, size_t n);
+    void *arg;
+    uint32_t answered; /* answers sent since init */
+};
+void fk_smp_console_init(struct fk_smp_console *c, struct fk_smp_server *srv, uint8_t *rx,
+                         size_t rx_cap, uint8_t *tx, size_t tx_cap,
+                         int (*put)(void *arg, const uint8_t *line, size_t n), void *arg);
+/* Feed received bytes (any split; console text between frames is ignored):
+ * every complete request is handled, its answer framed to put(), then
+ * fk_smp_sent() runs (so an OS reset's cfg.reset runs after its answer went
+ * out). Returns the number of answers sent by this call. */
+int fk_smp_console_feed(struct fk_smp_console *c, const uint8_t *in, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

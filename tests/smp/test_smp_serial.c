@@ -446,6 +446,112 @@ static void test_mutated_streams(void **state)
     free_pkts(lines, nl);
 }
 
+
+/* The console loop body (fk_smp_console_feed): a byte stream with console
+ * noise, a corrupt frame, an echo and an OS reset, fed one byte at a time,
+ * gives exactly two framed answers, and the reset runs after its answer went
+ * out, once. */
+struct console_out {
+    uint8_t buf[4096];
+    size_t len;
+    size_t len_at_reset;
+    int resets;
+};
+
+static int console_put(void *arg, const uint8_t *line, size_t n)
+{
+    struct console_out *o = arg;
+    assert_true(n <= FK_SMP_SERIAL_LINE_MAX && o->len + n <= sizeof o->buf);
+    memcpy(o->buf + o->len, line, n);
+    o->len += n;
+    return FK_OK;
+}
+
+static void console_reset(void *ctx)
+{
+    struct console_out *o = ctx;
+    o->resets++;
+    o->len_at_reset = o->len;
+}
+
+static size_t frame_req(uint8_t *out, size_t cap, uint8_t seq, uint8_t id, const uint8_t *pl,
+                        size_t pn)
+{
+    uint8_t pkt[64];
+    size_t n = make_req(pkt, 1, FK_SMP_OP_WRITE, FK_SMP_GROUP_OS, seq, id, pl, pn);
+    size_t fl = 0;
+    assert_int_equal(fk_smp_serial_encode(pkt, n, out, cap, &fl), FK_OK);
+    return fl;
+}
+
+static void test_console_feed(void **state)
+{
+    (void)state;
+    struct testdev t;
+    testdev_init(&t);
+    struct console_out o = {.len = 0};
+    struct fk_smp_config cfg = {.map = &t.map, .reset = console_reset, .ctx = &o};
+    static struct fk_smp_server srv;
+    assert_int_equal(fk_smp_init(&srv, &cfg), FK_OK);
+    static struct fk_smp_console con;
+    static uint8_t rx[1028], tx[1024];
+    fk_smp_console_init(&con, &srv, rx, sizeof rx, tx, sizeof tx, console_put, &o);
+
+    static const uint8_t echo[] = {0xa1, 0x61, 'd', 0x65, 'h', 'e', 'l', 'l', 'o'};
+    uint8_t in[1024];
+    size_t n = 0;
+    const char noise[] = "boot: nothing bootable\r\n";
+    memcpy(in, noise, sizeof noise - 1);
+    n += sizeof noise - 1;
+    size_t bad = frame_req(in + n, sizeof in - n, 1, FK_SMP_OS_ECHO, echo, sizeof echo);
+    in[n + 5] = in[n + 5] == 'A' ? 'B' : 'A'; /* a corrupted frame: CRC error, dropped */
+    n += bad;
+    n += frame_req(in + n, sizeof in - n, 2, FK_SMP_OS_ECHO, echo, sizeof echo);
+    n += frame_req(in + n, sizeof in - n, 3, FK_SMP_OS_RESET, NULL, 0);
+    int answers = 0;
+    for (size_t i = 0; i < n; i++) {
+        answers += fk_smp_console_feed(&con, in + i, 1);
+    }
+    assert_int_equal(answers, 2);
+    assert_int_equal(con.answered, 2);
+    assert_int_equal(o.resets, 1);
+    assert_int_equal(o.len_at_reset, o.len); /* the reset answer went out first */
+    assert_int_equal(con.dec.errors, 1);
+
+    /* decode what was sent: echo "hello" (seq 2), then the reset answer (seq 3) */
+    struct fk_smp_serial_dec d;
+    uint8_t dbuf[1028];
+    fk_smp_serial_dec_init(&d, dbuf, sizeof dbuf);
+    size_t at = 0;
+    int seen = 0;
+    while (at < o.len) {
+        size_t used;
+        const uint8_t *pkt;
+        int k = fk_smp_serial_dec_feed(&d, o.buf + at, o.len - at, &used, &pkt);
+        at += used;
+        if (k <= 0) {
+            assert_int_equal(k, 0);
+            continue;
+        }
+        struct rsp r;
+        assert_true(rsp_parse(&r, pkt, (size_t)k));
+        assert_int_equal(r.hdr.op, FK_SMP_OP_WRITE_RSP);
+        if (seen == 0) {
+            char txt[16];
+            assert_int_equal(r.hdr.seq, 2);
+            assert_true(map_str(r.root, "r", txt, sizeof txt));
+            assert_string_equal(txt, "hello");
+        } else {
+            assert_int_equal(r.hdr.seq, 3);
+            assert_int_equal(r.hdr.id, FK_SMP_OS_RESET);
+        }
+        rsp_free(&r);
+        seen++;
+    }
+    assert_int_equal(seen, 2);
+    testdev_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_encode_callback),
         cmocka_unit_test(test_long_lines_decode),
         cmocka_unit_test(test_mutated_streams),
+        cmocka_unit_test(test_console_feed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
