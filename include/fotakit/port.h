@@ -20,6 +20,7 @@
 #ifndef FOTAKIT_PORT_H
 #define FOTAKIT_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,16 @@ void fk_port_uart_write(const void *buf, size_t len);
  * returns at once; a port with a UART receive interrupt sleeps in WFI (under
  * QEMU this frees the emulator to deliver the next byte). */
 void fk_port_idle(void);
+
+/* ---- serial recovery (bootloaders built with FOTAKIT_BOOT_RECOVERY) --------- */
+
+/* Read once by the bootloader right after fk_port_init(): true when the user
+ * asks for serial recovery at this reset (a button held, a strap pin, or a
+ * flag the application left in retained RAM before resetting); the
+ * bootloader then serves SMP on the UART instead of booting
+ * (docs/recovery.md). The generic default (cortex_m.c, weak) returns false:
+ * recovery then starts only when no valid image exists. */
+bool fk_port_recovery_requested(void);
 
 /* ---- time and watchdog ------------------------------------------------------ */
 

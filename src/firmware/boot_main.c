@@ -89,11 +89,21 @@ int main(void)
         .progress = boot_progress,
         .jump = boot_jump,
     };
+#ifdef FK_BOOT_RECOVERY
+    /* asked for at reset (button, retained flag): before any swap, as MCUboot */
+    if (fk_port_recovery_requested()) {
+        fk_fw_recovery("requested at reset");
+    }
+#endif
     int rc = fk_boot_run(&cfg, &rsp);
     /* Only here when nothing could be started: say so, keep the record for
-     * a debugger, and stay (the watchdog, if any, is kicked). */
+     * a debugger, and stay (the watchdog, if any, is kicked) or, with
+     * serial recovery, wait for an image over the UART. */
     fk_boot_retained_store(&fk_boot_retained, &rsp);
     fk_fw_log(TAG, "nothing bootable: ", fk_err_name(rc));
+#ifdef FK_BOOT_RECOVERY
+    fk_fw_recovery("no valid image");
+#endif
     for (;;) {
         fk_port_watchdog_kick();
         __asm volatile("wfi");

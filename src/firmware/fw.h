@@ -20,6 +20,16 @@ int fk_fw_dev_index(const struct fk_flash_dev *dev);
 /* Public keys the build embedded (FOTAKIT_SIGN_KEY's public half). */
 extern const struct fk_image_keyring fk_fw_keyring;
 
+struct fk_smp_config;
+/* The largest SMP request packet the programs accept over the UART. */
+#define FK_FW_SMP_BUF 1024u
+/* Serve SMP on the console UART with this configuration forever (fw_smp.c);
+ * `tag` prefixes the log line of an init failure. */
+_Noreturn void fk_fw_serve_smp(const struct fk_smp_config *cfg, const char *tag);
+/* Serial recovery (recovery.c, fotakit-boot-recovery only): log why, then
+ * serve SMP with uploads into the primary slot until an SMP reset. */
+_Noreturn void fk_fw_recovery(const char *why);
+
 /* One log line on the UART: "<tag>: <a><b>\r\n" (b may be NULL). */
 void fk_fw_log(const char *tag, const char *a, const char *b);
 /* "0x" + 8 hex digits of v into out[11] (NUL-terminated); returns out. */

@@ -87,9 +87,13 @@ static void sign(int major, size_t len, uint8_t **out, size_t *out_len, uint8_t 
     sign_with(KEY, major, len, out, out_len, hash);
 }
 
-static void dev_open(struct fx *f)
+/* serial_recovery / recovery_button: the bootloader's serial recovery
+ * (docs/recovery.md) */
+static void dev_open_rec(struct fx *f, bool serial_recovery, bool recovery_button)
 {
-    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1, .quiet = true};
+    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1,
+                                .quiet = true, .serial_recovery = serial_recovery,
+                                .recovery_button = recovery_button};
     cfg.keys[0] = KEY;
     char err[512];
     int rc = fk_device_open(&f->d, &cfg, err, sizeof err);
@@ -97,6 +101,11 @@ static void dev_open(struct fx *f)
         fprintf(stderr, "device: %s\n", err);
     }
     assert_int_equal(rc, 0);
+}
+
+static void dev_open(struct fx *f)
+{
+    dev_open_rec(f, false, false);
 }
 
 static void start_udp(struct fx *f)
@@ -309,9 +318,8 @@ static void test_udp_update_cycle(void **state)
     update_cycle(f, 4);
 }
 
-static void test_serial_update_cycle(void **state)
+static void start_serial(struct fx *f)
 {
-    struct fx *f = *state;
     memset(&f->run, 0, sizeof f->run);
     char link[300];
     snprintf(link, sizeof link, "%s/tty", f->dir);
@@ -324,7 +332,91 @@ static void test_serial_update_cycle(void **state)
     fk_client_init(&f->c, tp);
     f->c.timeout_ms = 3000;
     f->c.retries = 2;
+}
+
+static void test_serial_update_cycle(void **state)
+{
+    struct fx *f = *state;
+    start_serial(f);
     update_cycle(f, 5); /* the Go client keeps 5 requests in flight */
+}
+
+/* Serial recovery, no valid image: the primary's header is erased behind
+ * the device's back; the bootloader (built with serial recovery) serves SMP
+ * itself; an upload over the serial line goes straight into the primary;
+ * the reset boots it, verified. */
+static void test_recovery_no_image(void **state)
+{
+    struct fx *f = *state;
+    fk_device_close(f->d);
+    char p[512];
+    snprintf(p, sizeof p, "%s/flash_primary.bin", f->dir);
+    FILE *fp = fopen(p, "r+b");
+    assert_non_null(fp);
+    uint8_t ff[4096];
+    memset(ff, 0xff, sizeof ff);
+    assert_int_equal(fseek(fp, PRIMARY_OFF, SEEK_SET), 0);
+    assert_int_equal(fwrite(ff, 1, sizeof ff, fp), sizeof ff); /* one erased sector */
+    fclose(fp);
+    dev_open_rec(f, true, false);
+    start_serial(f);
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    assert_true(rep.recovery);
+    assert_false(rep.running);
+    assert_int_equal(rep.rc, FK_EBOOT_NOIMAGE);
+    struct fk_client_status st;
+    char node[64];
+    ok(fk_client_simple(&f->c, FK_SMP_OP_READ, FK_SMP_GROUP_OS, FK_SMP_OS_INFO, "format", "n", node,
+                        sizeof node, &st),
+       &st);
+    assert_string_equal(node, "output: fotakit-boot-recovery\n"); /* the OS info answer */
+    struct fk_client_upload_stats us;
+    upload(f, f->v2, f->v2_len, 5, 0, 0, &us);
+    assert_int_equal(us.done, f->v2_len);
+    assert_primary_holds(f, f->v2, f->v2_len);
+    struct fk_client_image_list l;
+    list(f, &l);
+    assert_non_null(slot(&l, 0));
+    assert_memory_equal(slot(&l, 0)->hash, f->h2, 32);
+    assert_false(slot(&l, 0)->active); /* the bootloader runs, no image */
+    reset(f, &rep);
+    assert_false(rep.recovery);
+    assert_true(rep.running);
+    assert_string_equal(rep.version, "2.0.0+0");
+    assert_int_equal(rep.reason, FK_BOOT_R_NONE);
+    expect_running(f, f->h2, 1);
+}
+
+/* Serial recovery on request (`fotakit device run --recovery`: the button
+ * held at power-on): nothing is booted or changed until an image comes;
+ * the valid v1 in the primary is replaced by v2 over serial; the reset
+ * (button released) boots v2 without a swap. */
+static void test_recovery_button(void **state)
+{
+    struct fx *f = *state;
+    fk_device_close(f->d);
+    dev_open_rec(f, false, true);
+    start_serial(f);
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    assert_true(rep.recovery);
+    assert_false(rep.running);
+    assert_int_equal(rep.version[0], 0);
+    assert_primary_holds(f, f->v1, f->v1_len);
+    struct fk_client_image_list l;
+    list(f, &l);
+    assert_non_null(slot(&l, 0));
+    assert_memory_equal(slot(&l, 0)->hash, f->h1, 32);
+    assert_false(slot(&l, 0)->active);
+    struct fk_client_upload_stats us;
+    upload(f, f->v2, f->v2_len, 5, 0, 0, &us);
+    assert_primary_holds(f, f->v2, f->v2_len);
+    reset(f, &rep);
+    assert_false(rep.recovery);
+    assert_string_equal(rep.version, "2.0.0+0");
+    assert_int_equal(rep.reason, FK_BOOT_R_NONE);
+    expect_running(f, f->h2, 1);
 }
 
 /* SMP over the virtual device's BLE link (blesim socket, the device running
@@ -1068,6 +1160,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_udp_update_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_serial_update_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovery_no_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovery_button, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blesim_update_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_across_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_udp, setup, teardown),

@@ -47,6 +47,12 @@ static void usage(FILE *f)
             "  --fast-erase           after a tested image is confirmed, erase the unused slot 1\n"
             "                         in the background while idle, and erase ahead in 64 KB\n"
             "                         blocks while uploading into a dirty slot (docs/ble.md)\n"
+            "  --serial-recovery      the bootloader has serial recovery: when nothing is\n"
+            "                         bootable it serves SMP itself, uploads going straight\n"
+            "                         into the primary slot (docs/recovery.md)\n"
+            "  --recovery             hold the recovery button at power-on: the bootloader\n"
+            "                         enters serial recovery without booting (implies\n"
+            "                         --serial-recovery); the reset that ends it boots\n"
             "  --confirm-on-boot      the application confirms its image as soon as it runs\n"
             "                         (default: only when told, by SMP image confirm)\n"
             "  --exit-after-resets N  stop after the N-th SMP reset's boot\n"
@@ -131,6 +137,10 @@ int fk_cli_device(int argc, char **argv)
             cfg.realtime = true;
         } else if (!strcmp(a, "--confirm-on-boot")) {
             cfg.confirm_on_boot = true;
+        } else if (!strcmp(a, "--serial-recovery")) {
+            cfg.serial_recovery = true;
+        } else if (!strcmp(a, "--recovery")) {
+            cfg.recovery_button = true;
         } else if (!strcmp(a, "--fast-erase")) {
             cfg.fast_erase = true;
         } else if (!strcmp(a, "--exit-after-resets") && has) {

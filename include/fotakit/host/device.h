@@ -58,6 +58,17 @@ struct fk_device_cfg {
     uint32_t max_img_sectors; /* MCUboot's BOOT_MAX_IMG_SECTORS (0: the slot's sector count) */
     bool fast_erase;       /* FK_SMP_F_FAST_ERASE: erase-ahead in blocks, background erase of
                               the unused slot after a confirm while idle (docs/ble.md) */
+    /* Serial recovery (docs/recovery.md): the bootloader is built with it.
+     * When nothing is bootable, the bootloader itself serves SMP with
+     * uploads straight into the primary (FK_SMP_F_RECOVERY), as
+     * fotakit-boot-recovery and MCUboot's serial recovery do; without it the
+     * device runs its SMP application server anyway (uploads to slot 1). */
+    bool serial_recovery;
+    /* The recovery button is held at the first power-on (`fotakit device
+     * run --recovery`): the bootloader enters serial recovery without
+     * booting or swapping anything; released afterwards, so the reset that
+     * ends recovery boots normally. Implies serial_recovery. */
+    bool recovery_button;
 };
 
 /* What the bootloader did at one boot. */
@@ -70,6 +81,8 @@ struct fk_device_boot_report {
     uint8_t hash[32];         /* its SHA256 TLV */
     bool running;             /* an image was started */
     int slot;                 /* the slot it runs from (0; direct-xip / RAM load: 0 or 1) */
+    bool recovery;            /* the bootloader stayed in serial recovery (nothing started) */
+    int reason;               /* enum fk_boot_reason of the boot (fotakit/boot.h) */
     double modeled_sum_s;     /* flash time during this boot: plain sum */
     double modeled_overlap_s; /* flash time with the NOR chip overlapped */
     uint64_t erases[4];       /* erase calls per device during this boot */

@@ -179,7 +179,12 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     }
     int rc;
     int slot = 0;
-    if (stock) {
+    /* the button is held at the first power-on only */
+    bool button = d->cfg.recovery_button && d->boots == 1;
+    if (button) {
+        rc = FK_OK; /* nothing checked, nothing swapped: MCUboot reads the pin first */
+        snprintf(rsp.why, sizeof rsp.why, "recovery button held at reset");
+    } else if (stock) {
         /* a model of stock MCUboot in that mode (mcuboot_model.c) */
         uint32_t off = 0;
         int reason = FK_BOOT_R_NONE;
@@ -225,7 +230,13 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     }
     snprintf(rep.decision, sizeof rep.decision, "%s [%s]", rsp.why[0] ? rsp.why : "(no reason given)",
              fk_boot_reason_name(rsp.reason));
-    if (rc == FK_OK && rsp.area) {
+    rep.reason = (int)rsp.reason;
+    rep.recovery = button || (rc != FK_OK && (d->cfg.serial_recovery || d->cfg.recovery_button));
+    if (rep.recovery) {
+        fk_dev_log(d, "boot %u: serial recovery (%s): the bootloader serves SMP, uploads go "
+                      "straight into the primary slot; reset to boot",
+                   rep.boot_no, button ? "button held at reset" : rep.decision);
+    } else if (rc == FK_OK && rsp.area) {
         struct fk_image_info info;
         memset(&info, 0, sizeof info);
         const struct fk_image_version *v = &rsp.hdr.ver;
@@ -261,7 +272,10 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
                       "can be uploaded",
                    rep.boot_no, rep.decision, fk_err_name(rc));
     }
-    /* Application RAM starts from zero. */
+    /* Application RAM starts from zero; in recovery the bootloader's own
+     * server answers (fotakit-boot-recovery's configuration). */
+    a->cfg.flags = rep.recovery ? a->cfg.flags | FK_SMP_F_RECOVERY : a->cfg.flags & ~FK_SMP_F_RECOVERY;
+    a->cfg.node_name = rep.recovery ? "fotakit-boot-recovery" : "fotakit-virtual-device";
     memset(&a->srv, 0, sizeof a->srv);
     int irc = fk_smp_init(&a->srv, &a->cfg);
     if (irc) {

@@ -81,3 +81,10 @@ _Noreturn void fk_cm_sysreset(void)
 __attribute__((weak)) void fk_port_idle(void)
 {
 }
+
+/* fotakit/port.h: no button or retained flag on this board: recovery starts
+ * only when no valid image exists. */
+__attribute__((weak)) bool fk_port_recovery_requested(void)
+{
+    return false;
+}
