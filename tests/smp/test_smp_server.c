@@ -1378,13 +1378,9 @@ static void slot_flags(struct fx *f, int slot, const uint8_t *hash, bool pending
     rsp_free(&r);
 }
 
-static void test_full_cycle_with_boot(void **state)
+/* Upload an image into slot 1 and mark it for a test swap. */
+static void upload_and_test(struct fx *f, const uint8_t *img, size_t len, const uint8_t hash[32])
 {
-    (void)state;
-    struct fx *f = fx_new(0);
-    size_t len;
-    uint8_t hash[32];
-    uint8_t *img = make_image(2, 0, 0, 15000, 21, &len, hash);
     uint8_t buf[128];
     struct fk_cbor_enc e;
     struct rsp r;
@@ -1396,6 +1392,19 @@ static void test_full_cycle_with_boot(void **state)
     call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
     expect_ok(&r);
     rsp_free(&r);
+}
+
+static void test_full_cycle_with_boot(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(0);
+    size_t len;
+    uint8_t hash[32];
+    uint8_t *img = make_image(2, 0, 0, 15000, 21, &len, hash);
+    uint8_t buf[128];
+    struct fk_cbor_enc e;
+    struct rsp r;
+    upload_and_test(f, img, len, hash);
     slot_flags(f, 1, hash, true, false, false);
 
     /* reset: the bootloader swaps; the new image runs on test */
@@ -1457,20 +1466,11 @@ static void test_recovery_upload(void **state)
     (void)state;
     struct fx *f = fx_new(0);
     size_t len2, len3;
-    uint8_t hash2[32], hash3[32], buf[128];
+    uint8_t hash2[32], hash3[32];
     uint8_t *img2 = make_image(2, 0, 0, 15000, 31, &len2, hash2);
     uint8_t *img3 = make_image(3, 1, 0, 11000, 32, &len3, hash3);
-    struct fk_cbor_enc e;
-    struct rsp r;
     /* the application installs v2 on test; the bootloader swaps it in */
-    assert_int_equal(client_upload(f, img2, len2, 1500, NULL), 1);
-    fk_cbor_enc_init(&e, buf, sizeof buf);
-    fk_cbor_map(&e, 1);
-    fk_cbor_tstr(&e, "hash");
-    fk_cbor_bstr(&e, hash2, 32);
-    call_enc(f, 1, FK_SMP_OP_WRITE, 1, FK_SMP_IMG_STATE, &e, &r);
-    expect_ok(&r);
-    rsp_free(&r);
+    upload_and_test(f, img2, len2, hash2);
     boot_now(f);
     assert_int_equal(fk_boot_swap_type(&f->t.map), FK_SWAP_REVERT);
 
