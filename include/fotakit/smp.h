@@ -76,6 +76,9 @@ enum fk_smp_op {
 #define FK_SMP_OS_MCUMGR_PARAMS 6
 #define FK_SMP_OS_INFO 7
 #define FK_SMP_OS_BOOTLOADER_INFO 8
+/* OS reset "boot_mode" values (Zephyr's retention boot modes) */
+#define FK_SMP_BOOT_MODE_NORMAL 0
+#define FK_SMP_BOOT_MODE_RECOVERY 1
 
 /* Image group command ids */
 #define FK_SMP_IMG_STATE 0
@@ -274,6 +277,14 @@ struct fk_smp_config {
     uint32_t flags;          /* FK_SMP_F_... */
     /* Called from fk_smp_sent() once the answer to an OS reset went out. */
     void (*reset)(void *ctx);
+    /* Optional: an OS reset carrying "boot_mode" (Zephyr's
+     * CONFIG_MCUMGR_GRP_OS_RESET_BOOT_MODE; FK_SMP_BOOT_MODE_RECOVERY = 1
+     * asks the bootloader for serial recovery) calls this before answering;
+     * the owner keeps the mode where the bootloader reads it (retained RAM:
+     * fk_port_recovery_requested()). Return FK_OK, or an error for a mode
+     * it cannot keep (answered MGMT_ERR_ENOTSUP, no reset). NULL: the field
+     * is ignored, as Zephyr without that option. */
+    int (*set_boot_mode)(void *ctx, uint8_t mode);
     /* Optional event log: one short line per notable event (upload start,
      * resume, done, refusals), without newline. */
     void (*log)(void *ctx, const char *line);

@@ -36,9 +36,25 @@ static int os_echo(struct fk_smp_req *r)
 
 static int os_reset(struct fk_smp_req *r)
 {
-    /* {"force": bool} is optional; anything decodable is accepted, as Zephyr */
-    struct fk_cbor_field f[] = {{.key = "force", .accept = ~0u}};
-    (void)fk_cbor_map_fields(r->payload, r->plen, f, 1, NULL);
+    /* {"force": bool} is optional; anything decodable is accepted, as Zephyr.
+     * "boot_mode" (Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_BOOT_MODE; 1 =
+     * bootloader recovery): handed to cfg.set_boot_mode, ignored without it
+     * (as Zephyr without that option). */
+    struct fk_cbor_field f[] = {{.key = "force", .accept = ~0u},
+                                {.key = "boot_mode", .accept = ~0u}};
+    (void)fk_cbor_map_fields(r->payload, r->plen, f, 2, NULL);
+    const struct fk_smp_config *cfg = r->s->cfg;
+    if (f[1].found && cfg->set_boot_mode) {
+        if (f[1].item.type != FK_CBOR_UINT || f[1].item.u > 255u) {
+            return fk_smp_mgmt_fail(r, FK_MGMT_ERR_EINVAL, "boot_mode must be 0 .. 255");
+        }
+        int rc = cfg->set_boot_mode(cfg->ctx, (uint8_t)f[1].item.u);
+        if (rc != FK_OK) {
+            return fk_smp_mgmt_fail(r, FK_MGMT_ERR_ENOTSUP, "boot_mode %u not supported",
+                                    (unsigned)f[1].item.u);
+        }
+        fk_smp_log(r->s, "boot mode %u set for the next boot", (unsigned)f[1].item.u);
+    }
     r->s->reset_pending = true;
     fk_smp_log(r->s, "reset requested: resetting once the answer is sent");
     fk_cbor_map(&r->enc, 0);

@@ -419,6 +419,51 @@ static void test_recovery_button(void **state)
     expect_running(f, f->h2, 1);
 }
 
+/* Serial recovery asked for by the application: an SMP reset with
+ * {"boot_mode": 1} (Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_BOOT_MODE) keeps the
+ * mode in retained RAM; the bootloader enters recovery at that reset only.
+ * A mode the device cannot keep is refused and does not reset. */
+static void test_recovery_boot_mode(void **state)
+{
+    struct fx *f = *state;
+    fk_device_close(f->d);
+    dev_open_rec(f, true, false);
+    start_serial(f);
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    assert_false(rep.recovery);
+    assert_string_equal(rep.version, "1.0.0+0");
+    static const uint8_t mode2[] = {0xa1, 0x69, 'b', 'o', 'o', 't', '_', 'm', 'o', 'd', 'e', 0x02};
+    static const uint8_t mode1[] = {0xa1, 0x69, 'b', 'o', 'o', 't', '_', 'm', 'o', 'd', 'e', 0x01};
+    struct fk_client_status st;
+    uint8_t *rsp = NULL;
+    size_t rl = 0;
+    assert_int_equal(fk_client_call(&f->c, FK_SMP_OP_WRITE, FK_SMP_GROUP_OS, FK_SMP_OS_RESET, mode2,
+                                    sizeof mode2, &rsp, &rl, &st),
+                     0);
+    free(rsp);
+    assert_int_equal(st.rc, FK_MGMT_ERR_ENOTSUP);
+    assert_false(fk_device_reset_pending(f->d));
+    rsp = NULL;
+    ok(fk_client_call(&f->c, FK_SMP_OP_WRITE, FK_SMP_GROUP_OS, FK_SMP_OS_RESET, mode1,
+                      sizeof mode1, &rsp, &rl, &st),
+       &st);
+    free(rsp);
+    wait_boot(f, rep.boot_no);
+    char out[16];
+    ok(fk_client_echo(&f->c, "x", out, sizeof out, &st), &st);
+    fk_device_last_boot(f->d, &rep);
+    assert_true(rep.recovery);
+    assert_false(rep.running);
+    struct fk_client_upload_stats us;
+    upload(f, f->v2, f->v2_len, 5, 0, 0, &us);
+    assert_primary_holds(f, f->v2, f->v2_len);
+    reset(f, &rep); /* the mode was cleared: a normal boot */
+    assert_false(rep.recovery);
+    assert_string_equal(rep.version, "2.0.0+0");
+    expect_running(f, f->h2, 1);
+}
+
 /* SMP over the virtual device's BLE link (blesim socket, the device running
  * fotakit_smp's GATT transport): upload, test, reset, swap, revert, confirm. */
 static void test_blesim_update_cycle(void **state)
@@ -1162,6 +1207,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_serial_update_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_no_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_button, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovery_boot_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blesim_update_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_across_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_udp, setup, teardown),

@@ -33,6 +33,19 @@ static void on_reset(void *ctx)
     d->reset_pending = true;
 }
 
+/* OS reset "boot_mode": kept in the device's retained RAM for the next
+ * boot, as Zephyr's retention boot mode; only a bootloader with serial
+ * recovery reads it. */
+static int on_boot_mode(void *ctx, uint8_t mode)
+{
+    struct fk_device *d = ctx;
+    if (mode > FK_SMP_BOOT_MODE_RECOVERY) {
+        return FK_ENOTSUP;
+    }
+    d->boot_mode = mode;
+    return FK_OK;
+}
+
 static void on_smp_log(void *ctx, const char *line)
 {
     struct fk_device *d = ctx;
@@ -69,6 +82,9 @@ int fk_dev_app_init(struct fk_device *d)
         a->cfg.flags |= FK_SMP_F_FAST_ERASE;
     }
     a->cfg.reset = on_reset;
+    if (d->cfg.serial_recovery || d->cfg.recovery_button) {
+        a->cfg.set_boot_mode = on_boot_mode;
+    }
     a->cfg.log = on_smp_log;
     a->cfg.ctx = d;
     if (d->cfg.smp_no_header_check) {
@@ -179,11 +195,16 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     }
     int rc;
     int slot = 0;
-    /* the button is held at the first power-on only */
-    bool button = d->cfg.recovery_button && d->boots == 1;
+    /* the button is held at the first power-on only; the retained boot
+     * mode is read once and cleared (a power cut loses it) */
+    bool retained = d->boot_mode == FK_SMP_BOOT_MODE_RECOVERY && !rep.after_power_cut;
+    d->boot_mode = FK_SMP_BOOT_MODE_NORMAL;
+    bool button = (d->cfg.recovery_button && d->boots == 1) || retained;
     if (button) {
         rc = FK_OK; /* nothing checked, nothing swapped: MCUboot reads the pin first */
-        snprintf(rsp.why, sizeof rsp.why, "recovery button held at reset");
+        snprintf(rsp.why, sizeof rsp.why, "%s",
+                 retained ? "recovery requested by the application (boot mode 1)"
+                          : "recovery button held at reset");
     } else if (stock) {
         /* a model of stock MCUboot in that mode (mcuboot_model.c) */
         uint32_t off = 0;
@@ -235,7 +256,7 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     if (rep.recovery) {
         fk_dev_log(d, "boot %u: serial recovery (%s): the bootloader serves SMP, uploads go "
                       "straight into the primary slot; reset to boot",
-                   rep.boot_no, button ? "button held at reset" : rep.decision);
+                   rep.boot_no, button ? rsp.why : rep.decision);
     } else if (rc == FK_OK && rsp.area) {
         struct fk_image_info info;
         memset(&info, 0, sizeof info);

@@ -43,6 +43,7 @@ struct fk_device {
     /* application state (rebuilt at every boot, as RAM is) */
     struct fk_dev_app *app;
     bool reset_pending;
+    uint8_t boot_mode; /* retained RAM: SMP reset "boot_mode" for the next boot (lost at power cut) */
     unsigned boots;
     struct fk_device_boot_report last; /* guarded by lock */
     pthread_mutex_t lock;
