@@ -144,6 +144,8 @@ enum fk_boot_reason {
     FK_BOOT_R_REVERT_IMPOSSIBLE = 8, /* revert due but the old image in the secondary is invalid */
     FK_BOOT_R_STUCK = 9,         /* swap in progress but the secondary stays unusable: nothing booted */
     FK_BOOT_R_NO_IMAGE = 10,     /* primary invalid and nothing to swap in: nothing booted */
+    FK_BOOT_R_COUNTER = 11,      /* security counter store unreadable: fail closed, nothing
+                                    booted (and no pending image started) */
 };
 const char *fk_boot_reason_name(enum fk_boot_reason r);
 
@@ -172,6 +174,9 @@ struct fk_boot_rsp {
     bool resumed;                    /* an interrupted swap was finished */
     int secondary_err;               /* FK_OK, or why the secondary could not be used */
     int err;                         /* fk_boot_go()'s return value */
+    int counter_err;                 /* FK_OK, or why raising the security counter for the
+                                        booted (confirmed) image failed; the image still boots,
+                                        `why` says so */
     char why[FK_BOOT_WHY_LEN];       /* one sentence: the decision and its reason */
     struct fk_boot_stats stats;
 };
@@ -184,6 +189,7 @@ struct fk_boot_retained {
     uint32_t reason;
     int32_t swap_type;
     int32_t secondary_err;
+    int32_t counter_err; /* rsp->counter_err */
     char why[FK_BOOT_WHY_LEN];
     uint32_t crc;
 };

@@ -20,6 +20,7 @@ struct go {
     struct fk_boot_rsp *rsp;
     const struct fk_flash_area *pri, *sec;
     const struct fk_flash_area *cnt; /* default counter store, or NULL */
+    int cnt_err;                     /* the map has a counter store that cannot be used */
     bool geo_ok;
     struct fk_boot_geometry g;
     struct fk_sb sb; /* builds rsp->why */
@@ -111,11 +112,16 @@ static int image_end(const struct fk_flash_area *fa, uint32_t off, uint32_t *end
 
 static bool counter_enabled(struct go *c)
 {
-    return c->cfg->counter_read != NULL || c->cnt != NULL;
+    return c->cfg->counter_read != NULL || c->cnt != NULL || c->cnt_err != FK_OK;
 }
 
+/* Fail closed: any error but "never stored" (FK_ENOENT = 0) is returned, and
+ * the callers refuse the image whose counter cannot be checked. */
 static int counter_get(struct go *c, uint32_t *v)
 {
+    if (c->cnt_err != FK_OK) {
+        return c->cnt_err;
+    }
     int rc = c->cfg->counter_read != NULL ? c->cfg->counter_read(c->cfg->ctx, v)
                                           : fk_boot_counter_read(c->cnt, v);
     if (rc == FK_ENOENT) {
@@ -269,15 +275,32 @@ static int boot_primary(struct go *c)
         uint32_t stored;
         int crc = counter_get(c, &stored);
         uint32_t mine = info.has_sec_cnt ? info.sec_cnt : 0;
-        if (crc == FK_OK && mine < stored) {
+        if (crc != FK_OK) {
+            say(c, "; security counter unreadable (");
+            fk_bsb_err(&c->sb, crc);
+            say(c, ")");
+            rc = FK_EBOOT_COUNTER;
+            rsp->reason = FK_BOOT_R_COUNTER;
+        } else if (mine < stored) {
             rc = FK_EBOOT_DOWNGRADE;
-        } else if (crc == FK_OK && mine > stored) {
+        } else if (mine > stored) {
             /* Raise the counter only for a confirmed image: a test image may
              * still be reverted to the older one. */
             struct fk_trailer tp;
             if (fk_trailer_read(c->pri, &tp) == FK_OK &&
                 (tp.magic != FK_MAGIC_GOOD || tp.image_ok == FK_FLAG_SET)) {
-                (void)counter_set(c, mine);
+                int wrc = counter_set(c, mine);
+                if (wrc != FK_OK) {
+                    /* the image is valid and not older: it boots, but the
+                     * protection stays at the old value; say so */
+                    rsp->counter_err = wrc;
+                    say(c, "; security counter NOT raised to ");
+                    fk_sb_dec(&c->sb, mine);
+                    say(c, " (");
+                    fk_bsb_err(&c->sb, wrc);
+                    say(c, "), still ");
+                    fk_sb_dec(&c->sb, stored);
+                }
             }
         }
     }
@@ -335,7 +358,17 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
     if (rc == FK_OK && counter_enabled(c)) {
         uint32_t stored;
         int crc = counter_get(c, &stored);
-        if (crc == FK_OK && (si.has_sec_cnt ? si.sec_cnt : 0) < stored) {
+        if (crc != FK_OK) {
+            /* fail closed, and keep the pending image: it is not at fault */
+            rsp->reason = FK_BOOT_R_COUNTER;
+            rsp->secondary_err = crc;
+            say_type(c, type);
+            say(c, " not started: the security counter cannot be read (");
+            fk_bsb_err(&c->sb, crc);
+            say(c, ")");
+            return boot_primary(c);
+        }
+        if ((si.has_sec_cnt ? si.sec_cnt : 0) < stored) {
             rc = FK_EBOOT_DOWNGRADE;
             bad = FK_BOOT_R_SEC_DOWNGRADE;
         }
@@ -462,9 +495,16 @@ static int go(struct go *c)
         return rc;
     }
     const struct fk_flash_area *cnt = NULL;
-    if (cfg->counter_read == NULL && fk_flash_open(cfg->map, FK_AREA_ID_COUNTERS, &cnt) == FK_OK &&
-        cnt->dev->erase_size != 0 && cnt->size >= 2 * cnt->dev->erase_size) {
-        c->cnt = cnt;
+    if (cfg->counter_read == NULL) {
+        /* A map with a counter store turns the check on; a store that cannot
+         * be opened (device not ready) or used is an unreadable store, which
+         * fails closed, not a reason to skip the check. */
+        int orc = fk_flash_open(cfg->map, FK_AREA_ID_COUNTERS, &cnt);
+        if (orc == FK_OK && cnt->dev->erase_size != 0 && cnt->size >= 2 * cnt->dev->erase_size) {
+            c->cnt = cnt;
+        } else if (cnt != NULL) {
+            c->cnt_err = orc != FK_OK ? orc : FK_EBOOT_GEOMETRY;
+        }
     }
     int grc = fk_boot_geometry(cfg->map, &c->g);
     c->geo_ok = grc == FK_OK;

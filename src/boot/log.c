@@ -44,6 +44,7 @@ const char *fk_boot_reason_name(enum fk_boot_reason r)
     case FK_BOOT_R_REVERT_IMPOSSIBLE: return "revert-impossible";
     case FK_BOOT_R_STUCK: return "stuck";
     case FK_BOOT_R_NO_IMAGE: return "no-image";
+    case FK_BOOT_R_COUNTER: return "counter-unreadable";
     }
     return "?";
 }

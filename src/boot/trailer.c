@@ -386,6 +386,7 @@ void fk_boot_retained_store(struct fk_boot_retained *r, const struct fk_boot_rsp
     r->reason = (uint32_t)rsp->reason;
     r->swap_type = rsp->swap_type;
     r->secondary_err = rsp->secondary_err;
+    r->counter_err = rsp->counter_err;
     memcpy(r->why, rsp->why, sizeof r->why);
     r->why[sizeof r->why - 1] = '\0';
     r->crc = fk_boot_crc32(0, r, offsetof(struct fk_boot_retained, crc));

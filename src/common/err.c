@@ -83,6 +83,9 @@ static const struct fk_err_desc fk_errs[] = {
      FK_ERR_TEXT("the image has a lower version or security counter than allowed")},
     {FK_EBOOT_GEOMETRY, "FK_EBOOT_GEOMETRY",
      FK_ERR_TEXT("the slots' geometry (erase/write sizes, alignment, sizes) cannot be swapped")},
+    {FK_EBOOT_COUNTER, "FK_EBOOT_COUNTER",
+     FK_ERR_TEXT("the security counter store cannot be read, so no image's counter can be checked: "
+                 "nothing is booted until it can")},
     /* smp (-130 .. -159) */
     {FK_ESMP_SHORT, "FK_ESMP_SHORT", FK_ERR_TEXT("the SMP packet is shorter than its 8-byte header")},
     {FK_ESMP_CRC, "FK_ESMP_CRC", FK_ERR_TEXT("the serial frame's CRC16 does not match its packet")},

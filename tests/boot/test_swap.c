@@ -26,6 +26,7 @@ struct t {
     uint32_t prog_done, prog_total;
     uint32_t counter;
     bool counter_set;
+    int counter_read_err, counter_write_err; /* hooks fail with these when non-zero */
     int revive_after; /* reinit: revive the dead chip at this attempt (0: never) */
     int dead_dev;
 };
@@ -43,6 +44,9 @@ static void logf_(void *ctx, const char *line)
 static int cnt_read(void *ctx, uint32_t *v)
 {
     (void)ctx;
+    if (T.counter_read_err) {
+        return T.counter_read_err;
+    }
     if (!T.counter_set) {
         return FK_ENOENT;
     }
@@ -52,6 +56,9 @@ static int cnt_read(void *ctx, uint32_t *v)
 static int cnt_write(void *ctx, uint32_t v)
 {
     (void)ctx;
+    if (T.counter_write_err) {
+        return T.counter_write_err;
+    }
     if (T.counter_set && v < T.counter) {
         return FK_EINVAL;
     }
@@ -398,6 +405,70 @@ static void security_counter_default_store(void **s)
     assert_true(primary_holds(T.new_img, T.new_len));
 }
 
+/* Fail closed: a counter that cannot be read refuses every image (the
+ * pending one is kept, not erased); a failed raise is reported. */
+static void security_counter_fail_closed(void **s)
+{
+    (void)s;
+    open_env("nrf52840-spi-nor-2mb", 4 * U, 4 * U, 1, 2);
+    free(T.old_img);
+    T.old_img = fk_test_image(T.old_len, 1, 11, 5);
+    assert_int_equal(fk_env_write(&T.e, FK_AREA_ID_PRIMARY, 0, T.old_img, T.old_len), FK_OK);
+    T.e.cfg.counter_read = cnt_read;
+    T.e.cfg.counter_write = cnt_write;
+    /* the raise to 5 fails: the image boots, and says so */
+    T.counter_write_err = FK_EIO;
+    struct fk_boot_rsp r = boot_ok();
+    assert_int_equal(r.counter_err, FK_EIO);
+    assert_false(T.counter_set);
+    assert_non_null(strstr(r.why, "security counter NOT raised to 5 (FK_EIO"));
+    struct fk_boot_retained ret;
+    fk_boot_retained_store(&ret, &r);
+    assert_int_equal(ret.counter_err, FK_EIO);
+    T.counter_write_err = 0;
+    /* the store cannot be read: nothing boots, the pending image stays */
+    assert_int_equal(fk_boot_set_pending(&T.e.map, false), FK_OK);
+    T.counter_read_err = FK_EIO;
+    assert_int_equal(fk_boot_go(&T.e.cfg, &r), FK_EBOOT_NOIMAGE);
+    assert_int_equal(r.reason, FK_BOOT_R_COUNTER);
+    assert_int_equal(r.secondary_err, FK_EIO);
+    assert_non_null(strstr(r.why, "security counter cannot be read (FK_EIO"));
+    assert_non_null(strstr(r.why, "security counter unreadable"));
+    assert_int_equal(fk_boot_swap_type(&T.e.map), FK_SWAP_TEST);
+    assert_true(primary_holds(T.old_img, T.old_len));
+    fk_boot_retained_store(&ret, &r);
+    assert_int_equal(ret.reason, FK_BOOT_R_COUNTER);
+    /* readable again: the upgrade goes ahead */
+    T.counter_read_err = 0;
+    r = boot_ok();
+    assert_int_equal(r.reason, FK_BOOT_R_UPGRADED_TEST);
+    assert_true(primary_holds(T.new_img, T.new_len));
+}
+
+/* The default store on a device that is not ready is an unreadable store,
+ * not a store that is absent: nothing boots. */
+static void security_counter_store_dead(void **s)
+{
+    (void)s;
+    open_env("nrf52840-spi-nor-2mb", 4 * U, 4 * U, 1, 2);
+    /* the store lives on a device of its own whose probe failed */
+    static struct fk_flash_dev dead;
+    dead = *fk_env_area(&T.e, FK_AREA_ID_PRIMARY)->dev;
+    dead.state = FK_DEV_FAILED;
+    struct fk_flash_area *a = &T.e.areas[T.e.map.count];
+    *a = *fk_env_area(&T.e, FK_AREA_ID_PRIMARY);
+    a->id = FK_AREA_ID_COUNTERS;
+    a->name = "fotakit_counters";
+    a->dev = &dead;
+    a->off = 0xf8000;
+    a->size = 0x2000;
+    T.e.map.count++;
+    struct fk_boot_rsp r;
+    assert_int_equal(fk_boot_go(&T.e.cfg, &r), FK_EBOOT_NOIMAGE);
+    assert_int_equal(r.reason, FK_BOOT_R_COUNTER);
+    assert_non_null(strstr(r.why, "security counter unreadable (FK_ENODEV"));
+}
+
 static int ext_dev_index(void)
 {
     for (unsigned i = 0; i < T.e.sb.count; i++) {
@@ -604,6 +675,8 @@ int main(void)
         cmocka_unit_test_teardown(downgrade_refused, teardown),
         cmocka_unit_test_teardown(security_counter_hooks, teardown),
         cmocka_unit_test_teardown(security_counter_default_store, teardown),
+        cmocka_unit_test_teardown(security_counter_fail_closed, teardown),
+        cmocka_unit_test_teardown(security_counter_store_dead, teardown),
         cmocka_unit_test_teardown(dead_chip_no_swap, teardown),
         cmocka_unit_test_teardown(dead_chip_mid_swap, teardown),
         cmocka_unit_test_teardown(dead_chip_reads_ones_mid_swap, teardown),
