@@ -146,6 +146,8 @@ enum fk_boot_reason {
     FK_BOOT_R_NO_IMAGE = 10,     /* primary invalid and nothing to swap in: nothing booted */
     FK_BOOT_R_COUNTER = 11,      /* security counter store unreadable: fail closed, nothing
                                     booted (and no pending image started) */
+    FK_BOOT_R_HELD = 12,         /* pending upgrade held (cfg->hold_upgrade: an image dependency
+                                    is not met, boot_multi.h): both slots left as they are */
 };
 const char *fk_boot_reason_name(enum fk_boot_reason r);
 
@@ -205,6 +207,10 @@ struct fk_boot_config {
     enum fk_boot_strategy strategy;
     bool skip_primary_verify;   /* don't verify the primary on every boot */
     bool downgrade_prevention;  /* refuse a pending image with a lower version */
+    /* Multi-image (boot_multi.h): leave a pending test/permanent upgrade in
+     * place and boot the primary (reason FK_BOOT_R_HELD). Reverts and
+     * interrupted swaps still run. */
+    bool hold_upgrade;
     uint8_t retries;            /* secondary re-open attempts during a swap (0: 3) */
     void *ctx;                  /* passed to every callback */
     /* Full image check (hash + signature). NULL: fk_image_verify(fa, off, keys, info). */

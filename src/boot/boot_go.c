@@ -621,6 +621,11 @@ no_swap_in_progress:
     switch (type) {
     case FK_SWAP_TEST:
     case FK_SWAP_PERM:
+        if (cfg->hold_upgrade) {
+            rsp->reason = FK_BOOT_R_HELD;
+            say(c, "update held: an image dependency is not met (slots left as they are)");
+            return boot_primary(c);
+        }
         return upgrade(c, (uint8_t)type, &tp, have_start, &start);
     case FK_SWAP_REVERT:
         return revert(c, have_start, &start);

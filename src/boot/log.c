@@ -45,6 +45,7 @@ const char *fk_boot_reason_name(enum fk_boot_reason r)
     case FK_BOOT_R_STUCK: return "stuck";
     case FK_BOOT_R_NO_IMAGE: return "no-image";
     case FK_BOOT_R_COUNTER: return "counter-unreadable";
+    case FK_BOOT_R_HELD: return "held";
     }
     return "?";
 }

@@ -86,6 +86,8 @@ static const struct fk_err_desc fk_errs[] = {
     {FK_EBOOT_COUNTER, "FK_EBOOT_COUNTER",
      FK_ERR_TEXT("the security counter store cannot be read, so no image's counter can be checked: "
                  "nothing is booted until it can")},
+    {FK_EBOOT_DEPENDENCY, "FK_EBOOT_DEPENDENCY",
+     FK_ERR_TEXT("an image's dependency on another image's version is not met")},
     /* smp (-130 .. -159) */
     {FK_ESMP_SHORT, "FK_ESMP_SHORT", FK_ERR_TEXT("the SMP packet is shorter than its 8-byte header")},
     {FK_ESMP_CRC, "FK_ESMP_CRC", FK_ERR_TEXT("the serial frame's CRC16 does not match its packet")},
