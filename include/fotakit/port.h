@@ -92,6 +92,13 @@ void fk_port_idle(void);
  * recovery then starts only when no valid image exists. */
 bool fk_port_recovery_requested(void);
 
+/* The application's side of that flag (an SMP reset with "boot_mode"):
+ * keep `mode` for the bootloader's next fk_port_recovery_requested() (1 =
+ * recovery, 0 = normal) in RAM that survives a reset, not a power cycle.
+ * FK_OK, or FK_ENOTSUP where the port keeps no such flag (the generic
+ * default, cortex_m.c, weak). */
+int fk_port_set_boot_mode(uint8_t mode);
+
 /* ---- time and watchdog ------------------------------------------------------ */
 
 /* Milliseconds since fk_port_init(); wraps at 2^32. Monotonic; resolution

@@ -33,6 +33,14 @@ static void app_reset(void *ctx)
     fk_port_reset();
 }
 
+/* OS reset "boot_mode" (1: the bootloader's serial recovery at that reset):
+ * kept by the port in retained RAM. */
+static int app_boot_mode(void *ctx, uint8_t mode)
+{
+    (void)ctx;
+    return fk_port_set_boot_mode(mode);
+}
+
 int main(void)
 {
     (void)fk_port_init();
@@ -53,6 +61,7 @@ int main(void)
         .machine = FK_FW_CPU, /* the build's -mcpu, e.g. cortex-m33 on the nRF5340 */
         .platform = fk_port_board_name,
         .reset = app_reset,
+        .set_boot_mode = app_boot_mode,
         .log = app_log,
     };
     fk_fw_serve_smp(&cfg, TAG);

@@ -42,7 +42,8 @@ static void usage(FILE *f)
             "  image test HASH          mark the image with this hash for a test boot at next reset\n"
             "  image confirm [HASH]     confirm the running image (or the one with HASH)\n"
             "  image erase [--slot N]   erase the secondary slot (image N's slots are 2N and 2N+1)\n"
-            "  reset                    reset the device (the bootloader runs)\n"
+            "  reset [--recovery]       reset the device (the bootloader runs); --recovery:\n"
+            "                           boot_mode 1, serial recovery at that reset\n"
             "\n"
             "options:\n"
             "  --timeout MS             wait per attempt (default 1000)\n"
@@ -324,7 +325,15 @@ int fk_cli_smp(int argc, char **argv)
                      : fk_client_status_failed(&st) ? device_failed(cmd, &st) : (printf("%s", out), 0);
         }
     } else if (!strcmp(cmd, "reset")) {
-        rc = fk_client_reset(&cl, &st);
+        int mode = -1;
+        if (i + 1 < argc && !strcmp(argv[i + 1], "--recovery")) {
+            mode = 1; /* boot_mode 1: the bootloader's serial recovery (docs/recovery.md) */
+        } else if (i + 1 < argc) {
+            fprintf(stderr, "fotakit smp reset: unknown argument '%s' (only --recovery)\n", argv[i + 1]);
+            fk_client_close(&cl);
+            return 2;
+        }
+        rc = fk_client_reset_mode(&cl, mode, &st);
         ret = rc ? link_failed("reset", rc, conn)
                  : fk_client_status_failed(&st) ? device_failed("reset", &st) : (printf("reset\n"), 0);
     } else if (!strcmp(sub, "list")) {

@@ -121,6 +121,9 @@ int fk_client_echo(struct fk_client *c, const char *text, char *out, size_t outl
                    struct fk_client_status *st);
 int fk_client_params(struct fk_client *c, struct fk_client_status *st);
 int fk_client_reset(struct fk_client *c, struct fk_client_status *st);
+/* Reset with "boot_mode" (0..255; -1: none): 1 asks a bootloader with
+ * serial recovery to enter it (Zephyr's CONFIG_MCUMGR_GRP_OS_RESET_BOOT_MODE). */
+int fk_client_reset_mode(struct fk_client *c, int boot_mode, struct fk_client_status *st);
 /* Any command with an optional one-string request {key: val} (key NULL: an
  * empty map); the answer map is written to out as "key: value" lines. Used
  * for OS info (group 0, 7, "format") and bootloader info (0, 8, "query"). */

@@ -76,8 +76,20 @@ int fk_client_params(struct fk_client *c, struct fk_client_status *st)
 
 int fk_client_reset(struct fk_client *c, struct fk_client_status *st)
 {
-    cbor_item_t *root;
-    int rc = call_map(c, FK_CL_OP_WRITE, FK_CL_GROUP_OS, 5, NULL, &root, st);
+    return fk_client_reset_mode(c, -1, st);
+}
+
+int fk_client_reset_mode(struct fk_client *c, int boot_mode, struct fk_client_status *st)
+{
+    cbor_item_t *req = NULL, *root;
+    if (boot_mode >= 0) {
+        req = cbor_new_definite_map(1);
+        fk_cl_put(req, "boot_mode", cbor_build_uint8((uint8_t)boot_mode));
+    }
+    int rc = call_map(c, FK_CL_OP_WRITE, FK_CL_GROUP_OS, 5, req, &root, st);
+    if (req) {
+        cbor_decref(&req);
+    }
     if (root) {
         cbor_decref(&root);
     }

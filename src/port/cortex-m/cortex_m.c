@@ -88,3 +88,10 @@ __attribute__((weak)) bool fk_port_recovery_requested(void)
 {
     return false;
 }
+
+/* fotakit/port.h: no retained boot-mode flag on this board. */
+__attribute__((weak)) int fk_port_set_boot_mode(uint8_t mode)
+{
+    (void)mode;
+    return FK_ENOTSUP;
+}

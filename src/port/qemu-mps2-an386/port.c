@@ -27,6 +27,27 @@ _Static_assert(MPS2_FLASH_SECONDARY_BASE + FK_LAYOUT_DEV_FLASH_SECONDARY_SIZE <=
                "flash_secondary does not fit the 16 MB PSRAM");
 
 __attribute__((section(".noinit"))) struct fk_boot_retained fk_boot_retained;
+/* The retained boot mode (fotakit/port.h fk_port_set_boot_mode): in this
+ * object's .noinit next to the record, so both programs place it alike.
+ * Garbage after power-on; only the magic means "recovery". */
+#define MPS2_BOOT_MODE_RECOVERY 0x52435659u /* "YVCR" */
+__attribute__((section(".noinit"))) static volatile uint32_t boot_mode_word;
+
+int fk_port_set_boot_mode(uint8_t mode)
+{
+    if (mode > 1) {
+        return FK_ENOTSUP;
+    }
+    boot_mode_word = mode ? MPS2_BOOT_MODE_RECOVERY : 0;
+    return FK_OK;
+}
+
+bool fk_port_recovery_requested(void)
+{
+    bool r = boot_mode_word == MPS2_BOOT_MODE_RECOVERY;
+    boot_mode_word = 0; /* once: the reset that ends recovery boots */
+    return r;
+}
 
 #define UART(r) FK_CM_REG(MPS2_UART0_BASE + (r))
 
