@@ -166,25 +166,40 @@ int fk_boot_go_multi(const struct fk_boot_config *const *cfg, unsigned n, struct
         }
         maps[i] = cfg[i]->map;
     }
-    unsigned pending = 0;
-    int drc = fk_boot_deps_check(maps, n, &pending, &f);
-    /* Hold only when something would be upgraded; a trailer that cannot be
-     * read is left to fk_boot_go, which explains it per image. */
-    bool hold = drc == FK_EBOOT_DEPENDENCY && pending != 0;
+    /* Pass 0 boots every image; when it held upgrades and some image
+     * finished a swap a power cut had interrupted, the check is made again
+     * on the finished state (pass 1) and the held images boot again: a
+     * half-swapped image is judged by neither of its halves. */
+    int rc0 = FK_OK;
+    bool hold = false;
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned pending = 0;
+        int drc = fk_boot_deps_check(maps, n, &pending, &f);
+        /* Hold only when something would be upgraded; a trailer that cannot
+         * be read is left to fk_boot_go, which explains it per image. */
+        hold = drc == FK_EBOOT_DEPENDENCY && pending != 0;
+        bool resumed = false;
+        for (unsigned i = 0; i < n; i++) {
+            if (pass == 1 && rsp[i].reason != FK_BOOT_R_HELD) {
+                continue;
+            }
+            struct fk_boot_config c = *cfg[i];
+            c.hold_upgrade = c.hold_upgrade || hold;
+            int rc = fk_boot_go(&c, &rsp[i]);
+            resumed = resumed || rsp[i].resumed;
+            if (i == 0) {
+                rc0 = rc;
+            }
+        }
+        if (pass == 1 || !hold || !resumed) {
+            break;
+        }
+    }
     if (fail != NULL) {
         *fail = f;
     }
     if (held != NULL) {
         *held = hold;
-    }
-    int rc0 = FK_OK;
-    for (unsigned i = 0; i < n; i++) {
-        struct fk_boot_config c = *cfg[i];
-        c.hold_upgrade = c.hold_upgrade || hold;
-        int rc = fk_boot_go(&c, &rsp[i]);
-        if (i == 0) {
-            rc0 = rc;
-        }
     }
     return rc0;
 }
