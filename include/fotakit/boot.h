@@ -162,6 +162,7 @@ struct fk_boot_stats {
     uint32_t status_progs;
     uint32_t trailer_erases;
     uint32_t units;          /* sectors the swap covered */
+    uint32_t verify_retries; /* units written again because they did not read back right */
 };
 
 #define FK_BOOT_WHY_LEN 160

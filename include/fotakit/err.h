@@ -53,6 +53,7 @@ enum fk_err {
     FK_EBOOT_TOOBIG = -103,     /* image larger than the slots can swap */
     FK_EBOOT_DOWNGRADE = -104,  /* lower version or security counter refused */
     FK_EBOOT_GEOMETRY = -105,   /* slot geometry fotakit cannot swap */
+    FK_EBOOT_VERIFY = -107,     /* a swapped unit does not read back as written, after retries */
     FK_EBOOT_COUNTER = -106,    /* the security counter store cannot be read: fail closed */
     FK_EBOOT_DEPENDENCY = -107, /* an image dependency (TLV DEPENDENCY) is not met */
     /* smp (-130 .. -159) */

@@ -126,7 +126,10 @@ int fk_move_classify(struct fk_swap *s, const struct fk_mv *m, const uint8_t *bu
                      enum fk_move_need *need);
 /* Count one data-unit erase of `dst` in the stats. */
 void fk_move_count_erase(struct fk_swap *s, const struct fk_flash_area *dst);
-/* Copy one unit; afterwards dst equals src and dst's device is idle. */
+/* Writes of one unit before a swap gives up on it (read back after each). */
+#define FK_BOOT_VERIFY_TRIES 3
+/* Copy one unit; afterwards dst equals src, read back (FK_EBOOT_VERIFY when
+ * it never does), and dst's device is idle. */
 int fk_move_unit(struct fk_swap *s, const struct fk_mv *m);
 /* Two independent moves side by side: `n` into the secondary, `i` into the
  * primary (needs cfg->buf of a unit); both synced on return. */

@@ -115,7 +115,54 @@ static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, cons
     return FK_OK;
 }
 
-/* Copy one unit; afterwards dst equals src and dst's device is idle. */
+/* Erase (when `need` says so) and program one unit, then wait for it. */
+static int write_unit(struct fk_swap *s, const struct fk_mv *m, const uint8_t *buf,
+                      enum fk_move_need need)
+{
+    int rc = FK_OK;
+    fk_swap_tick(s);
+    if (need == FK_NEED_ERASE) {
+        rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        fk_move_count_erase(s, m->dst);
+    }
+    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
+        rc = prog_chunk(s, m, o, buf, need == FK_NEED_PROG);
+    }
+    /* A NOR program still running at a cut is torn: finish before the marker. */
+    return rc == FK_OK ? fk_flash_sync(m->dst) : rc;
+}
+
+/*
+ * Read the programmed unit back and compare it with its source before its
+ * marker may be written (a program can fail silently: a worn or weak cell,
+ * a glitch). On a mismatch the unit is erased and written again, up to
+ * FK_BOOT_VERIFY_TRIES writes in all; the source is still intact (a move's
+ * source is only overwritten after its marker). FK_EBOOT_VERIFY when it
+ * never reads back right.
+ */
+static int verify_unit(struct fk_swap *s, const struct fk_mv *m, const uint8_t *buf)
+{
+    for (unsigned tries = 1;; tries++) {
+        enum fk_move_need need;
+        int rc = fk_move_classify(s, m, buf, &need);
+        if (rc != FK_OK || need == FK_NEED_NOTHING) {
+            return rc;
+        }
+        if (tries >= FK_BOOT_VERIFY_TRIES) {
+            return FK_EBOOT_VERIFY;
+        }
+        s->st->verify_retries++;
+        rc = write_unit(s, m, buf, FK_NEED_ERASE);
+        if (rc != FK_OK) {
+            return rc;
+        }
+    }
+}
+
+/* Copy one unit; afterwards dst equals src (read back) and dst's device is idle. */
 int fk_move_unit(struct fk_swap *s, const struct fk_mv *m)
 {
     enum fk_move_need need;
@@ -127,19 +174,8 @@ int fk_move_unit(struct fk_swap *s, const struct fk_mv *m)
         s->st->skipped_units++;
         return FK_OK;
     }
-    fk_swap_tick(s);
-    if (need == FK_NEED_ERASE) {
-        rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        fk_move_count_erase(s, m->dst);
-    }
-    for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
-        rc = prog_chunk(s, m, o, NULL, need == FK_NEED_PROG);
-    }
-    /* A NOR program still running at a cut is torn: finish before the marker. */
-    return rc == FK_OK ? fk_flash_sync(m->dst) : rc;
+    rc = write_unit(s, m, NULL, need);
+    return rc == FK_OK ? verify_unit(s, m, NULL) : rc;
 }
 
 /*
@@ -193,6 +229,13 @@ int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i
     }
     if (rc == FK_OK) {
         rc = fk_flash_sync(i->dst);
+    }
+    /* read both back (i's source is still in the buffer) */
+    if (rc == FK_OK && nn != FK_NEED_NOTHING) {
+        rc = verify_unit(s, n, NULL);
+    }
+    if (rc == FK_OK && ni != FK_NEED_NOTHING) {
+        rc = verify_unit(s, i, buf);
     }
     return rc;
 }

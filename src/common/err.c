@@ -83,6 +83,9 @@ static const struct fk_err_desc fk_errs[] = {
      FK_ERR_TEXT("the image has a lower version or security counter than allowed")},
     {FK_EBOOT_GEOMETRY, "FK_EBOOT_GEOMETRY",
      FK_ERR_TEXT("the slots' geometry (erase/write sizes, alignment, sizes) cannot be swapped")},
+    {FK_EBOOT_VERIFY, "FK_EBOOT_VERIFY",
+     FK_ERR_TEXT("a unit written during the swap does not read back as written, also after "
+                 "erasing and writing it again: the flash there is failing")},
     {FK_EBOOT_COUNTER, "FK_EBOOT_COUNTER",
      FK_ERR_TEXT("the security counter store cannot be read, so no image's counter can be checked: "
                  "nothing is booted until it can")},

@@ -469,6 +469,54 @@ static void security_counter_store_dead(void **s)
     assert_non_null(strstr(r.why, "security counter unreadable (FK_ENODEV"));
 }
 
+static struct fk_sim_dev *sim_dev_of_area(uint8_t id)
+{
+    const struct fk_flash_area *fa = fk_env_area(&T.e, id);
+    for (unsigned i = 0; i < T.e.sb.count; i++) {
+        if (&T.e.chk[i].dev == fa->dev) {
+            return fk_sim_dev_of(T.e.chk[i].inner);
+        }
+    }
+    return NULL;
+}
+
+/* A program that silently fails once in each slot during the swap: the unit
+ * is read back, found wrong, erased and written again, so the new image
+ * runs and the old one can still be swapped back. */
+static void program_fault_read_back(void **s)
+{
+    (void)s;
+    open_env("nrf52840-spi-nor-2mb", 6 * U, 6 * U, 1, 2);
+    assert_int_equal(fk_boot_set_pending(&T.e.map, false), FK_OK);
+    struct fk_sim_dev *p = sim_dev_of_area(FK_AREA_ID_PRIMARY);
+    struct fk_sim_dev *q = sim_dev_of_area(FK_AREA_ID_SECONDARY);
+    assert_non_null(p);
+    assert_non_null(q);
+    p->fault_off = fk_env_area(&T.e, FK_AREA_ID_PRIMARY)->off + 2 * U + 0x140;
+    p->fault_len = 8;
+    p->fault_count = 1;
+    q->fault_off = fk_env_area(&T.e, FK_AREA_ID_SECONDARY)->off + 4 * U + 0x300;
+    q->fault_len = 4;
+    q->fault_count = 1;
+    struct fk_boot_rsp r = boot_ok();
+    assert_int_equal(r.reason, FK_BOOT_R_UPGRADED_TEST);
+    assert_int_equal(p->fault_count, 0);
+    assert_int_equal(q->fault_count, 0);
+    assert_int_equal(r.stats.verify_retries, 2);
+    assert_true(primary_holds(T.new_img, T.new_len));
+    r = boot_ok();
+    assert_int_equal(r.reason, FK_BOOT_R_REVERTED);
+    assert_true(primary_holds(T.old_img, T.old_len));
+    /* a unit that never takes what is programmed stops the swap with the
+     * reason instead of marking it done */
+    assert_int_equal(fk_boot_set_pending(&T.e.map, false), FK_OK);
+    p->fault_count = UINT32_MAX;
+    struct fk_boot_rsp rr;
+    assert_int_not_equal(fk_boot_go(&T.e.cfg, &rr), FK_OK);
+    assert_int_equal(rr.reason, FK_BOOT_R_STUCK);
+    assert_non_null(strstr(rr.why, "FK_EBOOT_VERIFY"));
+}
+
 static int ext_dev_index(void)
 {
     for (unsigned i = 0; i < T.e.sb.count; i++) {
@@ -676,6 +724,7 @@ int main(void)
         cmocka_unit_test_teardown(security_counter_hooks, teardown),
         cmocka_unit_test_teardown(security_counter_default_store, teardown),
         cmocka_unit_test_teardown(security_counter_fail_closed, teardown),
+        cmocka_unit_test_teardown(program_fault_read_back, teardown),
         cmocka_unit_test_teardown(security_counter_store_dead, teardown),
         cmocka_unit_test_teardown(dead_chip_no_swap, teardown),
         cmocka_unit_test_teardown(dead_chip_mid_swap, teardown),

@@ -238,6 +238,11 @@ struct fk_sim_dev {
     char desc[FK_BOARD_NAME_LEN + 16];
     struct fk_flash_dev *drv; /* the driver's device */
     struct fk_sim_stats stats;
+    /* Fault knob: a program call that reaches [fault_off, fault_off +
+     * fault_len) (device offsets) silently fails there: it returns FK_OK,
+     * the bytes in the range stay as they were, the rest is programmed. It
+     * hits the next fault_count such calls (UINT32_MAX: all of them). */
+    uint32_t fault_off, fault_len, fault_count;
     /* internal */
     struct fk_nvmc nvmc;
     struct fk_nvmc_port port;

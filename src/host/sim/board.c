@@ -161,6 +161,24 @@ static int w_prog(struct fk_flash_dev *dev, uint32_t off, const void *buf, size_
     }
     sd->stats.prog_calls++;
     sd->stats.prog_bytes += len;
+    if (sd->fault_count > 0 && sd->fault_len > 0 && off < sd->fault_off + sd->fault_len &&
+        sd->fault_off < off + len) {
+        /* the fault knob: the bytes in the range do not take (0xff programs nothing) */
+        uint8_t *copy = malloc(len);
+        if (copy == NULL) {
+            return FK_ENOMEM;
+        }
+        memcpy(copy, buf, len);
+        uint32_t a = sd->fault_off > off ? sd->fault_off - off : 0;
+        uint32_t b = sd->fault_off + sd->fault_len - off;
+        memset(copy + a, 0xff, (b < len ? b : len) - a);
+        if (sd->fault_count != UINT32_MAX) {
+            sd->fault_count--;
+        }
+        rc = power_after(sd, sd->drv->ops->prog(sd->drv, off, copy, len));
+        free(copy);
+        return rc;
+    }
     return power_after(sd, sd->drv->ops->prog(sd->drv, off, buf, len));
 }
 
