@@ -153,6 +153,15 @@ bool fk_flash_reads_erased(const struct fk_flash_area *fa, uint32_t off, uint32_
  * erased, also when an error stops the walk (then the error is returned:
  * a read error or the failed erase's code). The device may still be busy
  * with the last erase on return (fk_flash_sync waits).
+ *
+ * Contract for callers: a sector left alone only *reads* erased. An erase
+ * interrupted by a reset can leave cells that read 0xff yet do not hold
+ * what is programmed later, so code that programs into the range must know
+ * from elsewhere that its last erase completed (e.g. a record it wrote
+ * after that erase: the swap's start record / canary, an upload's resume
+ * record, a background erase's done-record), or erase unconditionally
+ * (fk_flash_erase), as MCUboot does. The chip models do not model such
+ * weakly-erased cells yet (issue 14 item 1 is open).
  */
 int fk_flash_erase_dirty(const struct fk_flash_area *fa, uint32_t off, uint32_t len,
                          uint32_t *erased);
