@@ -74,14 +74,12 @@ static int validate(struct go *c, const struct fk_flash_area *fa, uint32_t off,
     if (c->cfg->keys == NULL) {
         return FK_EINVAL;
     }
-    int rc = fk_image_verify(fa, off, c->cfg->keys, info);
-    /* The swap copies bytes as they are: an image that had to be decrypted
-     * to verify would land in the primary as ciphertext. Refused until the
-     * swap decrypts (docs/image.md). */
-    if (rc == FK_OK && info->decrypted) {
-        rc = FK_EIMG_ENC_UNSUP;
-    }
-    return rc;
+    /* An encrypted image is ciphertext in the secondary (decrypted while
+     * hashing) and plaintext in the primary (its header keeps the flag, as
+     * MCUboot leaves it): the swap decrypts on the way in (enc_swap.c). */
+    struct fk_image_keyring k = *c->cfg->keys;
+    k.enc_plaintext = fa == c->pri;
+    return fk_image_verify(fa, off, &k, info);
 }
 
 /* Bytes from the header to the end of the TLVs, from the header and the TLV
@@ -224,6 +222,14 @@ static int stuck(struct go *c, int err)
     return FK_EBOOT_STUCK;
 }
 
+/* The swap did not start: an encrypted image's key cannot be recovered
+ * (fk_swap_enc_load; nothing written). */
+static bool enc_refused(int rc)
+{
+    return rc == FK_EIMG_ENC_KEY || rc == FK_EIMG_ENCRYPTED || rc == FK_EIMG_ENC_UNSUP ||
+           rc == FK_EIMG_KEY || rc == FK_EIMG_TLV_LEN;
+}
+
 /* Run a swap step function with retries on secondary failures. `restart`:
  * nothing moved yet, start over; else resume from the primary's markers. */
 static int do_swap(struct go *c, const struct fk_swap_rec *rec, bool fresh, bool resume)
@@ -234,7 +240,7 @@ static int do_swap(struct go *c, const struct fk_swap_rec *rec, bool fresh, bool
     for (uint8_t attempt = 0;; attempt++) {
         swap_init(c, &s);
         rc = resume ? fk_swap_resume(&s, rec) : fk_swap_start(&s, rec, fresh);
-        if (rc == FK_OK || rc == FK_EBOOT_TOOBIG || rc == FK_ENOSPC ||
+        if (rc == FK_OK || rc == FK_EBOOT_TOOBIG || rc == FK_ENOSPC || enc_refused(rc) ||
             attempt >= tries) {
             break;
         }
@@ -393,7 +399,10 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
     swap_init(c, &s);
     if (c->cfg->strategy == FK_BOOT_STRATEGY_OVERWRITE) {
         uint32_t units = si.end_off / c->g.unit + (si.end_off % c->g.unit != 0);
-        rc = fk_overwrite_run(&s, off, units);
+        rc = fk_swap_enc_load(&s, off, false); /* verified above with the same key */
+        if (rc == FK_OK) {
+            rc = fk_overwrite_run(&s, off, units);
+        }
         if (rc != FK_OK) {
             return rc;
         }
@@ -423,11 +432,12 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
     rec.sched = fk_swap_pick_sched(&s, rec.swap_size);
     (void)tp;
     rc = do_swap(c, &rec, true, false);
-    if (rc == FK_ENOSPC) {
+    if (rc == FK_ENOSPC || enc_refused(rc)) {
         rsp->reason = FK_BOOT_R_SEC_INVALID;
         rsp->secondary_err = rc;
         say_type(c, type);
-        say(c, " not started: the secondary trailer has no free begin record slot");
+        say(c, rc == FK_ENOSPC ? " not started: the secondary trailer has no free begin record slot"
+                               : " not started: the running image is encrypted with a key this bootloader cannot recover (it would reach the secondary in clear)");
         return boot_primary(c);
     }
     if (rc != FK_OK) {
@@ -471,6 +481,13 @@ static int revert(struct go *c, bool have_start, const struct fk_swap_rec *start
     swap_init(c, &s);
     rec.sched = fk_swap_pick_sched(&s, rec.swap_size);
     rc = do_swap(c, &rec, true, false);
+    if (enc_refused(rc)) {
+        c->rsp->reason = FK_BOOT_R_REVERT_IMPOSSIBLE;
+        c->rsp->secondary_err = rc;
+        say_sec_err(c, "revert due but the running image's key cannot be recovered (", rc);
+        say(c, "): it would reach the secondary in clear; keeping it");
+        return boot_primary(c);
+    }
     if (rc != FK_OK) {
         return stuck(c, rc);
     }

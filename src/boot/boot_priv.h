@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "fotakit/boot.h"
+#include "fotakit/image_enc.h"
 #include "fotakit/le.h"
 #include "fotakit/str_buf.h"
 
@@ -65,6 +66,17 @@ void fk_bsb_hex(struct fk_sb *sb, uint32_t v); /* "0x" + lower-case hex */
 void fk_bsb_ver(struct fk_sb *sb, const struct fk_image_version *v); /* vM.m.r+b */
 void fk_bsb_err(struct fk_sb *sb, int err); /* NAME: sentence */
 
+/* One image's AES-CTR key for a swap (enc_swap.c): the image's payload
+ * bytes [pay_start, pay_end) (offsets from the image header) are ciphertext
+ * on the secondary and plaintext on the primary. */
+struct fk_swap_enc {
+    bool on; /* the image is encrypted and its key is loaded */
+    uint8_t keylen; /* 16 or 32 */
+    uint8_t key[32];
+    struct fk_image_cipher c;
+    uint32_t pay_start, pay_end;
+};
+
 /* Swap engine (swap.c). */
 struct fk_swap {
     const struct fk_boot_config *cfg;
@@ -78,6 +90,10 @@ struct fk_swap {
     uint32_t half;   /* two-chain schedules: steps in the first chain (m) */
     const struct fk_flash_area *zfa; /* parking unit */
     uint32_t zoff;
+    /* Encrypted images: [0] the image the primary held when the swap
+     * started, [1] the secondary's. Loaded by fk_swap_enc_load (fresh
+     * start) or fk_swap_enc_read (resume, from the primary trailer). */
+    struct fk_swap_enc enc[2];
 };
 /* Which schedule a fresh swap of `swap_size` bytes uses on these slots. */
 uint8_t fk_swap_pick_sched(const struct fk_swap *s, uint32_t swap_size);
@@ -112,6 +128,12 @@ int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units);
 struct fk_mv { /* one unit move: dst[doff..+unit) := src[soff..+unit) */
     const struct fk_flash_area *src, *dst;
     uint32_t soff, doff;
+    /* The unit's content: bytes [ioff, ioff + unit) of the image whose key
+     * is `enc` (NULL: not encrypted). A move between the two slots runs
+     * AES-CTR over the payload part (decrypts into the primary, encrypts
+     * into the secondary); a move within one slot copies as is. */
+    const struct fk_swap_enc *enc;
+    uint32_t ioff;
 };
 /* What a move takes: nothing, programs into erased chunks, or an erase first. */
 enum fk_move_need { FK_NEED_NOTHING = 0, FK_NEED_PROG = 1, FK_NEED_ERASE = 2 };
@@ -134,5 +156,24 @@ int fk_move_unit(struct fk_swap *s, const struct fk_mv *m);
 /* Two independent moves side by side: `n` into the secondary, `i` into the
  * primary (needs cfg->buf of a unit); both synced on return. */
 int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i);
+
+/* Encrypted swap (enc_swap.c). */
+/* Unwrap the keys of the primary's image (at 0, when `pri`) and the
+ * secondary's (at sec_off) into s->enc[] (an image without an ENCRYPTED
+ * flag: off). FK_EIMG_* when an encrypted image's key cannot be recovered:
+ * the swap must not start (the image would leave the primary in clear);
+ * FK_EBOOT_TOOBIG when the primary trailer has no room for the keys. */
+int fk_swap_enc_load(struct fk_swap *s, uint32_t sec_off, bool pri);
+/* Store s->enc[] in the primary trailer (its first 2 * 64 bytes, erased),
+ * for a resume after a power cut: nothing is written when neither image is
+ * encrypted. */
+int fk_swap_enc_write(struct fk_swap *s);
+/* Read them back for swap `id` (none stored: both off). FK_ECORRUPT for a
+ * damaged record (fail closed: the swap stops rather than copy plaintext out). */
+int fk_swap_enc_read(struct fk_swap *s, uint32_t id);
+/* Bytes of the primary trailer the key records take at its start. */
+#define FK_SWAP_ENC_REC_LEN 64u
+/* Run m's cipher (if any) over data = bytes [o, o + len) of the unit. */
+void fk_move_xform(const struct fk_swap *s, const struct fk_mv *m, uint32_t o, uint8_t *data, uint32_t len);
 
 #endif

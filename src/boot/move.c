@@ -4,7 +4,9 @@
  * do it: nothing when the destination already holds the data, programs
  * only when an interrupted earlier copy left the destination partly written
  * and the rest erased, else an erase and programs. Each byte is programmed
- * at most once per erase.
+ * at most once per erase. A move between the slots of an encrypted image
+ * runs its cipher over every source chunk as it is read (fk_move_xform),
+ * so the secondary is only ever programmed with ciphertext.
  */
 #include <string.h>
 
@@ -47,6 +49,7 @@ int fk_move_classify(struct fk_swap *s, const struct fk_mv *m, const uint8_t *bu
         const uint8_t *src = a;
         if (rc == FK_OK && buf == NULL) {
             rc = fk_flash_read(m->src, m->soff + o, a, FK_BOOT_CHUNK);
+            fk_move_xform(s, m, o, a, FK_BOOT_CHUNK);
         } else {
             src = buf + o;
         }
@@ -88,6 +91,7 @@ static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, cons
         if (rc != FK_OK) {
             return rc;
         }
+        fk_move_xform(s, m, o, a, FK_BOOT_CHUNK);
     }
     if (fk_buf_erased(data, FK_BOOT_CHUNK, fk_flash_erased_val(m->dst))) {
         return FK_OK; /* erased data needs no program */
@@ -191,6 +195,7 @@ int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i
     uint8_t *buf = s->cfg->buf;
     enum fk_move_need nn, ni;
     int rc = fk_flash_read(i->src, i->soff, buf, s->g.unit);
+    fk_move_xform(s, i, 0, buf, s->g.unit);
     if (rc == FK_OK) {
         rc = fk_move_classify(s, i, buf, &ni);
     }

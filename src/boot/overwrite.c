@@ -22,7 +22,8 @@ int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units)
     s->units = units;
     s->st->units = units;
     for (uint32_t i = 0; i < units; i++) {
-        struct fk_mv m = {s->sec, s->pri, src_off + i * s->g.unit, i * s->g.unit};
+        struct fk_mv m = {s->sec, s->pri, src_off + i * s->g.unit, i * s->g.unit, &s->enc[1],
+                          i * s->g.unit};
         int rc = fk_move_unit(s, &m);
         if (rc != FK_OK) {
             return rc;

@@ -41,20 +41,15 @@ int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uin
 static void chain_move(const struct fk_swap *s, uint32_t j, struct fk_mv *m)
 {
     uint32_t u = s->g.unit, step = j / 2, phase = j % 2;
-    if (s->type != FK_SWAP_REVERT) {
-        uint32_t i = step;
-        if (phase == 0) { /* old P[i] -> S[i] */
-            *m = (struct fk_mv){s->pri, s->sec, i * u, i * u};
-        } else { /* new S[i+1] -> P[i] */
-            *m = (struct fk_mv){s->sec, s->pri, (i + 1) * u, i * u};
-        }
-    } else {
-        uint32_t i = s->units - 1 - step;
-        if (phase == 0) { /* P[i] -> S[i+1] */
-            *m = (struct fk_mv){s->pri, s->sec, i * u, (i + 1) * u};
-        } else { /* old S[i] -> P[i] */
-            *m = (struct fk_mv){s->sec, s->pri, i * u, i * u};
-        }
+    bool up = s->type != FK_SWAP_REVERT;
+    uint32_t i = up ? step : s->units - 1 - step;
+    /* Phase 0 moves unit i of the primary's image, phase 1 unit i of the
+     * secondary's: its bytes [i * u, (i + 1) * u) (enc_swap.c). */
+    const struct fk_swap_enc *e = &s->enc[phase];
+    if (phase == 0) { /* upgrade: old P[i] -> S[i]; revert: P[i] -> S[i+1] */
+        *m = (struct fk_mv){s->pri, s->sec, i * u, (i + !up) * u, e, i * u};
+    } else { /* upgrade: new S[i+1] -> P[i]; revert: old S[i] -> P[i] */
+        *m = (struct fk_mv){s->sec, s->pri, (i + up) * u, i * u, e, i * u};
     }
 }
 
@@ -82,7 +77,7 @@ static void entry(const struct fk_swap *s, uint32_t g, struct fk_mv *m, bool *pa
     if (g == 0) {
         struct fk_mv last;
         chain_move(s, la - 1, &last);
-        *m = (struct fk_mv){last.src, s->zfa, last.soff, s->zoff};
+        *m = (struct fk_mv){last.src, s->zfa, last.soff, s->zoff, last.enc, last.ioff};
         return;
     }
     uint32_t idx = 1;
@@ -347,6 +342,13 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
     if (rc != FK_OK) {
         return rc;
     }
+    /* Both images are whole and in place: recover their keys now (an
+     * encrypted image whose key cannot be recovered is not swapped: it
+     * would leave the primary in clear). */
+    rc = fk_swap_enc_load(s, rec->type == FK_SWAP_REVERT ? 0 : s->g.sec_image_off, true);
+    if (rc != FK_OK) {
+        return rc;
+    }
     uint8_t b[FK_BOOT_REC_LEN];
     if (fresh) {
         /* 1. Begin record in the secondary: ties the primary's coming start
@@ -392,6 +394,9 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
     uint32_t tlen = s->g.pri_trailer_units * s->g.unit;
     rc = fk_swap_erase_trailer(s, s->pri, s->pri->size - tlen, tlen);
     if (rc == FK_OK) {
+        rc = fk_swap_enc_write(s); /* before the magic: a resumable swap has its keys */
+    }
+    if (rc == FK_OK) {
         fk_rec_encode(b, FK_REC_TAG_START, rec);
         rc = fk_flash_write(s->pri, s->pri->size - FK_BOOT_OFF_REC, b, FK_BOOT_REC_LEN);
         s->st->status_progs++;
@@ -430,6 +435,10 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
 int fk_swap_resume(struct fk_swap *s, const struct fk_swap_rec *rec)
 {
     int rc = plan(s, rec);
+    if (rc != FK_OK) {
+        return rc;
+    }
+    rc = fk_swap_enc_read(s, rec->id);
     if (rc != FK_OK) {
         return rc;
     }

@@ -73,6 +73,36 @@ static void pf_park_in_primary(void **s)
     assert_int_equal(t.failures, 0);
 }
 
+/* Encrypted images (ENC_KW): the swap decrypts into the primary and
+ * re-encrypts what it moves out; after every cut and every boot the
+ * secondary holds no plaintext block of either image (fk_pf_trial). Both
+ * schedules that park (in the secondary on the 2 MB NOR, in the primary on
+ * tight-ext) and the serial one (internal only). */
+static void pf_encrypted(void **s)
+{
+    (void)s;
+    static const struct {
+        const char *layout;
+        unsigned lo, hi;
+    } L[] = {{"nrf52840-spi-nor-2mb", 4, 5}, {"tight-ext", 7, 7}, {"nrf52840-internal-only", 4, 4}};
+    static const enum fk_pf_scenario S[] = {FK_PF_TEST, FK_PF_REVERT, FK_PF_PERM, FK_PF_OVERWRITE};
+    struct fk_pf_totals t = {0};
+    for (unsigned l = 0; l < 3; l++) {
+        for (unsigned i = 0; i < 4; i++) {
+            struct fk_pf_sweep_opts o = {.stride = 11, .offset = l * 4 + i, .doubles = 2,
+                                         .min_units = L[l].lo, .max_units = L[l].hi, .enc = true};
+            assert_int_equal(fk_pf_sweep(FOTAKIT_SHARED_DIR, L[l].layout, 0, S[i], &o, &t), 0);
+        }
+    }
+    printf("encrypted: %llu trials (%llu double cuts), %llu failures\n", (unsigned long long)t.trials,
+           (unsigned long long)t.doubles, (unsigned long long)t.failures);
+    if (t.failures) {
+        printf("first failure: %s\n", t.first_failure);
+    }
+    assert_true(t.trials > 100);
+    assert_int_equal(t.failures, 0);
+}
+
 static void pf_52840_ext(void **s) { (void)s; sweep("nrf52840-spi-nor-2mb", 0, 0); }
 static void pf_52840_ext_ws8(void **s) { (void)s; sweep("nrf52840-spi-nor-2mb", 8, 7); }
 static void pf_5340_ext(void **s) { (void)s; sweep("nrf5340-spi-nor-2mb", 0, 11); }
@@ -89,7 +119,7 @@ int main(void)
         cmocka_unit_test(pf_5340_ext),    cmocka_unit_test(pf_5340_ext_ws8),
         cmocka_unit_test(pf_int_only),    cmocka_unit_test(pf_int_only_ws8),
         cmocka_unit_test(pf_big_5340),    cmocka_unit_test(pf_big_int),
-        cmocka_unit_test(pf_park_in_primary),
+        cmocka_unit_test(pf_park_in_primary), cmocka_unit_test(pf_encrypted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

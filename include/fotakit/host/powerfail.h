@@ -80,6 +80,18 @@ int fk_env_erase_area(struct fk_env *e, uint8_t id);
  * + TLVs), payload from `seed`, version major.0.0. malloc'ed. */
 uint8_t *fk_test_image(uint32_t total, uint8_t major, uint32_t seed, uint32_t sec_cnt);
 
+/* The same image encrypted as `fotakit image sign -E KEK` makes it:
+ * ENC_KW TLV (AES-128 image key `aes_key`, wrapped with the 16-byte KEK in
+ * the file `kek_path`), payload AES-CTR encrypted after hashing. *total is
+ * rounded down (at most 15 bytes) so the payload is whole 16-byte blocks,
+ * as sign -E pads it. *plain (malloc'ed) gets the image as the primary
+ * holds it once decrypted (payload in clear). NULL on failure. */
+uint8_t *fk_test_image_enc(uint32_t *total, uint8_t major, uint32_t seed, const char *kek_path,
+                           const uint8_t aes_key[16], uint8_t **plain);
+/* The 16-byte key-encryption key the power-cut harness and bench/swap use,
+ * written once to a temporary file whose path is returned (static). */
+const uint8_t *fk_test_kek(const char **path);
+
 /* Snapshot / restore every device's contents (power back on, stats zeroed). */
 struct fk_snap {
     unsigned n;
@@ -109,13 +121,16 @@ struct fk_pf_case {
     uint32_t force_ws;
     enum fk_pf_scenario scn;
     uint32_t old_len, new_len; /* image sizes */
+    bool enc; /* both images encrypted (ENC_KW): the secondary must never hold
+                 a plaintext block of either (checked after every cut and boot) */
 };
 
 struct fk_pf_run {
     struct fk_env env;
     struct fk_pf_case c;
     struct fk_snap snap;  /* state before the action */
-    uint8_t *old_img, *new_img;
+    uint8_t *old_img, *new_img; /* as the primary holds them (plaintext) */
+    struct fk_image_enc_key dkey; /* the bootloader's KW key (enc cases) */
     uint32_t calls;       /* program/erase calls of the uncut action */
     char why[256];        /* first failure */
 };
@@ -141,6 +156,7 @@ struct fk_pf_sweep_opts {
     uint32_t big_stride; /* every big_stride-th k for the 460 KB image; 0: skip it */
     uint32_t doubles;    /* double-cut trials per image size */
     unsigned min_units, max_units; /* image sizes in sectors (4..8) */
+    bool enc;            /* encrypted images (fk_pf_case.enc) */
 };
 
 struct fk_pf_totals {

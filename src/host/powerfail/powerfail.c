@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fotakit/host/image.h"
+#include "fotakit/le.h"
 #ifdef FK_HAVE_LAYOUT
 #include "fotakit/host/layout.h"
 #endif
@@ -359,13 +361,19 @@ int fk_env_erase_area(struct fk_env *e, uint8_t id)
     return rc == FK_OK ? fk_flash_sync(fa) : rc;
 }
 
-uint8_t *fk_test_image(uint32_t total, uint8_t major, uint32_t seed, uint32_t sec_cnt)
+static uint8_t *test_image(uint32_t *total_io, uint8_t major, uint32_t seed, uint32_t sec_cnt,
+                           const char *kek_path, const uint8_t *aes_key)
 {
-    uint32_t tlv = 40 + (sec_cnt ? 12 : 0);
-    if (total < 0x200 + tlv + 1) {
+    uint32_t total = *total_io;
+    uint32_t tlv = 40 + (sec_cnt ? 12 : 0) + (kek_path ? 28 : 0); /* ENC_KW: 4 + 24 */
+    if (total < 0x200 + tlv + 16) {
         return NULL;
     }
     uint32_t plen = total - 0x200 - tlv;
+    if (kek_path != NULL) {
+        plen -= plen % 16; /* sign -E pads the payload to 16 bytes */
+        total = 0x200 + plen + tlv;
+    }
     uint8_t *payload = malloc(plen);
     if (payload == NULL) {
         return NULL;
@@ -386,6 +394,8 @@ uint8_t *fk_test_image(uint32_t total, uint8_t major, uint32_t seed, uint32_t se
         o.has_security_counter = true;
         o.security_counter = sec_cnt;
     }
+    o.enc_key_path = kek_path;
+    o.enc_plainkey = aes_key;
     uint8_t *out = NULL;
     size_t out_len = 0;
     char err[256];
@@ -395,6 +405,7 @@ uint8_t *fk_test_image(uint32_t total, uint8_t major, uint32_t seed, uint32_t se
         free(out);
         return NULL;
     }
+    *total_io = total;
     return out;
 }
 
@@ -447,6 +458,61 @@ void fk_snap_free(struct fk_snap *s)
 }
 
 /* ---- power-loss harness ------------------------------------------------ */
+uint8_t *fk_test_image(uint32_t total, uint8_t major, uint32_t seed, uint32_t sec_cnt)
+{
+    return test_image(&total, major, seed, sec_cnt, NULL, NULL);
+}
+
+uint8_t *fk_test_image_enc(uint32_t *total, uint8_t major, uint32_t seed, const char *kek_path,
+                           const uint8_t aes_key[16], uint8_t **plain)
+{
+    uint8_t *ct = test_image(total, major, seed, 0, kek_path, aes_key);
+    struct fk_enc_key k;
+    char err[256];
+    *plain = NULL;
+    if (ct == NULL || fk_enc_key_load(kek_path, &k, err, sizeof err) != FK_OK) {
+        free(ct);
+        return NULL;
+    }
+    int rc = fk_image_decrypt_buf(ct, *total, &k, plain, err, sizeof err);
+    fk_enc_key_free(&k);
+    if (rc != FK_OK) {
+        free(ct);
+        return NULL;
+    }
+    return ct;
+}
+
+static char kek_name[64];
+
+static void kek_unlink(void)
+{
+    unlink(kek_name);
+}
+
+const uint8_t *fk_test_kek(const char **path)
+{
+    static const uint8_t kek[16] = {0x6b, 0x65, 0x6b, 0x2d, 0x66, 0x6f, 0x74, 0x61,
+                                    0x6b, 0x69, 0x74, 0x2d, 0x74, 0x65, 0x73, 0x74};
+    char *name = kek_name;
+    if (name[0] == '\0') {
+        char tmp[] = "/tmp/fotakit-kek-XXXXXX";
+        int fd = mkstemp(tmp);
+        if (fd < 0) {
+            return NULL;
+        }
+        ssize_t n = write(fd, kek, sizeof kek);
+        close(fd);
+        if (n != (ssize_t)sizeof kek) {
+            unlink(tmp);
+            return NULL;
+        }
+        snprintf(kek_name, sizeof kek_name, "%s", tmp);
+        atexit(kek_unlink);
+    }
+    *path = name;
+    return kek;
+}
 
 const char *fk_pf_scenario_name(enum fk_pf_scenario s)
 {
@@ -526,11 +592,54 @@ static int primary_is(struct fk_pf_run *r, const uint8_t *img, uint32_t len, con
         return 1;
     }
     struct fk_image_info info;
-    rc = fk_image_verify(p, 0, &r->env.keys, &info);
+    struct fk_image_keyring k = r->env.keys;
+    k.enc_plaintext = true; /* the primary holds plaintext */
+    rc = fk_image_verify(p, 0, &k, &info);
     if (rc != FK_OK) {
         snprintf(r->why, sizeof r->why, "%s: primary does not validate: %s", when, fk_err_name(rc));
         return 1;
     }
+    return 0;
+}
+
+/* 0: no 32-byte payload block of either image's plaintext sits anywhere in
+ * the secondary (an encrypted case's secrecy oracle). Units move whole, so a
+ * block at image offset p can only appear at p modulo the unit. */
+static int secondary_clear(struct fk_pf_run *r, const char *when)
+{
+    if (!r->c.enc) {
+        return 0;
+    }
+    const struct fk_flash_area *sa = fk_env_area(&r->env, FK_AREA_ID_SECONDARY);
+    struct fk_boot_geometry g;
+    if (sa == NULL || fk_boot_geometry(&r->env.map, &g) != FK_OK) {
+        snprintf(r->why, sizeof r->why, "%s: no secondary to check", when);
+        return 1;
+    }
+    uint32_t len = sa->size; /* the whole slot: cheap next to the trials */
+    uint8_t *buf = malloc(len);
+    if (buf == NULL || fk_flash_read(sa, 0, buf, len) != FK_OK) {
+        free(buf);
+        snprintf(r->why, sizeof r->why, "%s: secondary unreadable", when);
+        return 1;
+    }
+    const uint8_t *imgs[2] = {r->old_img, r->new_img};
+    uint32_t lens[2] = {r->c.old_len, r->c.new_len};
+    for (int i = 0; i < 2; i++) {
+        uint32_t hs = fk_le16(imgs[i] + 8), is = fk_le32(imgs[i] + 12); /* hdr_size, img_size */
+        for (uint32_t p = hs; p + 32 <= hs + is && p + 32 <= lens[i]; p += 32) {
+            for (uint32_t base = p % g.unit; base + 32 <= len; base += g.unit) {
+                if (memcmp(buf + base, imgs[i] + p, 32) == 0) {
+                    snprintf(r->why, sizeof r->why,
+                             "%s: the secondary holds plaintext of the %s image (its bytes 0x%x.. at 0x%x)", when,
+                             i ? "new" : "old", p, base);
+                    free(buf);
+                    return 1;
+                }
+            }
+        }
+    }
+    free(buf);
     return 0;
 }
 
@@ -544,17 +653,35 @@ int fk_pf_prepare(struct fk_pf_run *r, const char *shared_dir, const struct fk_p
         snprintf(r->why, sizeof r->why, "%s", err);
         return rc;
     }
-    r->old_img = fk_test_image(c->old_len, 1, 1000u + c->old_len, 0);
-    r->new_img = fk_test_image(c->new_len, 2, 2000u + c->new_len, 0);
-    if (r->old_img == NULL || r->new_img == NULL) {
+    uint8_t *new_sec = NULL; /* the new image as uploaded (ciphertext when enc) */
+    if (c->enc) {
+        static const uint8_t k_old[16] = "old-image-key-01", k_new[16] = "new-image-key-02";
+        const char *kek_path = NULL;
+        const uint8_t *kek = fk_test_kek(&kek_path);
+        uint8_t *old_ct = NULL;
+        if (kek != NULL) {
+            /* sizes rounded down so the payload is whole 16-byte blocks */
+            old_ct = fk_test_image_enc(&r->c.old_len, 1, 1000u + c->old_len, kek_path, k_old, &r->old_img);
+            new_sec = fk_test_image_enc(&r->c.new_len, 2, 2000u + c->new_len, kek_path, k_new, &r->new_img);
+        }
+        free(old_ct); /* the old image was decrypted into the primary long ago */
+        r->dkey = (struct fk_image_enc_key){FK_TLV_ENC_KW, kek, 16};
+        r->env.keys.enc = &r->dkey;
+    } else {
+        r->old_img = fk_test_image(c->old_len, 1, 1000u + c->old_len, 0);
+        r->new_img = fk_test_image(c->new_len, 2, 2000u + c->new_len, 0);
+    }
+    if (r->old_img == NULL || r->new_img == NULL || (c->enc && new_sec == NULL)) {
+        free(new_sec);
         snprintf(r->why, sizeof r->why, "cannot make test images");
         return FK_ENOMEM;
     }
     uint32_t soff = fk_boot_secondary_image_off(&r->env.map);
-    rc = fk_env_write(&r->env, FK_AREA_ID_PRIMARY, 0, r->old_img, c->old_len);
+    rc = fk_env_write(&r->env, FK_AREA_ID_PRIMARY, 0, r->old_img, r->c.old_len);
     if (rc == FK_OK) {
-        rc = fk_env_write(&r->env, FK_AREA_ID_SECONDARY, soff, r->new_img, c->new_len);
+        rc = fk_env_write(&r->env, FK_AREA_ID_SECONDARY, soff, c->enc ? new_sec : r->new_img, r->c.new_len);
     }
+    free(new_sec);
     if (c->scn == FK_PF_OVERWRITE) {
         r->env.cfg.strategy = FK_BOOT_STRATEGY_OVERWRITE;
     }
@@ -625,6 +752,9 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
         snprintf(R->why, sizeof R->why, "action failed without a cut: %s", fk_err_name(rc));
         return 1;
     }
+    if (secondary_clear(R, "after the cut")) {
+        return 1;
+    }
     /* A cut in an application write leaves the state before or after. */
     bool after = true;
     if (R->c.scn == FK_PF_SETPEND || R->c.scn == FK_PF_CONFIRM || R->c.scn == FK_PF_SETPEND_PERM) {
@@ -648,6 +778,9 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
         fk_sim_power_restore(&R->env.sb);
         fk_sim_power_arm(&R->env.sb, 0, FK_SIM_CUT_NONE, 0);
         fk_env_resync(&R->env);
+        if (secondary_clear(R, "after the second cut")) {
+            return 1;
+        }
     }
     rc = boot(R, &rsp);
     if (rc != FK_OK) {
@@ -683,7 +816,7 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
         want_len = later_len = after ? R->c.new_len : R->c.old_len;
         break;
     }
-    if (primary_is(R, want, want_len, "after recovery")) {
+    if (primary_is(R, want, want_len, "after recovery") || secondary_clear(R, "after recovery")) {
         return 1;
     }
     for (int b = 0; b < 3; b++) {
@@ -695,7 +828,7 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
         }
         char when[32];
         snprintf(when, sizeof when, "further boot %d", b + 1);
-        if (primary_is(R, later, later_len, when)) {
+        if (primary_is(R, later, later_len, when) || secondary_clear(R, when)) {
             return 1;
         }
     }
@@ -724,8 +857,8 @@ static void note_fail(struct fk_pf_totals *t, const struct fk_pf_run *r, uint32_
 {
     t->failures++;
     if (t->first_failure[0] == '\0') {
-        snprintf(t->first_failure, sizeof t->first_failure, "%s ws=%u %s old=%u new=%u k=%u %s k2=%u: %s",
-                 r->c.layout, r->c.force_ws, fk_pf_scenario_name(r->c.scn), r->c.old_len, r->c.new_len, k,
+        snprintf(t->first_failure, sizeof t->first_failure, "%s ws=%u %s%s old=%u new=%u k=%u %s k2=%u: %s",
+                 r->c.layout, r->c.force_ws, r->c.enc ? "encrypted " : "", fk_pf_scenario_name(r->c.scn), r->c.old_len, r->c.new_len, k,
                  mode == FK_SIM_CUT_TEAR ? "torn" : "before", k2, r->why);
     }
 }
@@ -737,7 +870,7 @@ int fk_pf_sweep(const char *shared_dir, const char *layout, uint32_t ws, enum fk
     unsigned lo = o->min_units ? o->min_units : 4, hi = o->max_units ? o->max_units : 8;
     for (unsigned n = lo; n <= hi + (o->big_stride ? 1u : 0u); n++) {
         bool big = n > hi;
-        struct fk_pf_case c = {layout, ws, scn, 0, 0};
+        struct fk_pf_case c = {layout, ws, scn, 0, 0, o->enc};
         if (big) {
             c.new_len = 460u * 1024u;
             c.old_len = 460u * 1024u - 5000u;
@@ -771,7 +904,7 @@ int fk_pf_sweep(const char *shared_dir, const char *layout, uint32_t ws, enum fk
                 }
             }
         }
-        for (uint32_t i = 0; i < o->doubles && !big; i++) {
+        for (uint32_t i = 0; i < o->doubles && !big && r->calls > 0; i++) {
             uint64_t s = mix(0x5eed0000ull + i + ((uint64_t)n << 16) + ((uint64_t)scn << 32));
             uint32_t k = 1 + (uint32_t)(s % r->calls);
             enum fk_sim_cut mode = (i % 2) ? FK_SIM_CUT_TEAR : FK_SIM_CUT_BEFORE;
