@@ -143,10 +143,10 @@ static void untrusted_signer_refused(void **s)
     fk_env_close(&E);
 }
 
-/* An encrypted image: without a decryption key refused as encrypted; with
- * one it verifies, but the swap does not decrypt yet, so it is refused as
- * something this bootloader cannot install (never copied as ciphertext). */
-static void encrypted_refused(void **s)
+/* An encrypted image (ECIES-P256, signed ECDSA P-256, --confirm): without
+ * a decryption key refused as encrypted; with one it verifies and the swap
+ * decrypts it into the primary (permanent upgrade, plaintext payload). */
+static void encrypted_installed(void **s)
 {
     (void)s;
     prepare("img-ecdsa-p256-pad-test.bin");
@@ -192,9 +192,17 @@ static void encrypted_refused(void **s)
     assert_int_equal(fk_image_sign(&o, payload, plen, &img, &ilen, err, sizeof err), FK_OK);
     assert_int_equal(fk_env_write(&E, FK_AREA_ID_SECONDARY, 0x1000, img, ilen), FK_OK);
     r = boot();
-    assert_int_equal(r.reason, FK_BOOT_R_SEC_INVALID);
-    assert_int_equal(r.secondary_err, FK_EIMG_ENC_UNSUP);
-    ver_is(&r, 1, 0, 0, 0);
+    assert_int_equal(r.reason, FK_BOOT_R_UPGRADED_PERM);
+    assert_int_equal(r.secondary_err, FK_OK);
+    ver_is(&r, 3, 0, 0, 0);
+    uint8_t *got = malloc(plen);
+    assert_non_null(got);
+    assert_int_equal(fk_flash_read(fk_env_area(&E, FK_AREA_ID_PRIMARY), 0x200, got, plen), FK_OK);
+    assert_memory_equal(got, payload, plen); /* decrypted on the way in */
+    r = boot();
+    assert_int_equal(r.reason, FK_BOOT_R_NONE); /* the primary verifies as plaintext */
+    ver_is(&r, 3, 0, 0, 0);
+    free(got);
     free(img);
     free(payload);
     free(der);
@@ -209,7 +217,7 @@ int main(void)
         cmocka_unit_test(pad_confirm_stays),
         cmocka_unit_test(pad_test_confirmed_by_app_stays),
         cmocka_unit_test(untrusted_signer_refused),
-        cmocka_unit_test(encrypted_refused),
+        cmocka_unit_test(encrypted_installed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
