@@ -8,7 +8,12 @@
  * and 460 KB (every 17th k); plus "tight-ext" (9-unit slots on two chips,
  * 6..7-unit images) where the two-chain schedule parks in the primary. The oracle is fk_pf_trial() (src/host/powerfail/powerfail.c).
  *
- *   powerfail [--json] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]
+ * With --enc both images are encrypted (ENC_KW) and only the boot
+ * scenarios run (test, revert, permanent, overwrite); every trial then also
+ * checks, after each cut and each boot, that the secondary holds no
+ * plaintext block of either image.
+ *
+ *   powerfail [--json] [--enc] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--enc") == 0) {
+            o.enc = true;
         } else if (i + 1 < argc && strcmp(argv[i], "--stride") == 0) {
             o.stride = (uint32_t)atoi(argv[++i]);
         } else if (i + 1 < argc && strcmp(argv[i], "--big-stride") == 0) {
@@ -34,7 +41,7 @@ int main(int argc, char **argv)
         } else if (i + 1 < argc && strcmp(argv[i], "--layout") == 0) {
             only = argv[++i];
         } else {
-            fprintf(stderr, "usage: powerfail [--json] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]\n");
+            fprintf(stderr, "usage: powerfail [--json] [--enc] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]\n");
             return 2;
         }
     }
@@ -59,6 +66,10 @@ int main(int argc, char **argv)
         }
         for (size_t w = 0; w < 2; w++) {
             for (int scn = 0; scn < FK_PF_SCENARIOS; scn++) {
+                if (o.enc && scn != FK_PF_TEST && scn != FK_PF_REVERT && scn != FK_PF_PERM &&
+                    scn != FK_PF_OVERWRITE) {
+                    continue; /* the application's writes do not touch images */
+                }
                 struct fk_pf_totals t = {0};
                 clock_t t0 = clock();
                 struct fk_pf_sweep_opts lo = o;
@@ -81,9 +92,9 @@ int main(int argc, char **argv)
                 char ws[8];
                 snprintf(ws, sizeof ws, "%s", wss[w] ? "8" : "board");
                 if (json) {
-                    printf("{\"layout\":\"%s\",\"write_size\":\"%s\",\"scenario\":\"%s\",\"trials\":%llu,"
-                           "\"double_cuts\":%llu,\"failures\":%llu,\"first_failure\":\"%s\"}\n",
-                           layouts[l], ws, fk_pf_scenario_name((enum fk_pf_scenario)scn),
+                    printf("{\"layout\":\"%s\",\"write_size\":\"%s\",\"scenario\":\"%s\",\"encrypted\":%s,"
+                           "\"trials\":%llu,\"double_cuts\":%llu,\"failures\":%llu,\"first_failure\":\"%s\"}\n",
+                           layouts[l], ws, fk_pf_scenario_name((enum fk_pf_scenario)scn), o.enc ? "true" : "false",
                            (unsigned long long)t.trials, (unsigned long long)t.doubles,
                            (unsigned long long)t.failures, t.failures ? "see text output" : "");
                 } else {
@@ -99,8 +110,9 @@ int main(int argc, char **argv)
         }
     }
     if (json) {
-        printf("{\"totals\":true,\"trials\":%llu,\"double_cuts\":%llu,\"failures\":%llu}\n",
-               (unsigned long long)all.trials, (unsigned long long)all.doubles, (unsigned long long)all.failures);
+        printf("{\"totals\":true,\"encrypted\":%s,\"trials\":%llu,\"double_cuts\":%llu,\"failures\":%llu}\n",
+               o.enc ? "true" : "false", (unsigned long long)all.trials, (unsigned long long)all.doubles,
+               (unsigned long long)all.failures);
     } else {
         printf("\ntotal: %llu trials (%llu double cuts), %llu failures\n", (unsigned long long)all.trials,
                (unsigned long long)all.doubles, (unsigned long long)all.failures);
