@@ -72,9 +72,11 @@ void fk_bsb_err(struct fk_sb *sb, int err); /* NAME: sentence */
 struct fk_swap_enc {
     bool on; /* the image is encrypted and its key is loaded */
     uint8_t keylen; /* 16 or 32 */
+    uint32_t pay_start, pay_end;
+#ifdef FK_IMAGE_ENC /* a build without decryption never turns `on` */
     uint8_t key[32];
     struct fk_image_cipher c;
-    uint32_t pay_start, pay_end;
+#endif
 };
 
 /* Swap engine (swap.c). */
