@@ -14,6 +14,9 @@
  *   sha256_port         fk_port_sha256_compress over BENCH_BYTES (if built)
  *   sha256_bearssl      br_sha256_update over the same bytes
  *   ecdsa_p256_verify   br_ecdsa_i31_vrfy_asn1 of the small image's signature
+ *                       (br_ec_p256_m31, the default FOTAKIT_P256)
+ *   ecdsa_p256_verify_m15, ecdsa_p256_verify_i31  the same with
+ *                       br_ec_p256_m15 / br_ec_prime_i31 (FOTAKIT_P256=m15/i31)
  *   boot_check_460k     fk_image_verify of the 471,040-byte image (hash + ECDSA)
  *   swap_cpu            fk_boot_go performing the pending test swap, minus its
  *                       image validations (counted apart); bytes = units swapped
@@ -145,14 +148,20 @@ static void ecdsa_bench(void)
         .q = (unsigned char *)(uintptr_t)(k->der + k->der_len - 65),
         .qlen = 65,
     };
-    uint64_t t0 = now();
-    uint32_t ok = br_ecdsa_i31_vrfy_asn1(&br_ec_p256_m31, hash, 32, &pk, sig, siglen);
-    uint64_t dt = now() - t0;
-    if (ok != 1) {
-        fk_fw_log(TAG, "ecdsa_p256_verify: signature did not verify", NULL);
-        return;
+    static const char *const names[] = {"ecdsa_p256_verify", "ecdsa_p256_verify_m15",
+                                        "ecdsa_p256_verify_i31"};
+    for (unsigned i = 0; i < 3; i++) {
+        uint64_t t0 = now();
+        uint32_t ok = i == 0   ? br_ecdsa_i31_vrfy_asn1(&br_ec_p256_m31, hash, 32, &pk, sig, siglen)
+                      : i == 1 ? br_ecdsa_i15_vrfy_asn1(&br_ec_p256_m15, hash, 32, &pk, sig, siglen)
+                               : br_ecdsa_i31_vrfy_asn1(&br_ec_prime_i31, hash, 32, &pk, sig, siglen);
+        uint64_t dt = now() - t0;
+        if (ok != 1) {
+            fk_fw_log(TAG, names[i], ": signature did not verify");
+            return;
+        }
+        report(names[i], dt, 0);
     }
-    report("ecdsa_p256_verify", dt, 0);
 }
 
 static void boot_check_bench(void)

@@ -1,9 +1,11 @@
 /*
  * ECDSA over the image digest, DER signature (TLV 0x22), with BearSSL: no
  * heap, no RNG.
- *  - P-256 (SHA-256): br_ec_p256_m31 (i31 by default: fast on Cortex-M3/M4
- *    with a 32x32->64 multiplier; -DFK_IMAGE_ECDSA_I15 selects the i15/m15
- *    code for cores without one);
+ *  - P-256 (SHA-256): br_ec_p256_m31 by default (fast on Cortex-M3/M4 with
+ *    a 32x32->64 multiplier). CMake FOTAKIT_P256 chooses: m31 (default),
+ *    m15 (-DFK_IMAGE_ECDSA_I15: i15/m15 code for cores without a 32x32->64
+ *    multiplier) or i31 (-DFK_IMAGE_ECDSA_GENERIC: BearSSL's generic
+ *    br_ec_prime_i31, the smallest and slowest);
  *  - P-384 (SHA-384): br_ec_prime_i31, built when FK_IMAGE_P384 is defined
  *    (host always, device option FOTAKIT_DEVICE_P384).
  */
@@ -45,8 +47,10 @@ int fk_sig_ecdsa(const struct fk_key_view *k, const uint8_t *hash, size_t hlen, 
 #endif
     }
     pk.curve = BR_EC_secp256r1;
-#ifdef FK_IMAGE_ECDSA_I15
+#if defined(FK_IMAGE_ECDSA_I15)
     ok = br_ecdsa_i15_vrfy_asn1(&br_ec_p256_m15, hash, hlen, &pk, sig, siglen);
+#elif defined(FK_IMAGE_ECDSA_GENERIC)
+    ok = br_ecdsa_i31_vrfy_asn1(&br_ec_prime_i31, hash, hlen, &pk, sig, siglen);
 #else
     ok = br_ecdsa_i31_vrfy_asn1(&br_ec_p256_m31, hash, hlen, &pk, sig, siglen);
 #endif
