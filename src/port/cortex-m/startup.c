@@ -13,7 +13,7 @@
 #define FK_CM_IRQ_COUNT 48
 #endif
 
-/* Linker script symbols (sections.ld). */
+/* Linker script symbols (sections.ld, or the link-check firmware's cortex-m4.ld). */
 extern uint32_t _sidata[]; /* load address of .data */
 extern uint32_t _sdata[], _edata[];
 extern uint32_t _sbss[], _ebss[];
