@@ -6,6 +6,9 @@
  * malformed input gets an error answer (or, for a broken serial frame, is
  * dropped) and the server keeps serving; the running image is never touched.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sendmmsg: two datagrams in one call */
+#endif
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
@@ -22,11 +25,15 @@
 #include "fotakit/smp.h"
 
 #include <cbor.h>
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -846,6 +853,57 @@ static void test_device_log_and_reset(void **state)
     fclose(log);
 }
 
+/* The same over UDP: a reset and an echo sent in one sendmmsg() call; the
+ * echo is queued while the device resets and is lost, as a device's radio
+ * is off then (the client retransmits). */
+static void test_udp_lost_during_reset(void **state)
+{
+    struct fx *f = *state;
+    fk_device_close(f->d);
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    struct fk_device_cfg cfg = {.layout = LAYOUT, .board = BOARD, .state_dir = f->dir, .nkeys = 1, .log = log};
+    cfg.keys[0] = KEY;
+    char err[512];
+    assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
+    start_udp(f);
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->run.udp_port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof to), 0);
+    static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
+    uint8_t rst[16], p[64];
+    size_t rn = pkt(rst, 2, 0, 5, 1, (const uint8_t[]){0xa0}, 1);
+    size_t en = pkt(p, 2, 0, 0, sizeof echo, echo, sizeof echo);
+    struct iovec iov[2] = {{.iov_base = rst, .iov_len = rn}, {.iov_base = p, .iov_len = en}};
+    struct mmsghdr mm[2];
+    memset(mm, 0, sizeof mm);
+    mm[0].msg_hdr.msg_iov = &iov[0];
+    mm[0].msg_hdr.msg_iovlen = 1;
+    mm[1].msg_hdr.msg_iov = &iov[1];
+    mm[1].msg_hdr.msg_iovlen = 1;
+    assert_int_equal(sendmmsg(fd, mm, 2, 0), 2);
+    uint8_t buf[512];
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&pf, 1, 3000), 1);
+    ssize_t got = recv(fd, buf, sizeof buf, 0);
+    assert_true(got >= 8);
+    assert_int_equal(buf[7], 5); /* the reset's answer */
+    wait_boot(f, rep.boot_no);
+    assert_int_equal(poll(&pf, 1, 300), 0); /* the echo's: never */
+    close(fd);
+    static char text[16384];
+    slurp_log(log, text, sizeof text);
+    assert_non_null(strstr(text, "[device] udp: 1 request(s) arrived while the device was resetting: "
+                                 "lost, as on a device\n"));
+    still_serving(f);
+    stop(f);
+    fclose(log);
+}
+
 /* Power off, power on with the application confirming itself: the chips'
  * files carry the pending test upgrade across the restart. */
 static void test_persist_confirm_on_boot(void **state)
@@ -1001,6 +1059,9 @@ static void test_vectors_through_transports(void **state)
     assert_primary_holds(f, f->v1, f->v1_len);
 }
 
+static int cli(const char *args, char *out, size_t cap);
+static void write_file(const char *path, const uint8_t *d, size_t n);
+
 /* A dead external chip: the device still boots its primary and serves SMP;
  * an upload gets a named refusal. */
 static void test_dead_external_chip(void **state)
@@ -1032,6 +1093,18 @@ static void test_dead_external_chip(void **state)
     assert_string_equal(st.rsn, "mcuboot_secondary: device external_flash (spi-nor on spi4) is not "
                                 "ready: JEDEC ID read ff ff ff, expected c2 28 15; is the chip "
                                 "powered and its bus driver built into this image?");
+    /* the same through the CLI a user runs (SMP v2, its default): exit 1 and
+     * the device's whole sentence, fetched after the bare v2 error */
+    static char out[16384];
+    char args[1024], v2[300];
+    snprintf(v2, sizeof v2, "%s/v2.bin", f->dir);
+    write_file(v2, f->v2, f->v2_len);
+    snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image upload %s", f->run.udp_port, v2);
+    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "IMG_MGMT_ERR_FLASH_OPEN_FAILED"));
+    assert_non_null(strstr(out, "mcuboot_secondary: device external_flash (spi-nor on spi4) is not "
+                                "ready: JEDEC ID read ff ff ff, expected c2 28 15; is the chip "
+                                "powered and its bus driver built into this image?"));
     still_serving(f);
     stop(f);
     assert_primary_holds(f, f->v1, f->v1_len);
@@ -1219,6 +1292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_power_cuts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untrusted_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_log_and_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_lost_during_reset, setup, teardown),
         cmocka_unit_test(test_error_tables_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
