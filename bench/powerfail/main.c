@@ -13,7 +13,15 @@
  * checks, after each cut and each boot, that the secondary holds no
  * plaintext block of either image.
  *
- *   powerfail [--json] [--enc] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]
+ * The chip models tear erases honestly by default (fotakit/host/sim.h
+ * "Weakly erased cells": a torn erase leaves weak cells that may read 0xff
+ * and lose what is programmed there until erased again); --kind selects the
+ * old model (torn erase = old-or-0xff bytes that hold later programs) for
+ * comparison, --late the stricter one (bits lost at the next power-on, so a
+ * read-back right after programming does not see it).
+ *
+ *   powerfail [--json] [--enc] [--kind|--late] [--stride N] [--big-stride N] [--doubles N]
+ *             [--layout NAME]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +40,10 @@ int main(int argc, char **argv)
             json = true;
         } else if (strcmp(argv[i], "--enc") == 0) {
             o.enc = true;
+        } else if (strcmp(argv[i], "--kind") == 0) {
+            o.kind_erase = 1;
+        } else if (strcmp(argv[i], "--late") == 0) {
+            o.weak_late = 1;
         } else if (i + 1 < argc && strcmp(argv[i], "--stride") == 0) {
             o.stride = (uint32_t)atoi(argv[++i]);
         } else if (i + 1 < argc && strcmp(argv[i], "--big-stride") == 0) {
@@ -41,7 +53,8 @@ int main(int argc, char **argv)
         } else if (i + 1 < argc && strcmp(argv[i], "--layout") == 0) {
             only = argv[++i];
         } else {
-            fprintf(stderr, "usage: powerfail [--json] [--enc] [--stride N] [--big-stride N] [--doubles N] [--layout NAME]\n");
+            fprintf(stderr, "usage: powerfail [--json] [--enc] [--kind|--late] [--stride N] [--big-stride N] "
+                            "[--doubles N] [--layout NAME]\n");
             return 2;
         }
     }
@@ -55,8 +68,11 @@ int main(int argc, char **argv)
     struct fk_pf_totals all = {0};
     if (!json) {
         printf("power-loss sweep: cut before / torn at every program-erase call k (stride %u; 460 KB image stride %u),\n"
-               "%u double cuts per image size; images of %u..%u sectors + 460 KB\n\n",
-               o.stride, o.big_stride, o.doubles, o.min_units, o.max_units);
+               "%u double cuts per image size; images of %u..%u sectors + 460 KB; torn erases: %s\n\n",
+               o.stride, o.big_stride, o.doubles, o.min_units, o.max_units,
+               o.kind_erase ? "kind model (old-or-0xff, hold later programs)"
+               : o.weak_late ? "weak cells, bits lost at the next power-on"
+                             : "weak cells, bits lost at once");
         printf("%-24s %-6s %-12s %9s %8s %9s %7s\n", "layout", "ws", "scenario", "trials", "doubles", "failures",
                "secs");
     }
@@ -93,8 +109,10 @@ int main(int argc, char **argv)
                 snprintf(ws, sizeof ws, "%s", wss[w] ? "8" : "board");
                 if (json) {
                     printf("{\"layout\":\"%s\",\"write_size\":\"%s\",\"scenario\":\"%s\",\"encrypted\":%s,"
+                           "\"erase_model\":\"%s\","
                            "\"trials\":%llu,\"double_cuts\":%llu,\"failures\":%llu,\"first_failure\":\"%s\"}\n",
                            layouts[l], ws, fk_pf_scenario_name((enum fk_pf_scenario)scn), o.enc ? "true" : "false",
+                           o.kind_erase ? "kind" : o.weak_late ? "weak-late" : "weak",
                            (unsigned long long)t.trials, (unsigned long long)t.doubles,
                            (unsigned long long)t.failures, t.failures ? "see text output" : "");
                 } else {

@@ -248,6 +248,7 @@ static void test_torn_erase_both(void **s)
     memset(in, 0x00, 0x4000);
     memset(ex, 0x00, 0x4000);
     int n_old, n_ff;
+    r.sb.power.kind_erase = 1; /* the kind model's runs (test_weak.c: the honest one) */
     fk_sim_power_arm(&r.sb, 1, FK_SIM_CUT_TEAR, 7);
     assert_int_equal(r.in->ops->erase(r.in, 0, 0x4000), FK_EIO);
     /* pages before the torn one erased, the torn one mixed, after: old */
@@ -277,6 +278,7 @@ static void test_cut_tears_running_nor_operation(void **s)
     int n_old, n_ff;
     /* The NOR erase is still running when call 2 starts: the cut tears it. */
     run_init(&r);
+    r.sb.power.kind_erase = 1; /* the kind model's runs (test_weak.c: the honest one) */
     uint8_t *ex = fk_sim_dev_mem(r.ex, NULL);
     memset(ex, 0, 0x1000);
     fk_sim_power_arm(&r.sb, 2, FK_SIM_CUT_BEFORE, 3);

@@ -123,6 +123,8 @@ struct fk_pf_case {
     uint32_t old_len, new_len; /* image sizes */
     bool enc; /* both images encrypted (ENC_KW): the secondary must never hold
                  a plaintext block of either (checked after every cut and boot) */
+    uint8_t kind_erase, weak_late; /* the board's torn-erase model (fk_sim_power:
+                                      0, 0 = honest, weak cells lose bits at once) */
 };
 
 struct fk_pf_run {
@@ -157,6 +159,7 @@ struct fk_pf_sweep_opts {
     uint32_t doubles;    /* double-cut trials per image size */
     unsigned min_units, max_units; /* image sizes in sectors (4..8) */
     bool enc;            /* encrypted images (fk_pf_case.enc) */
+    uint8_t kind_erase, weak_late; /* fk_pf_case's torn-erase model */
 };
 
 struct fk_pf_totals {

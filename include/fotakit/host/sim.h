@@ -58,6 +58,40 @@
  * A NOR erase/program still running when power is cut is torn too (the chip
  * was mid-operation): sync the NOR device before recording that its work is
  * done.
+ *
+ * Weakly erased cells (issue 14 item 1). On real NOR and NVMC an erase cut
+ * short (power loss, or a NOR reset 66h/99h during the erase) can leave
+ * cells that read 1 with too little margin: the sector may read all 0xff,
+ * yet what is programmed there later does not hold. The models keep, per
+ * byte, a "weak" mask: the bits of that byte a program will not keep.
+ *   - A torn erase (FK_SIM_CUT_TEAR on an erase, a cut while a NOR erase
+ *     runs, a NOR software reset during an erase) leaves the range of the
+ *     torn physical operation (the NOR erase command's whole unit, or the
+ *     NVMC page) weak. Its contents: with probability 1/2 all 0xff (the cut
+ *     came late: nothing shows), else runs of old bytes and 0xff (early).
+ *     Masks are drawn from the power rng (fk_sim_power_arm's seed), so a
+ *     seeded sweep repeats bit for bit; every weak byte has at least one
+ *     leaky bit.
+ *   - A program into weak cells: the 0 bits it asks for that are in the
+ *     mask read back as 1. By default at once (a read-back sees it);
+ *     with power.weak_late only at the next settle (power restore,
+ *     fk_sim_board_settle), so a read-back right after the program passes
+ *     and the data is lost later (retention): the stricter model.
+ *   - Only a complete erase of the sector (NOR 4 KB sector or a larger
+ *     unit containing it; NVMC page) makes its cells sound again. Reads
+ *     never reveal weakness, so "reads erased" proves nothing.
+ *   - The NVMC keeps its per-word write counts across a torn erase (the
+ *     page was not erased, so nWRITE still counts from the last complete
+ *     erase).
+ * power.kind_erase = 1 selects the old, kind model for comparison: a torn
+ * erase leaves old-or-0xff runs that hold whatever is programmed later,
+ * and the NVMC forgets its write counts. Weak state lives in RAM only (a
+ * file-backed device starts sound in a new process), and snapshots of
+ * contents (fk_sim_dev_mem) do not carry it.
+ * What the model cannot capture about silicon: real weak cells fail
+ * probabilistically with temperature, time and wear, can also drift from 1
+ * to 0 without being programmed, and erase-verify behaviour differs per
+ * chip; none of this has run on silicon.
  */
 #ifndef FOTAKIT_SIM_H
 #define FOTAKIT_SIM_H
@@ -116,6 +150,8 @@ struct fk_sim_stats {
     uint64_t words_programmed, pages_erased;
     uint64_t cmd_pp, cmd_se, cmd_be32, cmd_be64, cmd_ce, cmd_read, cmd_rdsr, cmd_other;
     uint64_t violations; /* physics violations seen (0 in a correct run) */
+    uint64_t weak_erases;    /* torn erases that left cells weakly erased */
+    uint64_t weak_lost_bits; /* programmed 0 bits lost in weak cells (read as 1) */
     int last_violation;  /* its code (FK_ENOTERASED, FK_EWEAR, FK_EALIGN, ...) */
 };
 
@@ -140,6 +176,11 @@ struct fk_sim_power {
     uint8_t tear_armed;
     uint32_t tear_after;
     uint64_t rng;
+    /* Torn-erase model (see "Weakly erased cells" above); kept by arm/restore. */
+    uint8_t kind_erase; /* 1: the old, kind model (no weak cells; NVMC write
+                           counts reset at a torn erase); 0: honest (default) */
+    uint8_t weak_late;  /* 1: bits lost in weak cells show at the next settle;
+                           0: at once (default) */
     void (*cut_hook)(void *ctx); /* set by the board: tears chips still busy */
     void *cut_ctx;
     jmp_buf *unwind;      /* internal: where fk_sim_power_run resumes at a cut */
@@ -160,6 +201,16 @@ struct fk_sim_power {
 int fk_sim_power_run(struct fk_sim_power *p, int (*fn)(void *ctx), void *ctx, int *rc);
 
 /* ---- chip models (lower layer; fk_sim_board_build wires them up) ------ */
+
+/* A chip's weakly erased cells (see "Weakly erased cells" above). */
+struct fk_sim_weak {
+    uint8_t *mask;   /* per byte: the bits a program there does not keep; 0: sound */
+    uint8_t *sec;    /* per sector: 1 when some byte of it may be weak */
+    uint32_t sector; /* the chip's smallest erase unit (NOR 4 KB, NVMC page) */
+    uint32_t n_sec;
+    uint32_t n_weak_sec; /* sectors with sec[] set (0: nothing to do) */
+    uint64_t rng;    /* masks for a chip without a power injector */
+};
 
 struct fk_sim_mem {
     uint8_t *data;
@@ -195,6 +246,7 @@ struct fk_sim_nor_chip {
     double awake_at;    /* commands before this time (after 0xAB) are ignored */
     uint8_t *scratch;   /* transfer buffers (host) */
     size_t scratch_len;
+    struct fk_sim_weak weak;
     struct fk_sim_clock *clock;
     struct fk_sim_power *power;
     struct fk_sim_stats *stats;
@@ -209,6 +261,7 @@ struct fk_sim_nvmc_chip {
     double erase_us, word_us;
     uint8_t lenient;
     uint8_t stuck;        /* test knob: READY stays 0 */
+    struct fk_sim_weak weak;
     struct fk_sim_clock *clock;
     struct fk_sim_power *power;
     struct fk_sim_stats *stats;
@@ -287,6 +340,23 @@ uint8_t *fk_sim_dev_mem(struct fk_flash_dev *dev, size_t *size);
 /* Make `dev` advertise write size `ws` (a multiple of the chip's own). */
 int fk_sim_dev_force_write_size(struct fk_flash_dev *dev, uint32_t ws);
 
+/* Weakly erased cells, for tests (see "Weakly erased cells" above).
+ * fk_sim_dev_weaken: [off, off+len) of the device (any alignment, within
+ * it) becomes what a torn erase that came late leaves: it reads 0xff and
+ * is weak (masks drawn from the board's power rng, so the same arm seed
+ * gives the same masks). FK_EINVAL for a non-simulated device, FK_ERANGE
+ * past its end. Only a complete erase of each sector heals it.
+ * fk_sim_dev_weak_bytes: how many bytes of [off, off+len) are weak (0 for
+ * a non-simulated device or a range past its end). */
+int fk_sim_dev_weaken(struct fk_flash_dev *dev, uint32_t off, uint32_t len);
+uint32_t fk_sim_dev_weak_bytes(struct fk_flash_dev *dev, uint32_t off, uint32_t len);
+/* With power.weak_late: programmed bits in weak cells are lost now (every
+ * weak byte reads value | mask). fk_sim_power_restore does this too. */
+void fk_sim_board_settle(struct fk_sim_board *sb);
+/* Make every cell of every device sound again (e.g. after restoring a
+ * snapshot of contents taken before any torn erase). */
+void fk_sim_board_heal(struct fk_sim_board *sb);
+
 /* Wait for every chip to finish (like fk_flash_sync on each device). */
 int fk_sim_board_sync(struct fk_sim_board *sb);
 /* max(clock.now_us, when the last chip goes idle). */
@@ -319,14 +389,19 @@ int fk_sim_nor_chip_init(struct fk_sim_nor_chip *chip, uint32_t size, const uint
 void fk_sim_nor_chip_free(struct fk_sim_nor_chip *chip);
 /* A SPI bus whose transceive/delay drive the chip model. */
 void fk_sim_nor_chip_bus(struct fk_sim_nor_chip *chip, struct fk_spi_bus *bus);
-/* Power-on reset of the chip state (what restore does). */
+/* Power-on reset of the chip state (what restore does; with
+ * power->weak_late it also settles the chip's weak cells). */
 void fk_sim_nor_chip_power_on(struct fk_sim_nor_chip *chip);
+/* Chip-level fk_sim_dev_weaken (reads 0xff, weak); FK_ERANGE past the end. */
+int fk_sim_nor_chip_weaken(struct fk_sim_nor_chip *chip, uint32_t off, uint32_t len);
 
 int fk_sim_nvmc_chip_init(struct fk_sim_nvmc_chip *chip, uint32_t size, uint32_t page_size,
                           struct fk_sim_clock *clock, struct fk_sim_power *power,
                           struct fk_sim_stats *stats);
 void fk_sim_nvmc_chip_free(struct fk_sim_nvmc_chip *chip);
 void fk_sim_nvmc_chip_port(struct fk_sim_nvmc_chip *chip, struct fk_nvmc_port *port);
+/* Chip-level fk_sim_dev_weaken (reads 0xff, weak); FK_ERANGE past the end. */
+int fk_sim_nvmc_chip_weaken(struct fk_sim_nvmc_chip *chip, uint32_t off, uint32_t len);
 
 #ifdef __cplusplus
 }

@@ -441,6 +441,7 @@ void fk_snap_restore(struct fk_env *e, const struct fk_snap *s)
             memset(sd->ichip.writes, 0, sd->ichip.mem.size / 4);
         }
     }
+    fk_sim_board_heal(&e->sb); /* snapshots are taken with every cell sound */
     fk_sim_board_reset_stats(&e->sb);
     fk_sim_power_arm(&e->sb, 0, FK_SIM_CUT_NONE, 0);
     fk_env_resync(e);
@@ -653,6 +654,8 @@ int fk_pf_prepare(struct fk_pf_run *r, const char *shared_dir, const struct fk_p
         snprintf(r->why, sizeof r->why, "%s", err);
         return rc;
     }
+    r->env.sb.power.kind_erase = c->kind_erase;
+    r->env.sb.power.weak_late = c->weak_late;
     uint8_t *new_sec = NULL; /* the new image as uploaded (ciphertext when enc) */
     if (c->enc) {
         static const uint8_t k_old[16] = "old-image-key-01", k_new[16] = "new-image-key-02";
@@ -870,7 +873,7 @@ int fk_pf_sweep(const char *shared_dir, const char *layout, uint32_t ws, enum fk
     unsigned lo = o->min_units ? o->min_units : 4, hi = o->max_units ? o->max_units : 8;
     for (unsigned n = lo; n <= hi + (o->big_stride ? 1u : 0u); n++) {
         bool big = n > hi;
-        struct fk_pf_case c = {layout, ws, scn, 0, 0, o->enc};
+        struct fk_pf_case c = {layout, ws, scn, 0, 0, o->enc, o->kind_erase, o->weak_late};
         if (big) {
             c.new_len = 460u * 1024u;
             c.old_len = 460u * 1024u - 5000u;

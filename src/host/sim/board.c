@@ -480,6 +480,47 @@ uint8_t *fk_sim_dev_mem(struct fk_flash_dev *dev, size_t *size)
     return m->data;
 }
 
+static struct fk_sim_weak *weak_of(struct fk_sim_dev *sd)
+{
+    return sd->kind == FK_KIND_INTERNAL ? &sd->ichip.weak : &sd->nchip.weak;
+}
+
+int fk_sim_dev_weaken(struct fk_flash_dev *dev, uint32_t off, uint32_t len)
+{
+    struct fk_sim_dev *sd = fk_sim_dev_of(dev);
+    if (sd == NULL) {
+        return FK_EINVAL;
+    }
+    if (sd->kind == FK_KIND_INTERNAL) {
+        return fk_sim_nvmc_chip_weaken(&sd->ichip, off, len);
+    }
+    fk_sim_nor_chip_cut(&sd->nchip, 1); /* finish what the chip was doing first */
+    return fk_sim_nor_chip_weaken(&sd->nchip, off, len);
+}
+
+uint32_t fk_sim_dev_weak_bytes(struct fk_flash_dev *dev, uint32_t off, uint32_t len)
+{
+    struct fk_sim_dev *sd = fk_sim_dev_of(dev);
+    return sd == NULL ? 0 : fk_sim_weak_count(weak_of(sd), off, len);
+}
+
+void fk_sim_board_settle(struct fk_sim_board *sb)
+{
+    for (unsigned i = 0; i < sb->count; i++) {
+        struct fk_sim_dev *sd = sb->dev[i];
+        struct fk_sim_mem *m = sd->kind == FK_KIND_INTERNAL ? &sd->ichip.mem : &sd->nchip.mem;
+        fk_sim_weak_settle(weak_of(sd), m->data, &sd->stats);
+    }
+}
+
+void fk_sim_board_heal(struct fk_sim_board *sb)
+{
+    for (unsigned i = 0; i < sb->count; i++) {
+        struct fk_sim_weak *w = weak_of(sb->dev[i]);
+        fk_sim_weak_heal(w, 0, w->n_sec * w->sector);
+    }
+}
+
 int fk_sim_dev_force_write_size(struct fk_flash_dev *dev, uint32_t ws)
 {
     struct fk_sim_dev *sd = fk_sim_dev_of(dev);
@@ -598,6 +639,9 @@ int fk_sim_power_restore(struct fk_sim_board *sb)
         struct fk_sim_dev *sd = sb->dev[i];
         if (sd->kind == FK_KIND_INTERNAL) {
             sd->ichip.config = FK_NVMC_CONFIG_REN;
+            if (p->weak_late) {
+                fk_sim_weak_settle(&sd->ichip.weak, sd->ichip.mem.data, &sd->stats);
+            }
         } else {
             fk_sim_nor_chip_power_on(&sd->nchip);
             sd->nor.maybe_busy = 0;

@@ -55,6 +55,152 @@ void fk_sim_tear_erase(uint8_t *m, uint32_t len, uint64_t *rng)
     }
 }
 
+/* ---- weakly erased cells ------------------------------------------------ */
+
+int fk_sim_weak_init(struct fk_sim_weak *w, uint32_t size, uint32_t sector)
+{
+    memset(w, 0, sizeof *w);
+    w->sector = sector;
+    w->n_sec = size / sector;
+    w->rng = 0x77656b6572617365ull; /* a chip alone (no injector): fixed masks */
+    /* calloc'd: untouched pages cost nothing until a torn erase */
+    w->mask = calloc(size, 1);
+    w->sec = calloc(w->n_sec ? w->n_sec : 1, 1);
+    if (w->mask == NULL || w->sec == NULL) {
+        fk_sim_weak_free(w);
+        return FK_ENOMEM;
+    }
+    return FK_OK;
+}
+
+void fk_sim_weak_free(struct fk_sim_weak *w)
+{
+    free(w->mask);
+    free(w->sec);
+    w->mask = w->sec = NULL;
+    w->n_weak_sec = 0;
+}
+
+static uint64_t *weak_rng(struct fk_sim_power *p, struct fk_sim_weak *w)
+{
+    return p != NULL ? &p->rng : &w->rng;
+}
+
+static void weak_mark(struct fk_sim_weak *w, uint32_t off, uint32_t len, uint64_t *rng)
+{
+    if (w->mask == NULL || len == 0) {
+        return;
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        uint64_t r = fk_sim_rand(rng);
+        /* about half the bits leak, at least one */
+        w->mask[off + i] = (uint8_t)((uint8_t)r | (1u << ((r >> 8) & 7u)));
+    }
+    for (uint32_t s = off / w->sector; s <= (off + len - 1) / w->sector && s < w->n_sec; s++) {
+        if (!w->sec[s]) {
+            w->sec[s] = 1;
+            w->n_weak_sec++;
+        }
+    }
+}
+
+void fk_sim_torn_erase(struct fk_sim_power *p, struct fk_sim_weak *w, uint8_t *mem, uint32_t off,
+                       uint32_t len, struct fk_sim_stats *st)
+{
+    uint64_t *rng = weak_rng(p, w);
+    if (p != NULL && p->kind_erase) {
+        fk_sim_tear_erase(mem + off, len, rng); /* the old model, same draws */
+        return;
+    }
+    if (fk_sim_rand(rng) & 1u) {
+        memset(mem + off, 0xff, len); /* cut late: reads erased, is not */
+    } else {
+        fk_sim_tear_erase(mem + off, len, rng);
+    }
+    weak_mark(w, off, len, rng);
+    if (st != NULL) {
+        st->weak_erases++;
+    }
+}
+
+void fk_sim_weak_heal(struct fk_sim_weak *w, uint32_t off, uint32_t len)
+{
+    if (w->n_weak_sec == 0 || w->sector == 0) {
+        return;
+    }
+    for (uint32_t s = (off + w->sector - 1) / w->sector;
+         s < w->n_sec && (uint64_t)(s + 1) * w->sector <= (uint64_t)off + len; s++) {
+        if (w->sec[s]) {
+            memset(w->mask + (size_t)s * w->sector, 0, w->sector);
+            w->sec[s] = 0;
+            w->n_weak_sec--;
+        }
+    }
+}
+
+static unsigned popcount8(uint8_t v)
+{
+    unsigned n = 0;
+    for (; v != 0; v &= (uint8_t)(v - 1)) {
+        n++;
+    }
+    return n;
+}
+
+uint8_t fk_sim_weak_keep(struct fk_sim_weak *w, uint32_t addr, uint8_t clear,
+                         const struct fk_sim_power *p, struct fk_sim_stats *st)
+{
+    if (w->n_weak_sec == 0 || !w->sec[addr / w->sector] || (p != NULL && p->weak_late)) {
+        return clear;
+    }
+    uint8_t lost = clear & w->mask[addr];
+    if (st != NULL) {
+        st->weak_lost_bits += popcount8(lost);
+    }
+    return (uint8_t)(clear & ~lost);
+}
+
+void fk_sim_weak_settle(struct fk_sim_weak *w, uint8_t *mem, struct fk_sim_stats *st)
+{
+    for (uint32_t s = 0; s < w->n_sec && w->n_weak_sec != 0; s++) {
+        if (!w->sec[s]) {
+            continue;
+        }
+        for (size_t i = (size_t)s * w->sector; i < (size_t)(s + 1) * w->sector; i++) {
+            uint8_t lost = (uint8_t)(w->mask[i] & ~mem[i]);
+            if (lost != 0) {
+                mem[i] |= lost;
+                if (st != NULL) {
+                    st->weak_lost_bits += popcount8(lost);
+                }
+            }
+        }
+    }
+}
+
+int fk_sim_weaken(struct fk_sim_power *p, struct fk_sim_weak *w, struct fk_sim_mem *m,
+                  uint32_t off, uint32_t len)
+{
+    if (off > m->size || len > m->size - off) {
+        return FK_ERANGE;
+    }
+    memset(m->data + off, 0xff, len);
+    weak_mark(w, off, len, weak_rng(p, w));
+    return FK_OK;
+}
+
+uint32_t fk_sim_weak_count(const struct fk_sim_weak *w, uint32_t off, uint32_t len)
+{
+    uint32_t n = 0;
+    if (w->mask == NULL || w->n_weak_sec == 0 || (uint64_t)off + len > (uint64_t)w->n_sec * w->sector) {
+        return 0;
+    }
+    for (uint32_t i = off; i - off < len; i++) {
+        n += w->mask[i] != 0;
+    }
+    return n;
+}
+
 void fk_sim_cut_now(struct fk_sim_power *p)
 {
     if (p == NULL || p->off) {

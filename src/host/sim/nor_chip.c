@@ -84,6 +84,12 @@ int fk_sim_nor_chip_init(struct fk_sim_nor_chip *c, uint32_t size, const uint8_t
         return FK_EINVAL;
     }
     int rc = fk_sim_mem_open(&c->mem, size, NULL);
+    if (rc == FK_OK) {
+        rc = fk_sim_weak_init(&c->weak, size, 0x1000);
+        if (rc != FK_OK) {
+            fk_sim_mem_close(&c->mem);
+        }
+    }
     if (rc != FK_OK) {
         return rc;
     }
@@ -109,6 +115,12 @@ void fk_sim_nor_chip_free(struct fk_sim_nor_chip *c)
     fk_sim_mem_close(&c->mem);
     free(c->scratch);
     c->scratch = NULL;
+    fk_sim_weak_free(&c->weak);
+}
+
+int fk_sim_nor_chip_weaken(struct fk_sim_nor_chip *c, uint32_t off, uint32_t len)
+{
+    return fk_sim_weaken(c->power, &c->weak, &c->mem, off, len);
 }
 
 static double now(const struct fk_sim_nor_chip *c)
@@ -127,13 +139,16 @@ static void apply(struct fk_sim_nor_chip *c, int torn)
             if (torn) {
                 clear &= (uint8_t)fk_sim_rand(rng); /* a random subset of them */
             }
+            /* weakly erased cells lose some of the bits (fotakit/host/sim.h) */
+            clear = fk_sim_weak_keep(&c->weak, c->pend_addr + j, clear, c->power, c->stats);
             *p &= (uint8_t)~clear;
         }
-    } else if (c->pending == FK_SIM_NOR_ERASE) {
+    } else if (c->pending == FK_SIM_NOR_ERASE && c->pend_len > 0) {
         if (!torn) {
             memset(m + c->pend_addr, 0xff, c->pend_len);
+            fk_sim_weak_heal(&c->weak, c->pend_addr, c->pend_len);
         } else {
-            fk_sim_tear_erase(m + c->pend_addr, c->pend_len, rng);
+            fk_sim_torn_erase(c->power, &c->weak, m, c->pend_addr, c->pend_len, c->stats);
         }
     }
     c->pending = FK_SIM_NOR_IDLE;
@@ -166,6 +181,9 @@ double fk_sim_nor_chip_idle_at(const struct fk_sim_nor_chip *c)
 
 void fk_sim_nor_chip_power_on(struct fk_sim_nor_chip *c)
 {
+    if (c->power != NULL && c->power->weak_late) {
+        fk_sim_weak_settle(&c->weak, c->mem.data, c->stats);
+    }
     c->pending = FK_SIM_NOR_IDLE;
     c->busy_until = now(c);
     c->sr &= (uint8_t)(FK_NOR_SR_BP_MASK | FK_NOR_SR_SRWD); /* non-volatile bits */

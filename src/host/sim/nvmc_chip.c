@@ -33,7 +33,9 @@ int fk_sim_nvmc_chip_init(struct fk_sim_nvmc_chip *c, uint32_t size, uint32_t pa
         return rc;
     }
     c->writes = calloc(size / 4, 1);
-    if (c->writes == NULL) {
+    if (c->writes == NULL || fk_sim_weak_init(&c->weak, size, page_size) != FK_OK) {
+        free(c->writes);
+        c->writes = NULL;
         fk_sim_mem_close(&c->mem);
         return FK_ENOMEM;
     }
@@ -52,6 +54,12 @@ void fk_sim_nvmc_chip_free(struct fk_sim_nvmc_chip *c)
     fk_sim_mem_close(&c->mem);
     free(c->writes);
     c->writes = NULL;
+    fk_sim_weak_free(&c->weak);
+}
+
+int fk_sim_nvmc_chip_weaken(struct fk_sim_nvmc_chip *c, uint32_t off, uint32_t len)
+{
+    return fk_sim_weaken(c->power, &c->weak, &c->mem, off, len);
 }
 
 static int erase_page(struct fk_sim_nvmc_chip *c, uint32_t addr)
@@ -72,8 +80,12 @@ static int erase_page(struct fk_sim_nvmc_chip *c, uint32_t addr)
     }
     uint8_t *m = c->mem.data + base;
     if (t == 1) {
-        fk_sim_tear_erase(m, c->page_size, &c->power->rng);
-        memset(c->writes + base / 4, 0, c->page_size / 4); /* unknown: be permissive */
+        fk_sim_torn_erase(c->power, &c->weak, c->mem.data, base, c->page_size, c->stats);
+        if (c->power->kind_erase) {
+            memset(c->writes + base / 4, 0, c->page_size / 4); /* the old, kind model */
+        }
+        /* else the page was not erased: nWRITE still counts from the last
+         * complete erase */
         fk_sim_count_erase(c->stats, base, c->page_size);
         fk_sim_charge(c->clock, c->stats, c->erase_us / 2, c->erase_us / 2);
         fk_sim_cut_now(c->power);
@@ -81,6 +93,7 @@ static int erase_page(struct fk_sim_nvmc_chip *c, uint32_t addr)
     }
     memset(m, 0xff, c->page_size);
     memset(c->writes + base / 4, 0, c->page_size / 4);
+    fk_sim_weak_heal(&c->weak, base, c->page_size);
     fk_sim_count_erase(c->stats, base, c->page_size);
     if (c->stats) {
         c->stats->pages_erased++;
@@ -164,6 +177,12 @@ static int port_word_write(void *ctx, uint32_t addr, uint32_t val)
     uint32_t clear = old & ~val; /* bits to program */
     if (t == 1) {
         clear &= (uint32_t)fk_sim_rand(&c->power->rng);
+    }
+    for (unsigned b = 0; b < 4; b++) {
+        /* weakly erased cells lose some of the bits (fotakit/host/sim.h) */
+        uint8_t keep = fk_sim_weak_keep(&c->weak, addr + b, (uint8_t)(clear >> (8 * b)), c->power,
+                                        c->stats);
+        clear = (clear & ~(0xffu << (8 * b))) | (uint32_t)keep << (8 * b);
     }
     uint32_t nv = old & ~clear;
     memcpy(m, &nv, 4);

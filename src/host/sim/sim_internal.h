@@ -14,6 +14,26 @@ int fk_sim_phys_begin(struct fk_sim_power *p);
 /* A torn erase of m[0, len): a mix of old and erased bytes, in random runs
  * (drawn from *rng, so a seeded sweep repeats). */
 void fk_sim_tear_erase(uint8_t *m, uint32_t len, uint64_t *rng);
+/* Weakly erased cells (fotakit/host/sim.h "Weakly erased cells"). */
+int fk_sim_weak_init(struct fk_sim_weak *w, uint32_t size, uint32_t sector);
+void fk_sim_weak_free(struct fk_sim_weak *w);
+/* A torn erase of mem[off, off+len): the kind model (old-or-0xff runs) or
+ * the honest one (all 0xff or runs, and weak), per p->kind_erase. */
+void fk_sim_torn_erase(struct fk_sim_power *p, struct fk_sim_weak *w, uint8_t *mem, uint32_t off,
+                       uint32_t len, struct fk_sim_stats *st);
+/* A complete erase of [off, off+len): its whole sectors are sound again. */
+void fk_sim_weak_heal(struct fk_sim_weak *w, uint32_t off, uint32_t len);
+/* A program of byte `addr` asks to clear bits `clear`: the bits it keeps
+ * (all of them for a sound byte, or with weak_late until the settle). */
+uint8_t fk_sim_weak_keep(struct fk_sim_weak *w, uint32_t addr, uint8_t clear,
+                         const struct fk_sim_power *p, struct fk_sim_stats *st);
+/* weak_late: every weak byte of mem now reads value | mask. */
+void fk_sim_weak_settle(struct fk_sim_weak *w, uint8_t *mem, struct fk_sim_stats *st);
+/* Test helper: mem[off, off+len) reads 0xff and is weak (FK_ERANGE). */
+int fk_sim_weaken(struct fk_sim_power *p, struct fk_sim_weak *w, struct fk_sim_mem *m,
+                  uint32_t off, uint32_t len);
+uint32_t fk_sim_weak_count(const struct fk_sim_weak *w, uint32_t off, uint32_t len);
+
 /* An operation on a device without power: unwinds to fk_sim_power_run when
  * inside one, else returns FK_EIO (the device does not answer). */
 int fk_sim_no_power(struct fk_sim_power *p);
