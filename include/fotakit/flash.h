@@ -141,30 +141,54 @@ uint8_t fk_flash_erased_val(const struct fk_flash_area *fa);
 
 /* True when [off, off+len) of the area reads as the erased value. A read
  * error returns false and, when err is not NULL, sets *err (else *err is
- * left alone). Reading erased does not prove the cells are fully erased
- * (see fk_flash_erase_dirty). */
+ * left alone). For classifying what a region holds (no image, no record)
+ * only: reading erased does not prove the cells are erased, so it is never
+ * on its own a reason to program without erasing (see fk_flash_prepare). */
 bool fk_flash_reads_erased(const struct fk_flash_area *fa, uint32_t off, uint32_t len, int *err);
 
 /*
- * Prepare [off, off+len) for programming: each erase sector of the range
- * (off and len multiples of the device's erase_size, else FK_EALIGN) that
- * does not read erased is erased, one fk_flash_erase() per sector; sectors
- * that read erased are left alone. *erased (may be NULL) counts the sectors
- * erased, also when an error stops the walk (then the error is returned:
- * a read error or the failed erase's code). The device may still be busy
- * with the last erase on return (fk_flash_sync waits).
+ * What a caller knows about a range before programming it (fk_flash_prepare).
  *
- * Contract for callers: a sector left alone only *reads* erased. An erase
- * interrupted by a reset can leave cells that read 0xff yet do not hold
- * what is programmed later, so code that programs into the range must know
- * from elsewhere that its last erase completed (e.g. a record it wrote
- * after that erase: the swap's start record / canary, an upload's resume
- * record, a background erase's done-record), or erase unconditionally
- * (fk_flash_erase), as MCUboot does. The chip models do not model such
- * weakly-erased cells yet (issue 14 item 1 is open).
+ * Why reading is not enough: on real NOR and on nRF NVMC, a reset in the
+ * middle of an erase can leave cells that read as the erased value but are
+ * only weakly erased: data programmed there may not hold (bits flip, at once
+ * or later). No read can tell such cells from erased ones; only another
+ * erase mends them. The chip models reproduce this (fotakit/host/sim.h).
  */
-int fk_flash_erase_dirty(const struct fk_flash_area *fa, uint32_t off, uint32_t len,
-                         uint32_t *erased);
+enum fk_erase_proof {
+    /* Nothing proves the range erased: every sector is erased, whatever it
+     * reads (what MCUboot does before it programs). The default. */
+    FK_ERASE_UNPROVEN = 0,
+    /* The caller holds a record, read back intact, that was written after
+     * an erase of the whole range had completed (the device synced), and
+     * everything programmed into the range since is what makes a sector
+     * read dirty: e.g. the SMP background erase's done-record (smp/
+     * bg_erase.c). Then a sector that reads erased is erased, and one that
+     * does not is erased again. Never pass this because the range merely
+     * reads erased. */
+    FK_ERASE_PROVEN = 1,
+};
+
+/*
+ * Prepare [off, off+len) for programming: the one "erase before program"
+ * helper of the tree (bootloader trailers and counters, SMP slot erase and
+ * upload start). off and len multiples of the device's erase_size, else
+ * FK_EALIGN; FK_EINVAL for a NULL area.
+ *   FK_ERASE_UNPROVEN: the whole range is erased by one fk_flash_erase()
+ *     (the driver picks its largest aligned erase commands); *erased =
+ *     len / erase_size on success, 0 on failure.
+ *   FK_ERASE_PROVEN: each sector that does not read erased is erased, one
+ *     fk_flash_erase() per sector; the others are left alone; *erased counts
+ *     the sectors erased, also when an error stops the walk.
+ * *erased may be NULL. Returns FK_OK, a read error or the failed erase's
+ * code. The device may still be busy with the last erase on return
+ * (fk_flash_sync waits; sync before writing a record that vouches for it).
+ *
+ * (Before issue 14 this was fk_flash_erase_dirty(fa, off, len, erased): it
+ * skipped every sector that read erased, i.e. always assumed a proof.)
+ */
+int fk_flash_prepare(const struct fk_flash_area *fa, uint32_t off, uint32_t len,
+                     enum fk_erase_proof proof, uint32_t *erased);
 
 /* One sentence explaining `err` for area `id` of `map`: names the area, the
  * device, what was observed and what to check or change, e.g.

@@ -116,7 +116,7 @@ int fk_swap_free_begin_slot(const struct fk_flash_area *sec);
 bool fk_swap_read_begin(const struct fk_flash_area *sec, struct fk_swap_rec *r, int *err);
 /* The primary's start record. */
 bool fk_swap_read_start(const struct fk_flash_area *pri, struct fk_swap_rec *r, int *err);
-/* Prepare a trailer range of fa for programming (fk_flash_erase_dirty),
+/* Prepare a trailer range of fa for programming (fk_flash_prepare, unproven),
  * kicking the watchdog first; counts one trailer erase if anything was
  * erased. */
 int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uint32_t off,

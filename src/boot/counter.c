@@ -135,7 +135,7 @@ int fk_boot_counter_write(const struct fk_flash_area *fa, uint32_t val)
     uint32_t sector = sc.found ? sc.sector : 0, slot = sc.found ? sc.next_slot : 0;
     if (!sc.found) {
         /* Nothing valid anywhere: start clean in sector 0. */
-        rc = fk_flash_erase_dirty(fa, 0, es, NULL);
+        rc = fk_flash_prepare(fa, 0, es, FK_ERASE_UNPROVEN, NULL);
     } else if (slot >= per) {
         sector ^= 1u;
         slot = 0;

@@ -30,7 +30,7 @@ int fk_swap_erase_trailer(struct fk_swap *s, const struct fk_flash_area *fa, uin
 {
     uint32_t n = 0;
     fk_swap_tick(s);
-    int rc = fk_flash_erase_dirty(fa, off, len, &n);
+    int rc = fk_flash_prepare(fa, off, len, FK_ERASE_UNPROVEN, &n);
     if (n > 0) {
         s->st->trailer_erases++;
     }

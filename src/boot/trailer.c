@@ -330,7 +330,7 @@ int fk_boot_set_pending(const struct fk_flash_map *map, bool permanent)
     uint32_t toff = s->size - g.sec_trailer_units * g.unit;
     /* A torn earlier attempt or stale fields: the trailer unit holds no
      * image data (images end before it), so clear it and start over. */
-    rc = fk_flash_erase_dirty(s, toff, g.sec_trailer_units * g.unit, NULL);
+    rc = fk_flash_prepare(s, toff, g.sec_trailer_units * g.unit, FK_ERASE_UNPROVEN, NULL);
     if (rc != FK_OK) {
         return rc;
     }

@@ -1,8 +1,9 @@
 /*
- * The one "is this range erased / erase what is not" helper of the flash
- * layer: the bootloader (trailers), the SMP server (slot erase, upload
- * session start) and anything else that prepares flash for programming
- * call it, so the rule it applies is written once (include/fotakit/flash.h).
+ * The one "erase before program" helper of the flash layer: the bootloader
+ * (trailers, counters), the SMP server (slot erase, upload session start)
+ * and anything else that prepares flash for programming call it, so the
+ * rule it applies is written once (include/fotakit/flash.h): erase unless
+ * the caller holds a record that proves the range was erased.
  */
 #include "fotakit/flash.h"
 
@@ -30,8 +31,8 @@ bool fk_flash_reads_erased(const struct fk_flash_area *fa, uint32_t off, uint32_
     return true;
 }
 
-int fk_flash_erase_dirty(const struct fk_flash_area *fa, uint32_t off, uint32_t len,
-                         uint32_t *erased)
+int fk_flash_prepare(const struct fk_flash_area *fa, uint32_t off, uint32_t len,
+                     enum fk_erase_proof proof, uint32_t *erased)
 {
     if (erased != NULL) {
         *erased = 0;
@@ -43,10 +44,18 @@ int fk_flash_erase_dirty(const struct fk_flash_area *fa, uint32_t off, uint32_t 
     if ((fa->off + off) % es != 0 || len % es != 0) {
         return FK_EALIGN;
     }
+    if (proof != FK_ERASE_PROVEN) {
+        /* reading erased proves nothing (a torn erase reads erased too) */
+        int rc = len ? fk_flash_erase(fa, off, len) : FK_OK;
+        if (rc == FK_OK && erased != NULL) {
+            *erased = len / es;
+        }
+        return rc;
+    }
     for (uint32_t o = off; o - off < len; o += es) {
         int err = FK_OK;
         if (fk_flash_reads_erased(fa, o, es, &err)) {
-            continue;
+            continue; /* erased, as the caller's record proves, and untouched since */
         }
         if (err != FK_OK) {
             return err;

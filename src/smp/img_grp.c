@@ -81,25 +81,11 @@ void fk_smp_read_slot(struct fk_smp_server *s, int slot, struct fk_smp_slot_info
     out->img_rc = err == FK_OK ? FK_IMG_MGMT_ERR_HASH_NOT_FOUND : img_rc_of(err);
 }
 
-int fk_smp_erase_range(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
-                       uint32_t to)
-{
-    uint32_t es = fa->dev->erase_size;
-    for (uint32_t o = from; o < to; o += es) {
-        int rc = fk_flash_erase(fa, o, es);
-        if (rc) {
-            return rc;
-        }
-        s->stats.erases++;
-    }
-    return FK_OK;
-}
-
-int fk_smp_erase_dirty(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
-                       uint32_t to)
+int fk_smp_erase(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
+                 uint32_t to, enum fk_erase_proof proof)
 {
     uint32_t n = 0;
-    int rc = fk_flash_erase_dirty(fa, from, to - from, &n);
+    int rc = fk_flash_prepare(fa, from, to - from, proof, &n);
     s->stats.erases += n;
     return rc;
 }
@@ -310,9 +296,9 @@ static int img_erase(struct fk_smp_req *r)
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
     fk_smp_upload_abort(s);
-    /* sectors already erased are skipped: less wear, and on a 1 MB NOR slot
-     * seconds less for the client to wait */
-    err = fk_smp_erase_dirty(s, fa, 0, fa->size);
+    /* the whole slot, whatever it reads: a sector that reads erased may be
+     * what a power cut left of an earlier erase (flash.h, fk_erase_proof) */
+    err = fk_smp_erase(s, fa, 0, fa->size, FK_ERASE_UNPROVEN);
     if (err) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing slot %u: %s",
                                  (unsigned)other, fk_err_name(err));

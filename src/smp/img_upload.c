@@ -12,8 +12,9 @@
  *   rec                 the resume record's sector (upload_rec.c)
  *   [align_down(base + max_image_size, es), slot end)
  *                       the trailer sectors, erased at upload start (unless
- *                       already erased) so a stale MCUboot magic can never make
- *                       a half-uploaded image pending
+ *                       the background erase's done-record proves them
+ *                       erased) so a stale MCUboot magic can never make a
+ *                       half-uploaded image pending
  */
 #include <string.h>
 
@@ -46,13 +47,8 @@ static int flush_bytes(struct fk_smp_server *s, const struct fk_upl_geom *g, con
                 len = fk_smp_block_len(g->fa, from, lim);
             }
         }
-        int rc;
-        if (len > g->es) {
-            rc = fk_flash_erase(g->fa, from, len); /* one block erase */
-            s->stats.erases += rc ? 0 : 1;
-        } else {
-            rc = fk_smp_erase_range(s, g->fa, from, from + len);
-        }
+        /* (a block is one erase command: the driver picks the largest) */
+        int rc = fk_smp_erase(s, g->fa, from, from + len, FK_ERASE_UNPROVEN);
         if (rc) {
             return rc;
         }
@@ -169,7 +165,7 @@ static void recovery_forget_secondary(struct fk_smp_server *s)
     int rc = fk_flash_open(fk_smp_map(s), FK_AREA_ID_SECONDARY, &sec);
     if (rc == FK_OK) {
         uint32_t t = bg.sec_trailer_units * bg.unit;
-        rc = fk_smp_erase_dirty(s, sec, sec->size - t, sec->size);
+        rc = fk_smp_erase(s, sec, sec->size - t, sec->size, FK_ERASE_UNPROVEN);
     }
     fk_smp_log(s, "recovery: secondary trailer %s (%s)", rc ? "NOT cleared" : "cleared",
                fk_err_name(rc));
@@ -189,13 +185,15 @@ static int session_start(struct fk_smp_req *r, const struct fk_upl_geom *g, uint
     fk_smp_upload_abort(s);
     int rc;
     if (g->has_rec) {
-        rc = fk_smp_erase_dirty(s, g->fa, g->base + g->rec, g->base + g->rec + g->es);
+        rc = fk_smp_erase(s, g->fa, g->base + g->rec, g->base + g->rec + g->es, FK_ERASE_UNPROVEN);
         if (rc) {
             return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing the resume record", rc);
         }
     }
     uint32_t tstart = (g->base + g->max) / g->es * g->es;
-    rc = fk_smp_erase_dirty(s, g->fa, tstart, g->fa->size);
+    /* the background erase's done-record proves the trailer erased too */
+    rc = fk_smp_erase(s, g->fa, tstart, g->fa->size,
+                      pre_erased ? FK_ERASE_PROVEN : FK_ERASE_UNPROVEN);
     if (rc) {
         return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing the slot trailer", rc);
     }
@@ -327,7 +325,8 @@ int fk_smp_img_upload(struct fk_smp_req *r)
                             return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_READ_FAILED,
                                               "hashing the slot", FK_EIO);
                         }
-                        (void)fk_smp_erase_dirty(s, g.fa, g.base + up->rec_off, g.base + up->rec_off + g.es);
+                        (void)fk_smp_erase(s, g.fa, g.base + up->rec_off, g.base + up->rec_off + g.es,
+                                           FK_ERASE_UNPROVEN);
                         uint32_t done = up->len;
                         fk_smp_upload_abort(s);
                         return answer_off(r, done, sha_len == 32 ? m : -1);
@@ -396,7 +395,8 @@ int fk_smp_img_upload(struct fk_smp_req *r)
     }
     if (up->persisted) {
         /* the record has served its purpose; a stale one must never remain */
-        rc = fk_smp_erase_range(s, g.fa, g.base + up->rec_off, g.base + up->rec_off + g.es);
+        rc = fk_smp_erase(s, g.fa, g.base + up->rec_off, g.base + up->rec_off + g.es,
+                          FK_ERASE_UNPROVEN);
         if (rc) {
             return flash_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "clearing the resume record",
                               rc);

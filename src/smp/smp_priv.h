@@ -82,13 +82,12 @@ unsigned fk_smp_slot_flags(struct fk_smp_server *s, int slot);
  * FK_SMP_F_ACTIVE (it runs), FK_SMP_F_PENDING / FK_SMP_F_CONFIRMED (next
  * boot / revert target; not in direct-xip / RAM load without revert), 0. */
 unsigned fk_smp_slot_in_use(struct fk_smp_server *s, int slot);
-/* Erase [from, to) of an area, sector by sector (offsets area-relative and
- * sector aligned). */
-int fk_smp_erase_range(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
-                       uint32_t to);
-/* The same through fk_flash_erase_dirty (flash.h), counting the erases. */
-int fk_smp_erase_dirty(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
-                       uint32_t to);
+/* Prepare [from, to) of an area for programming (fk_flash_prepare; offsets
+ * area-relative and sector aligned), adding the sectors erased to
+ * stats.erases. FK_ERASE_PROVEN only with the background erase's
+ * done-record (fk_smp_slot_pre_erased): reading erased proves nothing. */
+int fk_smp_erase(struct fk_smp_server *s, const struct fk_flash_area *fa, uint32_t from,
+                 uint32_t to, enum fk_erase_proof proof);
 /* Upload session cleanup (erase command, new upload). */
 void fk_smp_upload_abort(struct fk_smp_server *s);
 
