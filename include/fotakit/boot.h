@@ -234,6 +234,14 @@ struct fk_boot_config {
      * internal-flash work (docs/boot.md). Without it the swap is serial. */
     void *buf;
     uint32_t buf_size;
+    /* Overwrite-only: called once the new image is copied into the primary
+     * (every unit read back), before the request is dropped: MCUboot's
+     * boot_copy_region_post_hook, where NCS hands the nRF5340 network core's
+     * image over through PCD. `len` = bytes copied (whole units). Anything
+     * but FK_OK leaves the request (secondary trailer) in place and
+     * fk_boot_go returns that code; the next boot repeats the copy and the
+     * call. NULL: nothing to hand over. */
+    int (*copied)(void *ctx, const struct fk_flash_area *pri, uint32_t len);
     /* Start the image (port). fk_boot_run() calls it; fk_boot_go() never does. */
     void (*jump)(void *ctx, const struct fk_boot_rsp *rsp);
 };

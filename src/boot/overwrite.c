@@ -31,6 +31,14 @@ int fk_overwrite_run(struct fk_swap *s, uint32_t src_off, uint32_t units)
         s->done = 2 * (i + 1);
         fk_swap_progress(s);
     }
+    /* The hand-over (cfg->copied) comes before the request is dropped, so
+     * a cut during it repeats the copy and the hand-over at the next boot. */
+    if (s->cfg->copied != NULL) {
+        int hrc = s->cfg->copied(s->cfg->ctx, s->pri, units * s->g.unit);
+        if (hrc != FK_OK) {
+            return hrc;
+        }
+    }
     /* The primary now holds the new image: a clean (erased) primary trailer
      * reads as confirmed; then drop the request. A cut before the request is
      * gone repeats the copy, which finds every unit in place. */

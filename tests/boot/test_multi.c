@@ -346,6 +346,55 @@ static void power_cut_sweep_two_images(void **state)
     print_message("two-image power-cut sweep: %u cut points, 0 failures\n", trials);
 }
 
+/* cfg->copied (MCUboot's boot_copy_region_post_hook, the PCD hand-over):
+ * called after the overwrite copy, before the request is dropped. A failed
+ * hand-over keeps the request, so the next boot copies and hands over
+ * again; a successful one drops it. */
+struct copied_log {
+    unsigned calls;
+    uint32_t len;
+    int ret;
+    uint8_t first[4];
+};
+
+static int on_copied(void *ctx, const struct fk_flash_area *pri, uint32_t len)
+{
+    struct copied_log *l = ctx;
+    l->calls++;
+    l->len = len;
+    assert_int_equal(fk_flash_read(pri, 0, l->first, 4), FK_OK);
+    return l->ret;
+}
+
+static void copied_hook_keeps_the_request_until_it_succeeds(void **state)
+{
+    (void)state;
+    struct mb *m = mb_new();
+    struct copied_log log = {.ret = FK_EIO};
+    m->cfg[1].copied = on_copied;
+    m->cfg[1].ctx = &log;
+    put_pending(m, 1, &m->img1_v2);
+    struct fk_boot_rsp rsp;
+    memset(&rsp, 0, sizeof rsp);
+    assert_int_equal(fk_boot_go(&m->cfg[1], &rsp), FK_EIO);
+    assert_int_equal(log.calls, 1);
+    /* whole 4 KB units covering the image; the image is in the primary */
+    assert_int_equal(log.len, (uint32_t)((m->img1_v2.len + 4095) / 4096 * 4096));
+    assert_memory_equal(log.first, "\x3d\xb8\xf3\x96", 4); /* MCUboot image magic, LE */
+    assert_int_equal(fk_boot_swap_type(&m->map[1]), FK_SWAP_TEST); /* request kept */
+    log.ret = FK_OK;
+    memset(&rsp, 0, sizeof rsp);
+    assert_int_equal(fk_boot_go(&m->cfg[1], &rsp), FK_OK);
+    assert_int_equal(log.calls, 2);
+    assert_int_equal(rsp.reason, FK_BOOT_R_OVERWRITTEN);
+    assert_int_equal(fk_boot_swap_type(&m->map[1]), FK_SWAP_NONE);
+    assert_memory_equal(m->dev[2].mem, m->img1_v2.b, m->img1_v2.len);
+    memset(&rsp, 0, sizeof rsp);
+    assert_int_equal(fk_boot_go(&m->cfg[1], &rsp), FK_OK); /* nothing pending: no call */
+    assert_int_equal(log.calls, 2);
+    mb_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +404,7 @@ int main(void)
         cmocka_unit_test(downgrade_of_a_dependency_is_held),
         cmocka_unit_test(dependency_on_a_missing_image),
         cmocka_unit_test(power_cut_sweep_two_images),
+        cmocka_unit_test(copied_hook_keeps_the_request_until_it_succeeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
