@@ -45,6 +45,17 @@ struct fk_board_dev {
      * operation ("*_max_ms"). */
     double block32_erase_ms, block64_erase_ms;
     double sector_erase_max_ms, block32_erase_max_ms, block64_erase_max_ms, page_program_max_ms;
+    /* `volatile: true`: RAM standing in for flash (internal only), e.g.
+     * NCS's ram_flash region, where mcuboot_primary_1 is MCUboot's flash
+     * simulator: its contents read erased at every boot (Zephyr's flash
+     * simulator fills its memory with the erase value at init; a power
+     * loss clears RAM anyway). */
+    uint8_t is_volatile;
+    /* `core: network`: the flash of the nRF5340's network core (internal
+     * only). The application core cannot address it; only the network
+     * core's own bootloader (b0n) writes it, from a PCD hand-over. No
+     * partition of an application-core layout may sit on it. */
+    uint8_t netcore;
 };
 
 struct fk_board {

@@ -15,12 +15,14 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: fotakit device flash --layout L --board B --state DIR IMAGE\n"
+            "usage: fotakit device flash --layout L --board B --state DIR [--image 1] IMAGE\n"
             "       fotakit device run   --layout L --board B --state DIR [--key KEY]...\n"
             "                            (--udp HOST:PORT | --serial PATH | --ble SOCKET) [options]\n"
             "\n"
             "flash   program IMAGE into the primary slot, as a factory programmer would. The\n"
             "        chips' contents live in DIR/<device>.bin (created erased when missing).\n"
+            "        --image 1: the nRF5340 network core's flash (image 1 handed over through\n"
+            "        PCD; boards/nrf5340-spi-nor-2mb.*; docs/device.md \"The network core\")\n"
             "run     power the device on: fotakit's bootloader runs on the chips in DIR (each\n"
             "        decision logged), then the application: an SMP server reporting the\n"
             "        booted image. An SMP reset re-enters the bootloader (swap, revert, ...).\n"
@@ -103,6 +105,7 @@ int fk_cli_device(int argc, char **argv)
     struct fk_device_cfg cfg = {.log = stdout};
     struct fk_device_run run = {0};
     const char *image = NULL;
+    int image_no = 0;
     bool boot_only = false;
     uint32_t cut_after = 0;
     for (int i = 2; i < argc; i++) {
@@ -197,6 +200,13 @@ int fk_cli_device(int argc, char **argv)
             cfg.verbose = true;
         } else if (!strcmp(a, "--quiet")) {
             cfg.quiet = true;
+        } else if (!strcmp(a, "--image") && has && !strcmp(sub, "flash")) {
+            const char *v = argv[++i];
+            if (strcmp(v, "0") && strcmp(v, "1")) {
+                fprintf(stderr, "fotakit device flash: --image takes 0 or 1, not '%s'\n", v);
+                return 2;
+            }
+            image_no = v[0] - '0';
         } else if (a[0] != '-' && !image && !strcmp(sub, "flash")) {
             image = a;
         } else {
@@ -231,14 +241,16 @@ int fk_cli_device(int argc, char **argv)
             free(data);
             return 2;
         }
-        rc = fk_device_flash_image(d, data, len, err, sizeof err);
+        rc = image_no ? fk_device_flash_netcore(d, data, len, err, sizeof err)
+                      : fk_device_flash_image(d, data, len, err, sizeof err);
         fk_device_close(d);
         free(data);
         if (rc) {
             fprintf(stderr, "fotakit device flash: %s\n", err);
             return rc == FK_ENOSPC ? 1 : 2;
         }
-        printf("programmed %s (%zu bytes) into the primary slot; state in %s\n", image, len, cfg.state_dir);
+        printf("programmed %s (%zu bytes) into %s; state in %s\n", image, len,
+               image_no ? "the network core's flash" : "the primary slot", cfg.state_dir);
         return 0;
     }
     if (!boot_only && (!!run.udp + !!run.serial + !!run.ble) != 1) {

@@ -88,6 +88,26 @@ struct fk_device_boot_report {
     uint64_t erases[4];       /* erase calls per device during this boot */
     uint32_t max_page_erases; /* most erases any internal page got (since the
                                  state dir was created in this process) */
+    /* Two images (a layout with mcuboot_primary_1 / mcuboot_secondary_1): */
+    unsigned images;          /* 1 or 2 */
+    int rc1;                  /* image 1's fk_boot_go result (images == 2) */
+    int reason1;              /* its enum fk_boot_reason */
+    char decision1[192];      /* its decision line */
+    bool held;                /* an unmet dependency held every upgrade (boot_multi.h) */
+    /* The nRF5340 network core (image 1 through PCD, docs/device.md): */
+    bool net;                 /* this device has one */
+    bool net_handover;        /* this boot handed an image over and b0n answered DONE */
+    bool net_running;         /* b0n found an intact image in its flash and starts it */
+    char net_version[32];     /* its version ("" if none) */
+    uint8_t net_hash[32];     /* SHA-256 of its payload (what b0n checked) */
+    /* Flash program/erase calls during this boot (every device, every
+     * attempt when a power cut made the bootloader start again), and where
+     * the network core's copy began among them (1-based; 0: no copy) and
+     * how many calls it made, in the last attempt. A power cut armed with
+     * fk_device_power_cut_after(k) before an SMP reset falls on call k of
+     * the boot that follows. */
+    uint32_t flash_ops;
+    uint32_t net_copy_first, net_copy_ops;
 };
 
 struct fk_device;
@@ -98,6 +118,14 @@ void fk_device_close(struct fk_device *d);
 /* Factory programming: write `img` at the start of the primary slot (the
  * slot's sectors it covers are erased first; trailer left erased). */
 int fk_device_flash_image(struct fk_device *d, const uint8_t *img, size_t len, char *err, size_t errlen);
+
+/* Factory programming of the nRF5340 network core (image 1 handed over
+ * through PCD): the image's payload goes into the network core's flash as
+ * b0n writes it after a hand-over. FK_ENOENT when the device has no network
+ * core (the layout's mcuboot_primary_1 must sit on a `volatile: true` board
+ * device and the board have a `core: network` device). */
+int fk_device_flash_netcore(struct fk_device *d, const uint8_t *img, size_t len, char *err,
+                            size_t errlen);
 
 /* Power-on / reset: run the bootloader, then start the application (the SMP
  * server) on what it booted. Fills *rep when not NULL. Returns the boot's rc

@@ -7,6 +7,7 @@
 #include "device_priv.h"
 
 #include "fotakit/boot.h"
+#include "fotakit/boot_multi.h"
 #include "fotakit/mcuboot_mode.h"
 #include "fotakit/smp.h"
 
@@ -58,6 +59,12 @@ static void on_boot_log(void *ctx, const char *line)
     fk_dev_log(d, "boot: %s", line);
 }
 
+static void on_boot_log1(void *ctx, const char *line)
+{
+    struct fk_device *d = ctx;
+    fk_dev_log(d, "boot[image 1]: %s", line);
+}
+
 int fk_dev_app_init(struct fk_device *d)
 {
     d->app = calloc(1, sizeof *d->app);
@@ -96,6 +103,14 @@ int fk_dev_app_init(struct fk_device *d)
     /* the application side runs for the same bootloader the device models */
     a->cfg.bootloader = d->cfg.bootloader;
     a->cfg.max_img_sectors = d->cfg.max_img_sectors;
+    /* Two images under fotakit's bootloader: image 1 is served too, with
+     * its own row (overwrite-only for the network core, as NCS does it).
+     * The stock-MCUboot models are image 0 only. */
+    const struct fk_bl_mode *row = fk_bl_mode(d->cfg.bootloader);
+    if (d->images == 2 && row != NULL && (row->flags & FK_BL_F_FOTAKIT)) {
+        a->cfg.image_count = 2;
+        a->cfg.bootloader_1 = d->net.pcd ? FK_BL_FOTAKIT_OVERWRITE : d->cfg.bootloader;
+    }
     struct fk_boot_geometry g;
     if (fk_boot_geometry(&d->map, &g) == FK_OK && g.unit) {
         a->swap_buf = malloc(g.unit);
@@ -124,6 +139,9 @@ static void dev_stats(struct fk_device *d, uint64_t erases[4])
  * caller instead of returning into it). */
 struct dev_call {
     const struct fk_boot_config *bc;
+    const struct fk_boot_config *bc1; /* image 1 (two images), else NULL */
+    struct fk_boot_rsp *rsp1;
+    bool held;
     struct fk_boot_rsp *rsp;
     const struct fk_flash_map *map;
     const struct fk_bl_mode *bl;
@@ -139,7 +157,18 @@ struct dev_call {
 static int call_boot(void *ctx)
 {
     struct dev_call *c = ctx;
-    return fk_boot_go(c->bc, c->rsp);
+    if (c->bc1 == NULL) {
+        return fk_boot_go(c->bc, c->rsp);
+    }
+    /* both images: the dependency check, then image 0, then image 1 (whose
+     * overwrite hands the network core's image over through PCD) */
+    const struct fk_boot_config *cfg[2] = {c->bc, c->bc1};
+    struct fk_boot_rsp rsp[2];
+    memset(rsp, 0, sizeof rsp);
+    int rc = fk_boot_go_multi(cfg, 2, rsp, NULL, &c->held);
+    *c->rsp = rsp[0];
+    *c->rsp1 = rsp[1];
+    return rc;
 }
 
 static int call_confirm(void *ctx)
@@ -170,6 +199,9 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     }
     /* Power-on: chips come out of any operation; the clock keeps running. */
     fk_sim_board_sync(&d->sb);
+    fk_dev_net_power_on(d); /* RAM: the bootloader's flash simulator starts erased */
+    uint32_t ops0 = fk_dev_flash_ops(d);
+    d->net.copy_first = d->net.copy_ops = 0;
     double sum0 = d->sb.clock.sum_us, ov0 = fk_sim_board_overlap_us(&d->sb);
     uint64_t e0[4], e1[4];
     dev_stats(d, e0);
@@ -184,8 +216,20 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
         .buf = a->swap_buf,
         .buf_size = a->swap_buf_size,
     };
-    struct fk_boot_rsp rsp;
+    struct fk_boot_rsp rsp, rsp1;
     memset(&rsp, 0, sizeof rsp);
+    memset(&rsp1, 0, sizeof rsp1);
+    /* image 1: its own view of the map; overwrite-only with the PCD
+     * hand-over for the network core, else image 0's strategy */
+    struct fk_boot_config bc1 = bc;
+    bc1.map = &d->net.img1_map;
+    bc1.buf = NULL; /* image 0's swap buffer: image 1 runs serially */
+    bc1.buf_size = 0;
+    bc1.log = on_boot_log1;
+    if (d->net.pcd) {
+        bc1.strategy = FK_BOOT_STRATEGY_OVERWRITE;
+        bc1.copied = fk_dev_net_copied;
+    }
     const struct fk_bl_mode *bl = fk_bl_mode(d->cfg.bootloader);
     bool stock = bl != NULL && !(bl->flags & FK_BL_F_FOTAKIT);
     fk_dev_log(d, "power on: boot %u, bootloader starts%s%s%s", d->boots,
@@ -221,17 +265,53 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
         /* The bootloader runs as device code: a power cut in its work
          * unwinds back here (a reset); power returns and the bootloader
          * starts over (it resumes an interrupted swap). */
-        struct dev_call bcall = {.bc = &bc, .rsp = &rsp};
+        struct dev_call bcall = {.bc = &bc, .rsp = &rsp, .rsp1 = &rsp1,
+                                 .bc1 = a->cfg.image_count == 2 ? &bc1 : NULL};
         rc = FK_EIO;
         int cut = fk_sim_board_run(&d->sb, call_boot, &bcall, &rc);
         for (int again = 0; again < 3 && cut; again++) {
             fk_dev_log(d, "power: cut while the bootloader worked; back on, bootloader starts again");
             fk_sim_power_restore(&d->sb);
+            fk_dev_net_power_on(d); /* RAM lost: the partition, the PCD command */
             rep.after_power_cut = true;
             memset(&rsp, 0, sizeof rsp);
+            memset(&rsp1, 0, sizeof rsp1);
             rc = FK_EIO;
             cut = fk_sim_board_run(&d->sb, call_boot, &bcall, &rc);
         }
+        rep.held = bcall.held;
+    }
+    rep.images = a->cfg.image_count == 2 ? 2 : 1;
+    if (rep.images == 2) {
+        rep.rc1 = rsp1.err;
+        rep.reason1 = (int)rsp1.reason;
+        if (d->net.pcd && rsp1.reason == FK_BOOT_R_NO_IMAGE) {
+            /* NCS's hook reports primary_1 as an empty slot: not an error */
+            snprintf(rep.decision1, sizeof rep.decision1, "nothing to hand over [%s]",
+                     fk_boot_reason_name(rsp1.reason));
+        } else {
+            snprintf(rep.decision1, sizeof rep.decision1, "%s [%s]",
+                     rsp1.why[0] ? rsp1.why : "(no reason given)", fk_boot_reason_name(rsp1.reason));
+        }
+        rep.net_handover = d->net.pcd && rsp1.reason == FK_BOOT_R_OVERWRITTEN;
+        /* the application's RAM: the partition reads erased once it runs */
+        fk_dev_net_power_on(d);
+    }
+    rep.net = d->net.pcd;
+    rep.flash_ops = fk_dev_flash_ops(d) - ops0;
+    if (d->net.copy_first != 0) {
+        rep.net_copy_first = d->net.copy_first - ops0;
+        rep.net_copy_ops = d->net.copy_ops;
+    }
+    fk_dev_net_boot(d, &rep);
+    if (rep.images == 2) {
+        char nv[128] = "";
+        if (rep.net) {
+            snprintf(nv, sizeof nv, "; network core: %s%s%s",
+                     rep.net_running ? "b0n starts v" : "no intact image, b0n starts nothing",
+                     rep.net_version, rep.net_handover ? " (just handed over)" : "");
+        }
+        fk_dev_log(d, "boot %u: image 1: %s%s", rep.boot_no, rep.decision1, nv);
     }
     rep.slot = slot;
     a->cfg.active_slot = (uint8_t)slot;

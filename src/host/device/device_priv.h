@@ -26,6 +26,32 @@
 #define FK_DEV_PRINTF(a, b)
 #endif
 
+/* The PCD command as the application core writes it into shared SRAM
+ * (sdk-nrf include/dfu/pcd.h: magic, data, len, offset; the SHA-256 as the
+ * netboot sample's README describes the configuration). Lost at power loss. */
+struct fk_pcd_cmd {
+    uint32_t magic;
+    uint32_t src;     /* offset of the data in the RAM partition (after the MCUboot header) */
+    uint32_t len;     /* ih_img_size */
+    uint8_t ver[8];   /* the MCUboot header's version (for the model's record) */
+    uint8_t sha[32];  /* SHA-256 of the data */
+};
+
+/* Image 1 as the nRF5340 network core (netcore.c). */
+struct fk_dev_net {
+    bool pcd;          /* image 1's primary is RAM (volatile) and the board has a network core */
+    int ram_dev;       /* board device index of the RAM partition's device, or -1 */
+    int net_dev;       /* board device index of the network core's flash, or -1 */
+    struct fk_flash_area img1_areas[2]; /* image 1's slots under image 0's ids */
+    struct fk_flash_map img1_map;
+    struct fk_flash_area app; /* the network core's application area (after b0n's container) */
+    struct fk_flash_area rec; /* the model's validation record page (the last page) */
+    struct fk_pcd_cmd cmd;
+    unsigned handovers;       /* hand-overs started (this process) */
+    double last_handover_s;   /* the last one's modeled duration as the app core polls it */
+    uint32_t copy_first, copy_ops; /* the last copy: its first call (fk_dev_flash_ops) and count */
+};
+
 struct fk_device {
     struct fk_device_cfg cfg;
     struct fk_layout layout;
@@ -51,6 +77,8 @@ struct fk_device {
     uint32_t cut_request; /* guarded by lock: arm a power cut at the next request */
     bool cut_pending;     /* guarded by lock */
     bool power_was_cut;   /* the next boot follows a power cut */
+    unsigned images;      /* images the layout has (1 or 2) */
+    struct fk_dev_net net;
 };
 
 int fk_dev_keys_load(struct fk_device *d, char *err, size_t errlen);
@@ -74,6 +102,17 @@ int fk_dev_serve_ble(struct fk_device *d, struct fk_device_run *run);
  * the enum fk_boot_reason naming what it did; why gets the decision. */
 int fk_dev_mcuboot_boot(struct fk_device *d, enum fk_bl mode, int *slot, uint32_t *off,
                         int *reason, char *why, size_t wn);
+
+/* The network core (netcore.c): init after the map is built; power_on at
+ * every boot before the bootloader (RAM erased, PCD command gone); copied
+ * is image 1's cfg->copied (the PCD hand-over); boot reports what b0n
+ * starts after the bootloader ran. */
+int fk_dev_net_init(struct fk_device *d);
+/* Program + erase calls on every device so far. */
+uint32_t fk_dev_flash_ops(const struct fk_device *d);
+void fk_dev_net_power_on(struct fk_device *d);
+int fk_dev_net_copied(void *ctx, const struct fk_flash_area *pri, uint32_t len);
+void fk_dev_net_boot(struct fk_device *d, struct fk_device_boot_report *rep);
 
 void fk_dev_log(struct fk_device *d, const char *fmt, ...) FK_DEV_PRINTF(2, 3);
 /* -v: one line for a request and its answer (reqlog.c). */

@@ -1,6 +1,7 @@
 /*
  * *.board.yml -> struct fk_board (docs/board-file.md).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,19 @@ static int load_dev(const struct yctx *c, int knode, int vnode, struct fk_board_
             rc = ydbl(c, vn, &d->block64_erase_max_ms, what);
         } else if (strcmp(key, "page-program-max-ms") == 0) {
             rc = ydbl(c, vn, &d->page_program_max_ms, what);
+        } else if (strcmp(key, "volatile") == 0 || strcmp(key, "core") == 0) {
+            const struct yt_node *vv = &t->n[vn];
+            const char *txt = vv->type == YT_SCALAR ? vv->text : "";
+            bool vol = strcmp(key, "volatile") == 0;
+            if (vol && (!strcmp(txt, "true") || !strcmp(txt, "false"))) {
+                d->is_volatile = !strcmp(txt, "true");
+            } else if (!vol && (!strcmp(txt, "application") || !strcmp(txt, "network"))) {
+                d->netcore = !strcmp(txt, "network");
+            } else {
+                rc = yerr(c, FK_ELAYOUT_SYNTAX, vn, "%s: expected %s, found '%s'", what,
+                          vol ? "true or false" : "application or network",
+                          vv->type == YT_SCALAR ? vv->text : yt_kind(vv));
+            }
         } else if (strcmp(key, "address") == 0 || strcmp(key, "end_address") == 0 ||
                    strcmp(key, "span") == 0 || strcmp(key, "region") == 0) {
             rc = yerr(c, FK_ELAYOUT_SYNTAX, kn,
@@ -135,7 +149,8 @@ static int load_dev(const struct yctx *c, int knode, int vnode, struct fk_board_
                       "write-size, page-size, jedec-id, bus, chosen, label, erase-ms, "
                       "write-us-per-word, sector-erase-ms, page-program-ms, spi-hz, "
                       "block32-erase-ms, block64-erase-ms, sector-erase-max-ms, "
-                      "block32-erase-max-ms, block64-erase-max-ms, page-program-max-ms)",
+                      "block32-erase-max-ms, block64-erase-max-ms, page-program-max-ms, volatile, "
+                      "core)",
                       d->name, key);
         }
         if (rc < 0) {
@@ -168,6 +183,11 @@ static int load_dev(const struct yctx *c, int knode, int vnode, struct fk_board_
                     "device '%s': write-size %u must be a power of two no larger than "
                     "erase-size 0x%x",
                     d->name, d->write_size, d->erase_size);
+    }
+    if ((d->is_volatile || d->netcore) && d->kind != FK_KIND_INTERNAL) {
+        return yerr(c, FK_ELAYOUT_SYNTAX, knode,
+                    "device '%s': %s is for internal devices (kind: internal) only", d->name,
+                    d->is_volatile ? "volatile: true" : "core: network");
     }
     if (d->kind != FK_KIND_INTERNAL) {
         if (!have_page) {
