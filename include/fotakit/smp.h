@@ -208,6 +208,9 @@ void fk_smp_hdr_encode(const struct fk_smp_hdr *hdr, uint8_t out[FK_SMP_HDR_SIZE
  *    background by fk_smp_idle(), one block per call, resumable after a
  *    reset, with a record that says "erased" only after the last erase
  *    completed; the next upload then only programs;
+ *  - `image erase` of that slot writes the same record once its erase has
+ *    completed (and, when the record already proves the slot erased, only
+ *    checks it); reading erased is never taken as proof (flash.h);
  *  - an upload into a slot not known erased erases ahead with 64 KB blocks
  *    (the largest JEDEC block; 32 KB or one sector where not aligned)
  *    instead of one sector at a time.

@@ -17,7 +17,13 @@
  * fits (the NOR driver turns an aligned 64 KB erase into one block erase).
  * After a reset the walk continues at the first step without its unit; a
  * step whose unit is missing is erased again, never skipped because it
- * reads erased.
+ * reads erased (a torn erase can leave weakly erased cells that read
+ * erased: include/fotakit/flash.h, fk_erase_proof).
+ *
+ * The image erase command (fk_smp_erase_slot) writes the same record, all
+ * units at once, after its whole-slot erase has completed: a slot erased
+ * by command is as proven as one erased in the background. The record is
+ * the only proof the upload's fast path (programs only) accepts.
  */
 #include <string.h>
 
@@ -124,11 +130,34 @@ static int rec_read(const struct fk_upl_geom *g, uint32_t *steps, uint32_t *unit
     return FK_OK;
 }
 
-static int unit_write(const struct fk_upl_geom *g, uint32_t i)
+/* Units [i, i + n): each says "step done". */
+static int units_write(const struct fk_upl_geom *g, uint32_t i, uint32_t n)
 {
     uint8_t u[FK_SMP_WBUF_MAX];
-    memset(u, (uint8_t)~g->ev, g->ws);
-    return fk_flash_write(g->fa, g->base + g->rec + hdr_len(g) + i * g->ws, u, g->ws);
+    memset(u, (uint8_t)~g->ev, sizeof u);
+    uint32_t per = FK_SMP_WBUF_MAX / g->ws; /* units per write */
+    while (n > 0) {
+        uint32_t k = n < per ? n : per;
+        int rc = fk_flash_write(g->fa, g->base + g->rec + hdr_len(g) + i * g->ws, u, k * g->ws);
+        if (rc) {
+            return rc;
+        }
+        i += k;
+        n -= k;
+    }
+    return FK_OK;
+}
+
+static int unit_write(const struct fk_upl_geom *g, uint32_t i)
+{
+    return units_write(g, i, 1);
+}
+
+static int hdr_write(const struct fk_upl_geom *g, uint32_t steps)
+{
+    uint8_t h[BE_HDR_MAX];
+    hdr_encode(g, steps, h);
+    return fk_flash_write(g->fa, g->base + g->rec, h, hdr_len(g));
 }
 
 /* The background erase can run on this slot (it has a record sector with
@@ -155,9 +184,7 @@ int fk_smp_bg_erase_begin(struct fk_smp_server *s)
         return rc;
     }
     s->stats.erases++;
-    uint8_t h[BE_HDR_MAX];
-    hdr_encode(&g, steps, h);
-    rc = fk_flash_write(g.fa, g.base + g.rec, h, hdr_len(&g));
+    rc = hdr_write(&g, steps);
     if (rc) {
         return rc;
     }
@@ -211,7 +238,11 @@ int fk_smp_idle(struct fk_smp_server *s)
         }
         if (rc == FK_OK) {
             s->stats.erases++;
-            rc = unit_write(&g, s->bg.step); /* waits for the erase to finish */
+            /* the unit vouches for the erase: only once it has completed */
+            rc = fk_flash_sync(g.fa);
+        }
+        if (rc == FK_OK) {
+            rc = unit_write(&g, s->bg.step);
         }
     } else {
         rc = unit_write(&g, s->bg.steps); /* the "done" unit, after the last erase */
@@ -238,4 +269,48 @@ bool fk_smp_slot_pre_erased(struct fk_smp_server *s)
         bg_load(s);
     }
     return s->bg.state == FK_SMP_BG_DONE;
+}
+
+int fk_smp_erase_slot(struct fk_smp_server *s, const struct fk_flash_area *fa)
+{
+    struct fk_upl_geom g;
+    uint32_t steps = 0;
+    bool served = s->img == 0 && usable(s, &g, &steps) && g.fa == fa;
+    int rc;
+    if (served && fk_smp_slot_pre_erased(s)) {
+        /* the record proves the slot erased: erase only what was programmed
+         * since (normally nothing), around the record, which stays */
+        uint32_t rec = g.base + g.rec;
+        rc = fk_smp_erase(s, fa, 0, rec, FK_ERASE_PROVEN);
+        if (!rc) {
+            rc = fk_smp_erase(s, fa, rec + g.es, fa->size, FK_ERASE_PROVEN);
+        }
+        return rc ? rc : fk_flash_sync(fa);
+    }
+    s->bg.state = FK_SMP_BG_NONE;
+    /* the whole slot, whatever it reads: a sector that reads erased may be
+     * what a power cut left of an earlier erase */
+    rc = fk_smp_erase(s, fa, 0, fa->size, FK_ERASE_UNPROVEN);
+    if (!rc) {
+        rc = fk_flash_sync(fa); /* answer "erased" (and vouch) only once it is */
+    }
+    if (rc || !served) {
+        return rc;
+    }
+    /* vouch: header, then every step's unit and the "done" unit */
+    rc = hdr_write(&g, steps);
+    if (!rc) {
+        rc = units_write(&g, 0, steps + 1);
+    }
+    if (rc) {
+        /* the slot is erased; only the next upload's fast path is lost */
+        fk_smp_log(s, "image erase: slot %d erased, its record not written (%s)", g.slot,
+                   fk_err_name(rc));
+        s->bg.state = FK_SMP_BG_UNKNOWN;
+        return FK_OK;
+    }
+    s->bg.state = FK_SMP_BG_DONE;
+    s->bg.steps = steps;
+    s->bg.step = steps + 1;
+    return FK_OK;
 }

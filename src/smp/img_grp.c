@@ -296,12 +296,7 @@ static int img_erase(struct fk_smp_req *r)
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_OPEN_FAILED, "%s", why);
     }
     fk_smp_upload_abort(s);
-    /* the whole slot, whatever it reads: a sector that reads erased may be
-     * what a power cut left of an earlier erase (flash.h, fk_erase_proof) */
-    err = fk_smp_erase(s, fa, 0, fa->size, FK_ERASE_UNPROVEN);
-    if (!err) {
-        err = fk_flash_sync(fa); /* answer "erased" only once it is */
-    }
+    err = fk_smp_erase_slot(s, fa); /* bg_erase.c: erase, or check the proof */
     if (err) {
         return fk_smp_group_fail(r, FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED, "erasing slot %u: %s",
                                  (unsigned)other, fk_err_name(err));

@@ -59,6 +59,14 @@ int fk_upl_first_chunk_checks(struct fk_smp_req *r, const struct fk_upl_geom *g,
  * FK_ENOTSUP when FK_SMP_F_FAST_ERASE is off or the slot has no record
  * sector; else a flash error. */
 int fk_smp_bg_erase_begin(struct fk_smp_server *s);
+/* The image erase command's work on `fa`, the upload slot of image s->img
+ * (FK_OK once the slot is erased, else a flash error). With
+ * FK_SMP_F_FAST_ERASE on the slot the background erase serves (image 0,
+ * with a record sector), the erase is vouched for with a finished
+ * background-erase record (the next upload only programs), and a slot such
+ * a record already proves erased is only checked: sectors programmed since
+ * are erased, the record stays. Otherwise the whole slot is erased. */
+int fk_smp_erase_slot(struct fk_smp_server *s, const struct fk_flash_area *fa);
 /* The largest erase (64 KB, 32 KB, else one sector) starting at area
  * offset off that is aligned on the device and ends at or before end. */
 uint32_t fk_smp_block_len(const struct fk_flash_area *fa, uint32_t off, uint32_t end);

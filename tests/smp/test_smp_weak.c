@@ -182,11 +182,151 @@ static void test_erase_command_after_torn_erase(void **state)
     free(v3);
 }
 
+/* FK_SMP_F_FAST_ERASE: the image erase command vouches for its erase with
+ * the background erase's done-record, written only after the whole-slot
+ * erase completed. Then a second erase only checks, and the next upload
+ * erases no data sector (only the record sector, at its start and end).
+ * Cuts during the erase or while the record is written (torn, seeds 1-4):
+ * whatever the record then says is true, and the next upload's image
+ * holds. */
+static void test_erase_command_vouches(void **state)
+{
+    (void)state;
+    size_t len2, len3;
+    uint8_t h2[32], h3[32];
+    uint8_t *v2 = make_image(2, 0, 0, 60000, 44, &len2, h2);
+    uint8_t *v3 = make_image(3, 0, 0, 60000, 45, &len3, h3);
+
+    struct simfx *f = simfx_new();
+    f->cfg.flags |= FK_SMP_F_FAST_ERASE;
+    const struct fk_flash_area *sec = simfx_sec(f);
+    struct fk_sim_dev *nor = nor_of(f);
+    uint32_t es = sec->dev->erase_size;
+    assert_int_equal(upload(f, v2, len2, NULL), 1);
+    assert_int_equal(fk_sim_dev_weaken(sec->dev, sec->off + 5 * es, 2 * es), FK_OK);
+    assert_false(fk_smp_slot_pre_erased(&f->srv));
+    assert_int_equal(erase_cmd(f), 0);
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+    assert_int_equal(fk_sim_dev_weak_bytes(sec->dev, sec->off, sec->size), 0);
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK); /* a reset */
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+    uint64_t e0 = nor->stats.erase_calls;
+    assert_int_equal(erase_cmd(f), 0); /* proven: nothing to erase */
+    assert_int_equal(nor->stats.erase_calls - e0, 0);
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+    e0 = nor->stats.erase_calls;
+    assert_int_equal(upload(f, v3, len3, NULL), 1);
+    assert_int_equal(nor->stats.erase_calls - e0, 2);
+    assert_slot_holds(f, v3, len3);
+    assert_int_equal(nor->stats.weak_lost_bits, 0);
+    simfx_free(f);
+
+    unsigned proven = 0;
+    for (uint32_t k = 1; k <= 4; k++) {
+        f = simfx_new();
+        f->cfg.flags |= FK_SMP_F_FAST_ERASE;
+        sec = simfx_sec(f);
+        nor = nor_of(f);
+        assert_int_equal(upload(f, v2, len2, NULL), 1);
+        /* calls: 1 the slot erase, 2 the record header, 3 the units */
+        fk_sim_power_arm(&f->sb, k, FK_SIM_CUT_TEAR, k);
+        int rc = erase_cmd(f);
+        assert_int_equal(rc, k == 1 ? FK_IMG_MGMT_ERR_FLASH_ERASE_FAILED : 0);
+        power_back(f);
+        while (fk_smp_idle(&f->srv) == 1) {
+            /* a record torn in its units resumes the background walk */
+        }
+        proven += fk_smp_slot_pre_erased(&f->srv);
+        assert_int_equal(upload(f, v3, len3, NULL), 1);
+        assert_slot_holds(f, v3, len3);
+        assert_int_equal(nor->stats.weak_lost_bits, 0);
+        simfx_free(f);
+    }
+    assert_int_equal(proven, 2); /* k = 3 (resumed walk) and 4 (no cut: 3 calls) */
+    free(v2);
+    free(v3);
+}
+
+/* The background erase after a confirm (FK_SMP_F_FAST_ERASE), cut at
+ * spread-out calls (torn or before the call, seeded): after the reset the
+ * walk finishes, the done-record appears only after every step's erase
+ * completed, and the next upload, which only programs, holds its image
+ * exactly with no bit lost in a weak cell. */
+static void test_bg_erase_cuts(void **state)
+{
+    (void)state;
+    size_t len2, len3;
+    uint8_t h2[32], h3[32];
+    uint8_t *v2 = make_image(2, 0, 0, 50000, 46, &len2, h2);
+    uint8_t *v3 = make_image(3, 0, 0, 120000, 47, &len3, h3);
+    struct simfx *f = simfx_new();
+    f->cfg.flags |= FK_SMP_F_FAST_ERASE;
+    const struct fk_flash_area *sec = simfx_sec(f);
+    struct fk_sim_dev *nor = nor_of(f);
+    assert_int_equal(upload(f, v2, len2, NULL), 1);
+    state_write(f, h2, false);
+    static const struct fk_image_keyring ring = {.allow_hash_only = true};
+    struct fk_boot_config bc = {.map = &f->map, .keys = &ring, .strategy = FK_BOOT_STRATEGY_SWAP};
+    struct fk_boot_rsp rsp;
+    assert_int_equal(fk_boot_go(&bc, &rsp), FK_OK); /* v2 runs, v1 in slot 1 */
+    assert_int_equal(rsp.reason, FK_BOOT_R_UPGRADED_TEST);
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    state_write(f, NULL, true); /* confirm: slot 1's v1 is unused now */
+    memcpy(f->pri_copy, f->pri_mem, f->pri->size); /* from here on untouched */
+    assert_int_equal(f->srv.bg.state, FK_SMP_BG_RUNNING);
+
+    /* the state to come back to, and the number of calls of a whole walk */
+    size_t nsz;
+    uint8_t *mem = fk_sim_dev_mem(sec->dev, &nsz);
+    uint8_t *snap = malloc(nsz);
+    memcpy(snap, mem, nsz);
+    fk_sim_power_arm(&f->sb, 0, FK_SIM_CUT_NONE, 0);
+    unsigned steps = 0;
+    while (fk_smp_idle(&f->srv) == 1 && steps < 1000) {
+        steps++;
+    }
+    assert_int_equal(steps, f->srv.bg.steps + 1);
+    uint32_t calls = fk_sim_power_count(&f->sb);
+    assert_int_equal(calls, 2 * f->srv.bg.steps + 1); /* erase + unit per step, the done unit */
+
+    unsigned weak_cuts = 0;
+    for (uint32_t k = 1; k <= calls; k += 3) {
+        memcpy(mem, snap, nsz);
+        fk_sim_board_heal(&f->sb);
+        assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+        uint64_t w0 = nor->stats.weak_erases;
+        fk_sim_power_arm(&f->sb, k, k % 2 ? FK_SIM_CUT_TEAR : FK_SIM_CUT_BEFORE, k);
+        int rc = 1;
+        for (unsigned n = 0; rc == 1 && n < 1000; n++) {
+            rc = fk_smp_idle(&f->srv);
+        }
+        assert_true(rc < 0); /* the cut stopped it */
+        power_back(f);
+        weak_cuts += nor->stats.weak_erases > w0;
+        assert_false(fk_smp_slot_pre_erased(&f->srv) && k < calls); /* never "done" early */
+        for (unsigned n = 0; fk_smp_idle(&f->srv) == 1 && n < 1000; n++) {
+        }
+        assert_true(fk_smp_slot_pre_erased(&f->srv));
+        uint64_t e0 = nor->stats.erase_calls;
+        assert_int_equal(upload(f, v3, len3, NULL), 1);
+        assert_int_equal(nor->stats.erase_calls - e0, 2); /* the record sector only */
+        assert_slot_holds(f, v3, len3);
+        assert_int_equal(nor->stats.weak_lost_bits, 0);
+    }
+    assert_true(weak_cuts >= 5);
+    free(snap);
+    simfx_free(f);
+    free(v2);
+    free(v3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_upload_into_weak_slot),
         cmocka_unit_test(test_erase_command_after_torn_erase),
+        cmocka_unit_test(test_erase_command_vouches),
+        cmocka_unit_test(test_bg_erase_cuts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
