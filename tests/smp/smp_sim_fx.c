@@ -57,6 +57,10 @@ uint64_t violations(struct simfx *f)
 void simfx_free(struct simfx *f)
 {
     assert_int_equal(violations(f), 0);
+    for (unsigned i = 0; i < f->sb.count; i++) {
+        /* nothing was ever programmed into weakly erased cells */
+        assert_int_equal(f->sb.dev[i]->stats.weak_lost_bits, 0);
+    }
     assert_memory_equal(f->pri_mem, f->pri_copy, f->pri->size); /* never touched */
     fk_sim_board_free(&f->sb);
     free(f->areas);

@@ -36,7 +36,8 @@ extern const char *g_board;
 struct simfx *simfx_new(void);
 /* Physics violations of every chip so far. */
 uint64_t violations(struct simfx *f);
-/* Checks: no violation, the primary as pri_copy; then frees. */
+/* Checks: no violation, no bit lost in a weakly erased cell, the primary
+ * as pri_copy; then frees. */
 void simfx_free(struct simfx *f);
 /* One upload chunk; returns the answered off, or -1 (group code in *grc);
  * *match: the final answer's match (1/0), else -1. */

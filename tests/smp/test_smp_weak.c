@@ -136,6 +136,72 @@ static void test_upload_into_weak_slot(void **state)
     free(img);
 }
 
+/* Upgrade v1 -> v2 (upload, test, swap, confirm): slot 1 then holds v1 and
+ * the swap's records in its trailer. */
+static void upgrade(struct simfx *f, const uint8_t *img, size_t len, const uint8_t hash[32])
+{
+    assert_int_equal(upload(f, img, len, NULL), 1);
+    state_write(f, hash, false);
+    static const struct fk_image_keyring ring = {.allow_hash_only = true};
+    struct fk_boot_config bc = {.map = &f->map, .keys = &ring, .strategy = FK_BOOT_STRATEGY_SWAP};
+    struct fk_boot_rsp rsp;
+    assert_int_equal(fk_boot_go(&bc, &rsp), FK_OK);
+    assert_int_equal(rsp.reason, FK_BOOT_R_UPGRADED_TEST);
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+    state_write(f, NULL, true);
+    memcpy(f->pri_copy, f->pri_mem, f->pri->size); /* from here on untouched */
+}
+
+/* After an upgrade (slot 1: v1 and a dirty trailer), the next upload is
+ * cut at each of the first calls of its first chunk (the record sector's
+ * erase, the trailer's erase, the record header, the first data sector's
+ * erase and programs), torn or before the call, at several seeds. After
+ * the reset the client starts over: the image is exact, and the test mark
+ * written after it survives a settle (pending). While the upload start
+ * skipped sectors that read erased, a torn trailer erase that read 0xff
+ * stayed weak and ate the new magic. */
+static void test_upload_start_cuts(void **state)
+{
+    (void)state;
+    size_t len2, len3;
+    uint8_t h2[32], h3[32];
+    uint8_t *v2 = make_image(2, 0, 0, 30000, 48, &len2, h2);
+    uint8_t *v3 = make_image(3, 0, 0, 30000, 49, &len3, h3);
+    struct simfx *f = simfx_new();
+    struct fk_sim_dev *nor = nor_of(f);
+    const struct fk_flash_area *sec = simfx_sec(f);
+    upgrade(f, v2, len2, h2);
+    size_t nsz;
+    uint8_t *mem = fk_sim_dev_mem(sec->dev, &nsz);
+    uint8_t *snap = malloc(nsz);
+    memcpy(snap, mem, nsz);
+    unsigned weak_cuts = 0;
+    for (uint32_t k = 1; k <= 6; k++) {
+        for (uint32_t mode = 0; mode < 4; mode++) {
+            memcpy(mem, snap, nsz);
+            fk_sim_board_heal(&f->sb);
+            assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+            uint64_t w0 = nor->stats.weak_erases;
+            fk_sim_power_arm(&f->sb, k, mode ? FK_SIM_CUT_TEAR : FK_SIM_CUT_BEFORE, k * 4 + mode);
+            assert_int_equal(upload(f, v3, len3, NULL), -1000);
+            power_back(f);
+            weak_cuts += nor->stats.weak_erases > w0;
+            assert_int_equal(upload(f, v3, len3, NULL), 1);
+            assert_slot_holds(f, v3, len3);
+            state_write(f, h3, false);
+            fk_sim_board_settle(&f->sb);
+            assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
+            assert_true(slot1_pending(f));
+            assert_int_equal(nor->stats.weak_lost_bits, 0);
+        }
+    }
+    assert_true(weak_cuts >= 6);
+    free(snap);
+    simfx_free(f);
+    free(v2);
+    free(v3);
+}
+
 /* The image erase command after an earlier erase was cut: a sector that
  * reads erased is erased again, so afterwards no cell of the slot is weak
  * and the next image holds. Two ways in: sectors weakened directly (an
@@ -263,16 +329,7 @@ static void test_bg_erase_cuts(void **state)
     f->cfg.flags |= FK_SMP_F_FAST_ERASE;
     const struct fk_flash_area *sec = simfx_sec(f);
     struct fk_sim_dev *nor = nor_of(f);
-    assert_int_equal(upload(f, v2, len2, NULL), 1);
-    state_write(f, h2, false);
-    static const struct fk_image_keyring ring = {.allow_hash_only = true};
-    struct fk_boot_config bc = {.map = &f->map, .keys = &ring, .strategy = FK_BOOT_STRATEGY_SWAP};
-    struct fk_boot_rsp rsp;
-    assert_int_equal(fk_boot_go(&bc, &rsp), FK_OK); /* v2 runs, v1 in slot 1 */
-    assert_int_equal(rsp.reason, FK_BOOT_R_UPGRADED_TEST);
-    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK);
-    state_write(f, NULL, true); /* confirm: slot 1's v1 is unused now */
-    memcpy(f->pri_copy, f->pri_mem, f->pri->size); /* from here on untouched */
+    upgrade(f, v2, len2, h2); /* confirm: slot 1's v1 is unused now */
     assert_int_equal(f->srv.bg.state, FK_SMP_BG_RUNNING);
 
     /* the state to come back to, and the number of calls of a whole walk */
@@ -324,6 +381,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_upload_into_weak_slot),
+        cmocka_unit_test(test_upload_start_cuts),
         cmocka_unit_test(test_erase_command_after_torn_erase),
         cmocka_unit_test(test_erase_command_vouches),
         cmocka_unit_test(test_bg_erase_cuts),
