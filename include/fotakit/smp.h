@@ -387,8 +387,11 @@ bool fk_smp_reset_pending(const struct fk_smp_server *s);
  * again when idle), 0 when there is nothing to do, a negative flash error
  * (the background erase stops; the next upload erases as it goes). */
 int fk_smp_idle(struct fk_smp_server *s);
-/* True when the background erase finished: slot 1 is erased except its
- * record sector, and no upload has started since. */
+/* True when a done-record proves slot 1 erased (the background erase
+ * finished, or `image erase` vouched for its erase): slot 1 is erased
+ * except its record sector, and no upload has started since. The next
+ * upload then only programs; nothing else lets it skip an erase (a slot
+ * that merely reads erased may hold weakly erased cells). */
 bool fk_smp_slot_pre_erased(struct fk_smp_server *s);
 
 /* Forget the RAM upload session (as a device reset would). The persisted

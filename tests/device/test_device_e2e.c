@@ -1152,6 +1152,40 @@ static void test_power_cuts(void **state)
     assert_primary_holds(f, f->v2, f->v2_len);
 }
 
+/* A power cut tears the slot erase (`image erase`; the chip models leave
+ * weakly erased cells that read 0xff). The device comes back, the client
+ * erases again and uploads: the server erased every sector whatever it
+ * read, so the image the bootloader swaps in is exact (it checks hash and
+ * signature) and runs. */
+static void test_power_cut_during_erase(void **state)
+{
+    struct fx *f = *state;
+    start_udp(f);
+    struct fk_client_upload_stats s;
+    upload(f, f->v2, f->v2_len, 4, 0, 0, &s); /* slot 1 holds data */
+    struct fk_client_status st;
+    struct fk_device_boot_report rep;
+    fk_device_last_boot(f->d, &rep);
+    unsigned boots = rep.boot_no;
+    f->c.timeout_ms = 500;
+    fk_device_power_cut_after(f->d, 1);
+    (void)fk_client_image_erase(&f->c, -1, &st); /* no answer: the power went */
+    f->c.timeout_ms = 3000;
+    wait_boot(f, boots);
+    fk_device_last_boot(f->d, &rep);
+    assert_true(rep.after_power_cut);
+    ok(fk_client_image_erase(&f->c, -1, &st), &st);
+    upload(f, f->v2, f->v2_len, 4, 0, 0, &s);
+    assert_int_equal(s.done, f->v2_len);
+    struct fk_client_image_list l;
+    ok(fk_client_image_state(&f->c, f->h2, false, &l, &st), &st);
+    reset(f, &rep);
+    assert_string_equal(rep.version, "2.0.0+0");
+    expect_running(f, f->h2, 0);
+    stop(f);
+    assert_primary_holds(f, f->v2, f->v2_len);
+}
+
 /* An image signed by a key the device does not trust: it uploads (the bytes
  * are fine), but marking it for test is refused with a name, and even if a
  * trailer said "test" the bootloader would not swap it in. v1 keeps running. */
@@ -1290,6 +1324,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vectors_through_transports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_external_chip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_power_cuts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_power_cut_during_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untrusted_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_log_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_lost_during_reset, setup, teardown),
