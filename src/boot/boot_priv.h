@@ -96,6 +96,12 @@ struct fk_swap {
      * started, [1] the secondary's. Loaded by fk_swap_enc_load (fresh
      * start) or fk_swap_enc_read (resume, from the primary trailer). */
     struct fk_swap_enc enc[2];
+    /* A unit this boot erased completely and has not written since (the
+     * swap start's early erase of the first move's destination): that move
+     * programs it without a second erase. NULL: none. Anything that only
+     * reads erased is erased again (move.c). */
+    const struct fk_flash_area *erased_fa;
+    uint32_t erased_off;
 };
 /* Which schedule a fresh swap of `swap_size` bytes uses on these slots. */
 uint8_t fk_swap_pick_sched(const struct fk_swap *s, uint32_t swap_size);
@@ -137,8 +143,10 @@ struct fk_mv { /* one unit move: dst[doff..+unit) := src[soff..+unit) */
     const struct fk_swap_enc *enc;
     uint32_t ioff;
 };
-/* What a move takes: nothing, programs into erased chunks, or an erase first. */
-enum fk_move_need { FK_NEED_NOTHING = 0, FK_NEED_PROG = 1, FK_NEED_ERASE = 2 };
+/* What a move takes: nothing (dst already equals src), or an erase and
+ * programs. There is no "program only" case: a destination that merely
+ * reads erased is not proven erased (move.c). */
+enum fk_move_need { FK_NEED_NOTHING = 0, FK_NEED_ERASE = 2 };
 /* Kick the watchdog (cfg->watchdog) / report progress (cfg->progress). */
 void fk_swap_tick(struct fk_swap *s);
 void fk_swap_progress(struct fk_swap *s);

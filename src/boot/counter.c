@@ -134,7 +134,8 @@ int fk_boot_counter_write(const struct fk_flash_area *fa, uint32_t val)
     uint32_t st = (uint32_t)stride(fa), per = es / st;
     uint32_t sector = sc.found ? sc.sector : 0, slot = sc.found ? sc.next_slot : 0;
     if (!sc.found) {
-        /* Nothing valid anywhere: start clean in sector 0. */
+        /* Nothing valid anywhere: start clean in sector 0 (erased even when
+         * it reads erased; the record written after it proves it). */
         rc = fk_flash_prepare(fa, 0, es, FK_ERASE_UNPROVEN, NULL);
     } else if (slot >= per) {
         sector ^= 1u;

@@ -1,10 +1,13 @@
 /*
  * Copying one unit (an erase unit of both slots) from one flash area to
  * another, as the swap engine (swap.c) and the overwrite copy (overwrite.c)
- * do it: nothing when the destination already holds the data, programs
- * only when an interrupted earlier copy left the destination partly written
- * and the rest erased, else an erase and programs. Each byte is programmed
- * at most once per erase. A move between the slots of an encrypted image
+ * do it: nothing when the destination already holds the data, else an
+ * erase and programs. A destination that only reads erased (in whole or in
+ * the chunks still to write) is erased all the same: an erase cut short by
+ * a reset can leave cells that read 0xff yet do not hold what is programmed
+ * there, and nothing the bootloader wrote proves that the unit's last
+ * erase completed (docs/boot.md "Weakly erased cells"). Each byte is
+ * programmed at most once per erase. A move between the slots of an encrypted image
  * runs its cipher over every source chunk as it is read (fk_move_xform),
  * so the secondary is only ever programmed with ciphertext.
  */
@@ -37,12 +40,11 @@ bool fk_buf_erased(const uint8_t *b, uint32_t n, uint8_t ev)
 }
 
 /* What it takes to make dst equal the source (flash, or `buf` when not
- * NULL): nothing, programs into erased chunks, or an erase first. Stops
- * reading at the first chunk that needs an erase. */
+ * NULL): nothing, or an erase and programs. Stops reading at the first
+ * chunk that differs. */
 int fk_move_classify(struct fk_swap *s, const struct fk_mv *m, const uint8_t *buf, enum fk_move_need *need)
 {
     uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
-    uint8_t ev = fk_flash_erased_val(m->dst);
     *need = FK_NEED_NOTHING;
     for (uint32_t o = 0; o < s->g.unit; o += FK_BOOT_CHUNK) {
         int rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
@@ -56,15 +58,10 @@ int fk_move_classify(struct fk_swap *s, const struct fk_mv *m, const uint8_t *bu
         if (rc != FK_OK) {
             return rc;
         }
-        if (memcmp(src, b, FK_BOOT_CHUNK) == 0) {
-            continue;
+        if (memcmp(src, b, FK_BOOT_CHUNK) != 0) {
+            *need = FK_NEED_ERASE; /* even when the chunk reads erased (see the top) */
+            return FK_OK;
         }
-        if (fk_buf_erased(b, FK_BOOT_CHUNK, ev)) {
-            *need = FK_NEED_PROG;
-            continue;
-        }
-        *need = FK_NEED_ERASE;
-        return FK_OK;
     }
     return FK_OK;
 }
@@ -78,12 +75,11 @@ void fk_move_count_erase(struct fk_swap *s, const struct fk_flash_area *dst)
     }
 }
 
-/* Program chunk `o` of a move (data from `buf` when not NULL). With
- * `no_erase`, the destination was not erased: only a chunk that still reads
- * erased is programmed (an interrupted earlier copy left the others equal). */
-static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, const uint8_t *buf, bool no_erase)
+/* Program chunk `o` of a move (data from `buf` when not NULL) into the
+ * erased destination. */
+static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, const uint8_t *buf)
 {
-    uint8_t a[FK_BOOT_CHUNK], b[FK_BOOT_CHUNK];
+    uint8_t a[FK_BOOT_CHUNK];
     const uint8_t *data = buf != NULL ? buf + o : a;
     int rc;
     if (buf == NULL) {
@@ -95,15 +91,6 @@ static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, cons
     }
     if (fk_buf_erased(data, FK_BOOT_CHUNK, fk_flash_erased_val(m->dst))) {
         return FK_OK; /* erased data needs no program */
-    }
-    if (no_erase) {
-        rc = fk_flash_read(m->dst, m->doff + o, b, FK_BOOT_CHUNK);
-        if (rc != FK_OK) {
-            return rc;
-        }
-        if (memcmp(data, b, FK_BOOT_CHUNK) == 0) {
-            return FK_OK;
-        }
     }
     rc = fk_flash_write(m->dst, m->doff + o, data, FK_BOOT_CHUNK);
     if (rc != FK_OK) {
@@ -119,21 +106,32 @@ static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, cons
     return FK_OK;
 }
 
-/* Erase (when `need` says so) and program one unit, then wait for it. */
-static int write_unit(struct fk_swap *s, const struct fk_mv *m, const uint8_t *buf,
-                      enum fk_move_need need)
+/* Erase m's destination unit, unless this boot already erased it and
+ * wrote nothing there since (s->erased: the swap start's early erase). */
+static int erase_dst(struct fk_swap *s, const struct fk_mv *m)
 {
-    int rc = FK_OK;
-    fk_swap_tick(s);
-    if (need == FK_NEED_ERASE) {
-        rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
-        if (rc != FK_OK) {
-            return rc;
-        }
+    if (s->erased_fa == m->dst && s->erased_off == m->doff) {
+        s->erased_fa = NULL; /* used once: what follows programs it */
+        return FK_OK;
+    }
+    s->erased_fa = NULL;
+    int rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
+    if (rc == FK_OK) {
         fk_move_count_erase(s, m->dst);
     }
+    return rc;
+}
+
+/* Erase and program one unit, then wait for it. */
+static int write_unit(struct fk_swap *s, const struct fk_mv *m, const uint8_t *buf)
+{
+    fk_swap_tick(s);
+    int rc = erase_dst(s, m);
+    if (rc != FK_OK) {
+        return rc;
+    }
     for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
-        rc = prog_chunk(s, m, o, buf, need == FK_NEED_PROG);
+        rc = prog_chunk(s, m, o, buf);
     }
     /* A NOR program still running at a cut is torn: finish before the marker. */
     return rc == FK_OK ? fk_flash_sync(m->dst) : rc;
@@ -159,7 +157,7 @@ static int verify_unit(struct fk_swap *s, const struct fk_mv *m, const uint8_t *
             return FK_EBOOT_VERIFY;
         }
         s->st->verify_retries++;
-        rc = write_unit(s, m, buf, FK_NEED_ERASE);
+        rc = write_unit(s, m, buf);
         if (rc != FK_OK) {
             return rc;
         }
@@ -178,7 +176,7 @@ int fk_move_unit(struct fk_swap *s, const struct fk_mv *m)
         s->st->skipped_units++;
         return FK_OK;
     }
-    rc = write_unit(s, m, NULL, need);
+    rc = write_unit(s, m, NULL);
     return rc == FK_OK ? verify_unit(s, m, NULL) : rc;
 }
 
@@ -207,25 +205,23 @@ int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i
     }
     fk_swap_tick(s);
     if (nn == FK_NEED_ERASE) {
-        rc = fk_flash_erase(n->dst, n->doff, s->g.unit); /* returns while the chip erases */
+        rc = erase_dst(s, n); /* returns while the chip erases */
         if (rc != FK_OK) {
             return rc;
         }
-        fk_move_count_erase(s, n->dst);
     }
     if (ni == FK_NEED_ERASE) {
-        rc = fk_flash_erase(i->dst, i->doff, s->g.unit);
+        rc = erase_dst(s, i);
         if (rc != FK_OK) {
             return rc;
         }
-        fk_move_count_erase(s, i->dst);
     }
     for (uint32_t o = 0; o < s->g.unit && rc == FK_OK; o += FK_BOOT_CHUNK) {
         if (nn != FK_NEED_NOTHING) {
-            rc = prog_chunk(s, n, o, NULL, nn == FK_NEED_PROG); /* a page program, left running */
+            rc = prog_chunk(s, n, o, NULL); /* a page program, left running */
         }
         if (rc == FK_OK && ni != FK_NEED_NOTHING) {
-            rc = prog_chunk(s, i, o, buf, ni == FK_NEED_PROG);
+            rc = prog_chunk(s, i, o, buf);
         }
     }
     s->st->skipped_units += (nn == FK_NEED_NOTHING) + (ni == FK_NEED_NOTHING);

@@ -231,8 +231,13 @@ static int plan(struct fk_swap *s, const struct fk_swap_rec *rec)
  * canary, read back, proves the secondary's chip answers: a chip that has
  * died and reads all-ones cannot show it, and copying from such a chip
  * would put erased data into the primary. Idempotent.
+ * The erase is skipped only when marker 0 is written (`from` > 0): then
+ * this function completed in an earlier boot (erase, canary) before any
+ * move, so the canary found proves that erase. Before marker 0 a record in
+ * slot 0 may be the begin record written into a slot that merely read
+ * erased, so the trailer is erased again.
  */
-static int ensure_canary(struct fk_swap *s)
+static int ensure_canary(struct fk_swap *s, uint32_t from)
 {
     uint32_t len = s->g.sec_trailer_units * s->g.unit, base = s->sec->size - len;
     uint32_t coff = s->sec->size - FK_BOOT_OFF_REC;
@@ -243,7 +248,7 @@ static int ensure_canary(struct fk_swap *s)
     if (rc != FK_OK) {
         return rc;
     }
-    if (fk_rec_decode(b, FK_REC_TAG_BEGIN, &got) && got.id == s->rec.id &&
+    if (from > 0 && fk_rec_decode(b, FK_REC_TAG_BEGIN, &got) && got.id == s->rec.id &&
         fk_flash_reads_erased(s->sec, base, coff - base, &err) &&
         fk_flash_reads_erased(s->sec, coff + FK_BOOT_REC_LEN, s->sec->size - coff - FK_BOOT_REC_LEN, &err)) {
         return FK_OK;
@@ -273,7 +278,7 @@ static int ensure_canary(struct fk_swap *s)
 
 static int finish(struct fk_swap *s, uint32_t from)
 {
-    int rc = ensure_canary(s);
+    int rc = ensure_canary(s, from);
     if (rc == FK_OK) {
         rc = run_moves(s, from);
     }
@@ -388,9 +393,15 @@ int fk_swap_start(struct fk_swap *s, const struct fk_swap_rec *rec, bool fresh)
                 return rc;
             }
             fk_move_count_erase(s, m.dst);
+            s->erased_fa = m.dst; /* move 0 programs it without a second erase */
+            s->erased_off = m.doff;
         }
     }
-    /* 2. Primary trailer: erase, start record, MCUboot fields, magic last. */
+    /* 2. Primary trailer: erase (always: an earlier attempt's erase may
+     * have been cut, leaving cells that read erased but do not hold what is
+     * programmed; the start record, written after this erase, is what
+     * proves it for the rest of the swap), start record, MCUboot fields,
+     * magic last. */
     uint32_t tlen = s->g.pri_trailer_units * s->g.unit;
     rc = fk_swap_erase_trailer(s, s->pri, s->pri->size - tlen, tlen);
     if (rc == FK_OK) {

@@ -329,7 +329,10 @@ int fk_boot_set_pending(const struct fk_flash_map *map, bool permanent)
     }
     uint32_t toff = s->size - g.sec_trailer_units * g.unit;
     /* A torn earlier attempt or stale fields: the trailer unit holds no
-     * image data (images end before it), so clear it and start over. */
+     * image data (images end before it), so clear it and start over. Erased
+     * also when it reads erased (fk_flash_prepare, unproven); the magic
+     * written after this erase then proves it to the swap, which writes
+     * its begin record into a slot here that reads erased. */
     rc = fk_flash_prepare(s, toff, g.sec_trailer_units * g.unit, FK_ERASE_UNPROVEN, NULL);
     if (rc != FK_OK) {
         return rc;
