@@ -823,6 +823,10 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
         return 1;
     }
     for (int b = 0; b < 3; b++) {
+        /* time passes between boots: with weak_late, bits programmed into
+         * weakly erased cells are lost now (a no-op otherwise) */
+        fk_sim_board_settle(&R->env.sb);
+        fk_env_resync(&R->env);
         rc = boot(R, &rsp);
         if (rc != FK_OK) {
             snprintf(R->why, sizeof R->why, "further boot %d failed: %s; log: %s", b + 1, fk_err_name(rc),

@@ -506,6 +506,9 @@ uint32_t fk_sim_dev_weak_bytes(struct fk_flash_dev *dev, uint32_t off, uint32_t 
 
 void fk_sim_board_settle(struct fk_sim_board *sb)
 {
+    if (!sb->power.weak_late) {
+        return; /* bits in weak cells were lost as they were programmed */
+    }
     for (unsigned i = 0; i < sb->count; i++) {
         struct fk_sim_dev *sd = sb->dev[i];
         struct fk_sim_mem *m = sd->kind == FK_KIND_INTERNAL ? &sd->ichip.mem : &sd->nchip.mem;
