@@ -20,8 +20,12 @@
  * comparison, --late the stricter one (bits lost at the next power-on, so a
  * read-back right after programming does not see it).
  *
+ * Two-image rows (two_images.c): the nRF5340 with its network core, both
+ * images updated in one boot, a torn cut at every call of it (--two: only
+ * these rows; skipped with --enc or --layout).
+ *
  *   powerfail [--json] [--enc] [--kind|--late] [--stride N] [--big-stride N] [--doubles N]
- *             [--layout NAME]
+ *             [--layout NAME] [--two]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,15 +33,19 @@
 #include <time.h>
 
 #include "fotakit/host/powerfail.h"
+#include "two_images.h"
 
 int main(int argc, char **argv)
 {
     bool json = false;
     struct fk_pf_sweep_opts o = {.stride = 1, .big_stride = 17, .doubles = 32, .min_units = 4, .max_units = 8};
     const char *only = NULL;
+    bool two_only = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--two") == 0) {
+            two_only = true;
         } else if (strcmp(argv[i], "--enc") == 0) {
             o.enc = true;
         } else if (strcmp(argv[i], "--kind") == 0) {
@@ -54,7 +62,7 @@ int main(int argc, char **argv)
             only = argv[++i];
         } else {
             fprintf(stderr, "usage: powerfail [--json] [--enc] [--kind|--late] [--stride N] [--big-stride N] "
-                            "[--doubles N] [--layout NAME]\n");
+                            "[--doubles N] [--layout NAME] [--two]\n");
             return 2;
         }
     }
@@ -76,7 +84,7 @@ int main(int argc, char **argv)
         printf("%-24s %-6s %-12s %9s %8s %9s %7s\n", "layout", "ws", "scenario", "trials", "doubles", "failures",
                "secs");
     }
-    for (size_t l = 0; l < 4; l++) {
+    for (size_t l = 0; l < 4 && !two_only; l++) {
         if (only != NULL && strcmp(only, layouts[l]) != 0) {
             continue;
         }
@@ -126,6 +134,9 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
         }
+    }
+    if (!o.enc && only == NULL) {
+        (void)fk_pf_two_images_rows(json, o.stride, &all); /* counted in all */
     }
     if (json) {
         printf("{\"totals\":true,\"encrypted\":%s,\"trials\":%llu,\"double_cuts\":%llu,\"failures\":%llu}\n",

@@ -127,6 +127,14 @@ int fk_device_flash_image(struct fk_device *d, const uint8_t *img, size_t len, c
 int fk_device_flash_netcore(struct fk_device *d, const uint8_t *img, size_t len, char *err,
                             size_t errlen);
 
+/* Stage an update without SMP (benches, tests): write `img` into image
+ * `image`'s secondary slot where an upload puts it and mark it pending, as
+ * an upload plus `image test` (permanent = false) or `image confirm HASH`
+ * (true) leave it. fotakit's own bootloaders only (FK_ENOTSUP otherwise);
+ * FK_EINVAL for an image the layout lacks, FK_ENOSPC when it does not fit. */
+int fk_device_stage(struct fk_device *d, unsigned image, const uint8_t *img, size_t len,
+                    bool permanent, char *err, size_t errlen);
+
 /* Power-on / reset: run the bootloader, then start the application (the SMP
  * server) on what it booted. Fills *rep when not NULL. Returns the boot's rc
  * (the device still serves SMP when no image could be started, so that an
@@ -166,7 +174,9 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run);
  * (1-based; the operation is torn, as the simulation's injector does). The
  * request being handled gets no answer; the device restarts (bootloader
  * first) as if power came back. Safe to call from another thread: it takes
- * effect at the next request. k = 0 disarms. */
+ * effect at the next request, or at the next fk_device_boot() when that
+ * comes first (the cut then falls on the boot's call k; the bootloader
+ * starts again after it). k = 0 disarms. */
 void fk_device_power_cut_after(struct fk_device *d, uint32_t k);
 
 /* With fast_erase: the background erase of slot 1 has finished (the next

@@ -184,6 +184,8 @@ static int call_handle(void *ctx)
     return fk_smp_handle(c->srv, c->req, c->len, c->out, c->cap, c->out_len);
 }
 
+static void arm_pending_cut(struct fk_device *d);
+
 int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
 {
     struct fk_dev_app *a = d->app;
@@ -200,6 +202,7 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     /* Power-on: chips come out of any operation; the clock keeps running. */
     fk_sim_board_sync(&d->sb);
     fk_dev_net_power_on(d); /* RAM: the bootloader's flash simulator starts erased */
+    arm_pending_cut(d);
     uint32_t ops0 = fk_dev_flash_ops(d);
     d->net.copy_first = d->net.copy_ops = 0;
     double sum0 = d->sb.clock.sum_us, ov0 = fk_sim_board_overlap_us(&d->sb);
@@ -392,7 +395,8 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     return rc;
 }
 
-size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap)
+/* fk_device_power_cut_after: arm the injector now (at a request or a boot). */
+static void arm_pending_cut(struct fk_device *d)
 {
     pthread_mutex_lock(&d->lock);
     if (d->cut_pending) {
@@ -404,6 +408,11 @@ size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uin
         }
     }
     pthread_mutex_unlock(&d->lock);
+}
+
+size_t fk_device_handle(struct fk_device *d, const uint8_t *req, size_t len, uint8_t *rsp, size_t cap)
+{
+    arm_pending_cut(d);
     size_t out = 0;
     double t0 = d->sb.clock.sum_us;
     struct dev_call hc = {.srv = &d->app->srv, .req = req, .len = len, .out = rsp, .cap = cap,

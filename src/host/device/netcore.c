@@ -36,6 +36,7 @@
 
 #include "fotakit/boot.h"
 #include "fotakit/le.h"
+#include "fotakit/mcuboot_mode.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -327,6 +328,59 @@ int fk_device_flash_netcore(struct fk_device *d, const uint8_t *img, size_t len,
     if (rc != FK_OK) {
         snprintf(err, errlen, "programming the network core failed: %s (%s)%s", fk_err_str(rc),
                  fk_err_name(rc), rc == FK_EIMG_MAGIC ? ": not an MCUboot image" : "");
+    }
+    return rc;
+}
+
+int fk_device_stage(struct fk_device *d, unsigned image, const uint8_t *img, size_t len,
+                    bool permanent, char *err, size_t errlen)
+{
+    const struct fk_bl_mode *row = fk_bl_mode(d->cfg.bootloader);
+    if (row == NULL || !(row->flags & FK_BL_F_FOTAKIT)) {
+        snprintf(err, errlen, "staging an update needs fotakit's own bootloader");
+        return FK_ENOTSUP;
+    }
+    if (image >= d->images) {
+        snprintf(err, errlen, "image %u: the layout has %u image(s)", image, d->images);
+        return FK_EINVAL;
+    }
+    const struct fk_flash_map *map = image ? &d->net.img1_map : &d->map;
+    const struct fk_flash_area *sec;
+    int rc = fk_flash_open(map, FK_AREA_ID_SECONDARY, &sec);
+    if (rc != FK_OK) {
+        snprintf(err, errlen, "image %u: no secondary slot: %s", image, fk_err_str(rc));
+        return rc;
+    }
+    uint32_t off = fk_boot_secondary_image_off(map), es = sec->dev->erase_size;
+    uint32_t ws = fk_flash_align(sec);
+    size_t padded = (len + ws - 1) / ws * ws;
+    if (off + padded + 2u * es > sec->size) {
+        snprintf(err, errlen, "the image (%zu bytes) does not fit %s", len, sec->name);
+        return FK_ENOSPC;
+    }
+    uint8_t *buf = malloc(padded);
+    if (buf == NULL) {
+        return FK_ENOMEM;
+    }
+    memset(buf, fk_flash_erased_val(sec), padded);
+    memcpy(buf, img, len);
+    rc = fk_flash_erase(sec, 0, (off + padded + es - 1) / es * es);
+    if (rc == FK_OK) {
+        rc = fk_flash_erase(sec, sec->size - es, es); /* an old trailer */
+    }
+    if (rc == FK_OK) {
+        rc = fk_flash_write(sec, off, buf, padded);
+    }
+    free(buf);
+    if (rc == FK_OK) {
+        rc = fk_boot_set_pending(map, permanent);
+    }
+    if (rc == FK_OK) {
+        rc = fk_flash_sync(sec);
+    }
+    if (rc != FK_OK) {
+        snprintf(err, errlen, "staging image %u in %s failed: %s (%s)", image, sec->name,
+                 fk_err_str(rc), fk_err_name(rc));
     }
     return rc;
 }
