@@ -1,6 +1,8 @@
 /*
  * fotakit demo: a full update on a virtual device, end to end, on the seed
- * layout (nrf5340-spi-nor-2mb). The device runs in this process, in a thread
+ * layout (nrf5340-spi-nor-2mb, the repo's copy in boards/ with the network
+ * core as image 1): the application core's update (test, revert, confirm),
+ * then the network core's, handed over through PCD. The device runs in this process, in a thread
  * serving SMP over UDP on 127.0.0.1 (an ephemeral port); the client side is
  * the same code as `fotakit smp`.
  */
@@ -27,20 +29,22 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: fotakit demo [--shared DIR] [--state DIR] [--keep] [--realtime] [--quiet]\n"
+            "usage: fotakit demo [--boards DIR] [--state DIR] [--keep] [--realtime] [--quiet]\n"
             "\n"
-            "A full update on a virtual device: makes a key, signs v1 and v2, flashes v1,\n"
-            "boots it, uploads v2 over UDP (127.0.0.1), marks it for test, resets (the\n"
-            "bootloader swaps), shows v2 running, resets without confirming (revert to v1),\n"
-            "uploads and confirms v2, and prints a summary.\n"
+            "A full update on a virtual device (nRF5340 + SPI NOR, with its network core):\n"
+            "makes a key, signs v1 and v2, flashes v1, boots it, uploads v2 over UDP\n"
+            "(127.0.0.1), marks it for test, resets (the bootloader swaps), shows v2\n"
+            "running, resets without confirming (revert to v1), uploads and confirms v2;\n"
+            "then updates the network core (image 1: upload --image 1, confirm, reset: the\n"
+            "bootloader hands it over through PCD) and prints a summary.\n"
             "\n"
-            "  --shared DIR   the shared reference folder (default: %s)\n"
+            "  --boards DIR   where the seed layout and board files are (default: the\n"
+            "                 boards/ folder of the source tree this fotakit was built from)\n"
             "  --state DIR    keep the device's files here (default: a fresh temporary folder,\n"
             "                 removed at the end)\n"
             "  --keep         keep the temporary folder\n"
-            "  --realtime     flash operations take their modeled time (slower: ~25 s)\n"
-            "  --quiet        only the summary\n",
-            fk_device_shared_dir());
+            "  --realtime     flash operations take their modeled time (slower: ~30 s)\n"
+            "  --quiet        only the summary\n");
 }
 
 static bool quiet;
@@ -90,8 +94,19 @@ static uint8_t *make_payload(size_t len, uint32_t seed)
     return p;
 }
 
+static int sign_slot(const char *key, int major, const uint8_t *payload, size_t len, uint32_t slot,
+                     uint8_t **out, size_t *out_len, struct fk_sign_result *res);
+
 static int sign(const char *key, int major, const uint8_t *payload, size_t len, uint8_t **out,
                 size_t *out_len, struct fk_sign_result *res)
+{
+    return sign_slot(key, major, payload, len, 0xe8000, out, out_len, res);
+}
+
+/* slot: the slot size the image is checked against (0xe8000 application,
+ * 0x40000 the network core's mcuboot_primary_1) */
+static int sign_slot(const char *key, int major, const uint8_t *payload, size_t len, uint32_t slot,
+                     uint8_t **out, size_t *out_len, struct fk_sign_result *res)
 {
     struct fk_sign_opts o;
     fk_sign_opts_init(&o);
@@ -100,8 +115,8 @@ static int sign(const char *key, int major, const uint8_t *payload, size_t len, 
     o.header_size = 0x200; /* the seed layout's mcuboot_pad */
     o.pad_header = true;
     o.align = 4;
-    o.slot_size = 0xe8000;
-    o.max_sectors = 0xe8000 / 0x1000; /* 232 sectors: size the trailer as the slot needs */
+    o.slot_size = slot;
+    o.max_sectors = slot / 0x1000; /* size the trailer as the slot needs (232 sectors) */
     char err[512];
     int rc = fk_image_sign_ex(&o, payload, len, out, out_len, res, err, sizeof err);
     if (rc) {
@@ -143,14 +158,15 @@ struct upload_total {
     double flash_s; /* modeled flash time of the uploads (overlapped) */
 };
 
-static int upload(struct fk_client *c, struct fk_device *d, const uint8_t *img, size_t len,
-                  struct upload_total *tot)
+static int upload(struct fk_client *c, struct fk_device *d, unsigned image, const uint8_t *img,
+                  size_t len, struct upload_total *tot)
 {
     struct fk_device_flash_stats f0, f1;
     fk_device_flash_stats(d, &f0);
     struct fk_cli_progress pr;
     fk_cli_progress_init(&pr, !quiet && isatty(STDOUT_FILENO));
-    struct fk_client_upload_opts o = {.window = 4, .progress = fk_cli_progress_cb, .arg = &pr};
+    struct fk_client_upload_opts o = {.window = 4, .image = image, .progress = fk_cli_progress_cb,
+                                      .arg = &pr};
     struct fk_client_upload_stats s;
     struct fk_client_status st;
     int rc = fk_client_upload(c, img, len, &o, &s, &st);
@@ -244,15 +260,15 @@ static int expect_version(struct fk_client *c, const char *want, int want_confir
 
 int fk_cli_demo(int argc, char **argv)
 {
-    const char *shared = NULL, *state = NULL;
+    const char *boards = FOTAKIT_SOURCE_DIR "/boards", *state = NULL;
     bool keep = false, realtime = false;
     quiet = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--shared") && i + 1 < argc) {
-            shared = argv[++i];
+        } else if (!strcmp(argv[i], "--boards") && i + 1 < argc) {
+            boards = argv[++i];
         } else if (!strcmp(argv[i], "--state") && i + 1 < argc) {
             state = argv[++i];
         } else if (!strcmp(argv[i], "--keep")) {
@@ -267,18 +283,12 @@ int fk_cli_demo(int argc, char **argv)
         }
     }
     signal(SIGPIPE, SIG_IGN); /* `fotakit demo | head` must still clean up */
-    if (!shared) {
-        shared = getenv("FOTAKIT_SHARED");
-    }
-    if (!shared) {
-        shared = fk_device_shared_dir();
-    }
     char layout[1024], board[1024], dir[512], key[600], chips[600];
-    snprintf(layout, sizeof layout, "%s/layouts/" SEED ".pm_static.yml", shared);
-    snprintf(board, sizeof board, "%s/layouts/" SEED ".board.yml", shared);
+    snprintf(layout, sizeof layout, "%s/" SEED ".pm_static.yml", boards);
+    snprintf(board, sizeof board, "%s/" SEED ".board.yml", boards);
     if (access(layout, R_OK) || access(board, R_OK)) {
-        fprintf(stderr, "fotakit demo: cannot read %s (and its board file); point --shared at the "
-                        "shared reference folder\n", layout);
+        fprintf(stderr, "fotakit demo: cannot read %s (and its board file); point --boards at the "
+                        "source tree's boards/ folder\n", layout);
         return 2;
     }
     bool tmp = !state;
@@ -298,14 +308,14 @@ int fk_cli_demo(int argc, char **argv)
     snprintf(key, sizeof key, "%s/key.pem", dir);
     snprintf(chips, sizeof chips, "%s/chips", dir);
     int ret = 1;
-    uint8_t *p1 = NULL, *p2 = NULL, *v1 = NULL, *v2 = NULL;
-    size_t v1_len = 0, v2_len = 0;
+    uint8_t *p1 = NULL, *p2 = NULL, *v1 = NULL, *v2 = NULL, *pn = NULL, *n1 = NULL, *n2 = NULL;
+    size_t v1_len = 0, v2_len = 0, n1_len = 0, n2_len = 0;
     struct fk_device *d = NULL;
     struct fk_device_thread *th = NULL;
     struct fk_client cl;
     fk_client_init(&cl, NULL);
     char err[1024], hex[65];
-    struct fk_sign_result r1, r2;
+    struct fk_sign_result r1, r2, rn1, rn2;
     struct upload_total tot = {0};
     struct fk_device_boot_report swap_rep = {0}, revert_rep = {0}, rep;
 
@@ -325,14 +335,26 @@ int fk_cli_demo(int argc, char **argv)
     if (!p1 || !p2 || sign(key, 1, p1, l1, &v1, &v1_len, &r1) || sign(key, 2, p2, l2, &v2, &v2_len, &r2)) {
         goto out;
     }
+    /* the network core's firmware (image 1): 40 KB, v1.0.0 and v2.0.0 */
+    const size_t ln = 40 * 1024;
+    pn = make_payload(ln, 3);
+    if (!pn || sign_slot(key, 1, pn, ln, 0x40000, &n1, &n1_len, &rn1)) {
+        goto out;
+    }
+    pn[0] ^= 0x5a; /* v2's payload differs */
+    if (sign_slot(key, 2, pn, ln, 0x40000, &n2, &n2_len, &rn2)) {
+        goto out;
+    }
     if (!quiet) {
         fk_client_hex(r1.hash, 32, hex);
         printf("v1.0.0: %zu bytes, hash %s\n", v1_len, hex);
         fk_client_hex(r2.hash, 32, hex);
         printf("v2.0.0: %zu bytes, hash %s\n", v2_len, hex);
+        fk_client_hex(rn2.hash, 32, hex);
+        printf("network core v1.0.0: %zu bytes; v2.0.0: %zu bytes, hash %s\n", n1_len, n2_len, hex);
     }
 
-    step("flash v1 into the primary slot (factory programming)");
+    step("flash v1 into the primary slot and network-core v1 into the network core (factory)");
     struct fk_device_cfg cfg = {.layout = layout, .board = board, .state_dir = chips, .nkeys = 1,
                                 .realtime = realtime, .log = stdout, .quiet = true};
     cfg.keys[0] = key;
@@ -340,7 +362,8 @@ int fk_cli_demo(int argc, char **argv)
         fail("device", err);
         goto out;
     }
-    if (fk_device_flash_image(d, v1, v1_len, err, sizeof err)) {
+    if (fk_device_flash_image(d, v1, v1_len, err, sizeof err) ||
+        fk_device_flash_netcore(d, n1, n1_len, err, sizeof err)) {
         fail("flash", err);
         goto out;
     }
@@ -375,7 +398,7 @@ int fk_cli_demo(int argc, char **argv)
     }
 
     step("upload v2 (fotakit smp image upload v2.bin)");
-    if (upload(&cl, d, v2, v2_len, &tot)) {
+    if (upload(&cl, d, 0, v2, v2_len, &tot)) {
         goto out;
     }
     struct fk_client_status st;
@@ -402,7 +425,7 @@ int fk_cli_demo(int argc, char **argv)
     }
 
     step("upload v2 again, test, reset, and confirm it");
-    if (upload(&cl, d, v2, v2_len, &tot)) {
+    if (upload(&cl, d, 0, v2, v2_len, &tot)) {
         goto out;
     }
     if ((rc = fk_client_image_state(&cl, r2.hash, false, NULL, &st)) || fk_client_status_failed(&st)) {
@@ -425,11 +448,44 @@ int fk_cli_demo(int argc, char **argv)
         goto out;
     }
 
+    step("update the network core (image 1, overwrite-only: no test, no revert): upload --image 1,\n"
+         "    confirm, reset: the bootloader copies it into the RAM partition mcuboot_primary_1 and\n"
+         "    hands it to the network core (PCD), whose bootloader writes its own flash");
+    if (upload(&cl, d, 1, n2, n2_len, &tot)) {
+        goto out;
+    }
+    if ((rc = fk_client_image_state(&cl, rn2.hash, true, NULL, &st)) || fk_client_status_failed(&st)) {
+        fail_st("image confirm (image 1)", rc, &st);
+        goto out;
+    }
+    list(&cl);
+    struct fk_device_boot_report net_rep;
+    if (reset_and_wait(&cl, d, &net_rep)) {
+        goto out;
+    }
+    if (!net_rep.net_handover || strcmp(net_rep.net_version, "2.0.0+0") != 0) {
+        char why[512];
+        snprintf(why, sizeof why, "expected network core v2.0.0 after the hand-over, the device "
+                                  "reports %s (%s)",
+                 net_rep.net_running ? net_rep.net_version : "nothing running", net_rep.decision1);
+        fail("check", why);
+        goto out;
+    }
+    if (!quiet) {
+        printf("bootloader, image 1: %s\n", net_rep.decision1);
+        printf("network core: b0n starts v%s (it wrote its flash in %u erase/program calls and\n"
+               "              checked the SHA-256 the PCD command carries)\n",
+               net_rep.net_version, net_rep.net_copy_ops);
+    }
+    if (expect_version(&cl, "2.0.0", 1)) { /* the application is unchanged */
+        goto out;
+    }
+
     struct fk_device_flash_stats fs;
     fk_device_flash_stats(d, &fs);
     printf("\n== summary\n");
     uint32_t units = (uint32_t)((v2_len + 4095) / 4096);
-    printf("uploads:       %llu image bytes in 2 uploads, %llu bytes on the wire (SMP over UDP)\n",
+    printf("uploads:       %llu image bytes in 3 uploads, %llu bytes on the wire (SMP over UDP)\n",
            (unsigned long long)tot.bytes, (unsigned long long)tot.wire);
     printf("upload rate:   %.1f kB/s over loopback UDP (wall clock%s); the device's flash work took\n"
            "               %.2f s modeled: %.1f kB/s at the flash's pace\n",
@@ -449,10 +505,14 @@ int fk_cli_demo(int argc, char **argv)
                "sector\n",
                fs.name[i], (unsigned long long)fs.erase_calls[i], fs.max_sector_erases[i], fs.sector_size[i]);
     }
+    printf("network core:  v1.0.0 -> v2.0.0 handed over through PCD at boot: %.2f s of modeled flash\n"
+           "               time in that boot (%.2f s as the application core waits: it polls the\n"
+           "               network core once a second)\n",
+           net_rep.modeled_sum_s, net_rep.modeled_overlap_s);
     printf("whole demo:    %.2f s of modeled flash time (sum), %.2f s overlapped; 3 swaps (test, revert,\n"
-           "               test) and 2 uploads\n",
+           "               test), 1 network-core hand-over and 3 uploads\n",
            fs.sum_s, fs.overlap_s);
-    printf("result:        v2.0.0 running and confirmed\n");
+    printf("result:        v2.0.0 running and confirmed; network core v2.0.0\n");
     ret = 0;
 out:
     if (cl.tp) {
@@ -466,6 +526,9 @@ out:
     free(p2);
     free(v1);
     free(v2);
+    free(pn);
+    free(n1);
+    free(n2);
     if (tmp && !keep) {
         rm_tree_files(chips);
         rm_tree_files(dir);
