@@ -207,7 +207,9 @@ int fk_pf_two_images_rows(bool json, uint32_t stride, struct fk_pf_totals *all)
         all->trials += trials;
         all->failures += failures;
         if (failures && all->first_failure[0] == '\0') {
-            snprintf(all->first_failure, sizeof all->first_failure, "%s", first);
+            size_t cap = sizeof all->first_failure - 1; /* the first failure, cut to fit */
+            memcpy(all->first_failure, first, cap);
+            all->first_failure[cap] = '\0';
         }
         ret |= failures != 0;
     }

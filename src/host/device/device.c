@@ -182,6 +182,7 @@ void fk_device_close(struct fk_device *d)
     }
     fk_dev_keys_free(d);
     fk_dev_app_free(d);
+    fk_dev_net_free(d);
     if (d->sb_built) {
         fk_sim_board_free(&d->sb);
     }

@@ -50,6 +50,8 @@ struct fk_dev_net {
     unsigned handovers;       /* hand-overs started (this process) */
     double last_handover_s;   /* the last one's modeled duration as the app core polls it */
     uint32_t copy_first, copy_ops; /* the last copy: its first call (fk_dev_flash_ops) and count */
+    uint8_t *buf;             /* working copy of an image (buf_size + 4 bytes) */
+    uint32_t buf_size;
 };
 
 struct fk_device {
@@ -108,6 +110,7 @@ int fk_dev_mcuboot_boot(struct fk_device *d, enum fk_bl mode, int *slot, uint32_
  * is image 1's cfg->copied (the PCD hand-over); boot reports what b0n
  * starts after the bootloader ran. */
 int fk_dev_net_init(struct fk_device *d);
+void fk_dev_net_free(struct fk_device *d);
 /* Program + erase calls on every device so far. */
 uint32_t fk_dev_flash_ops(const struct fk_device *d);
 void fk_dev_net_power_on(struct fk_device *d);

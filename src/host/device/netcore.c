@@ -116,8 +116,21 @@ int fk_dev_net_init(struct fk_device *d)
                                         nd->dev.size - page - NET_APP_OFF};
         n->rec = (struct fk_flash_area){0xfd, "cpunet_b0n_record", &nd->dev, nd->dev.size - page,
                                         page};
+        /* b0n's and the app core's working copy: owned here, since a power
+         * cut unwinds out of device code without freeing (fotakit/host/sim.h) */
+        n->buf_size = n->img1_areas[0].size > n->app.size ? n->img1_areas[0].size : n->app.size;
+        n->buf = malloc(n->buf_size + 4);
+        if (n->buf == NULL) {
+            return FK_ENOMEM;
+        }
     }
     return FK_OK;
+}
+
+void fk_dev_net_free(struct fk_device *d)
+{
+    free(d->net.buf);
+    d->net.buf = NULL;
 }
 
 void fk_dev_net_power_on(struct fk_device *d)
@@ -157,10 +170,7 @@ static int b0n_copy(struct fk_device *d)
     if (rc == FK_OK) {
         rc = fk_flash_erase(&n->app, 0, span);
     }
-    uint8_t *buf = malloc(c->len + 4);
-    if (buf == NULL) {
-        return FK_ENOMEM;
-    }
+    uint8_t *buf = n->buf; /* c->len <= app.size <= buf_size */
     if (rc == FK_OK) {
         rc = fk_flash_read(&n->img1_areas[0], c->src, buf, c->len);
     }
@@ -177,7 +187,6 @@ static int b0n_copy(struct fk_device *d)
     if (rc == FK_OK) {
         sha256(buf, c->len, got);
     }
-    free(buf);
     if (rc != FK_OK || memcmp(got, c->sha, 32) != 0) {
         c->magic = PCD_MAGIC_FAIL;
         return rc != FK_OK ? rc : FK_ECORRUPT;
@@ -205,17 +214,13 @@ static int pcd_update(struct fk_device *d, bool factory)
     if ((uint64_t)h.hdr_size + h.img_size > n->img1_areas[0].size) {
         return FK_ERANGE;
     }
-    uint8_t *p = malloc(h.img_size ? h.img_size : 1);
-    if (p == NULL) {
-        return FK_ENOMEM;
-    }
+    uint8_t *p = n->buf; /* hdr_size + img_size <= the RAM partition <= buf_size */
     rc = fk_flash_read(&n->img1_areas[0], h.hdr_size, p, h.img_size);
     struct fk_pcd_cmd *c = &n->cmd;
     memset(c, 0, sizeof *c);
     if (rc == FK_OK) {
         sha256(p, h.img_size, c->sha);
     }
-    free(p);
     if (rc != FK_OK) {
         return rc;
     }
@@ -272,13 +277,11 @@ void fk_dev_net_boot(struct fk_device *d, struct fk_device_boot_report *rep)
         return;
     }
     uint32_t len = fk_le32(rec + 4);
-    uint8_t *p = malloc(len), got[32];
-    if (p == NULL || fk_flash_read(&n->app, 0, p, len) != FK_OK) {
-        free(p);
+    uint8_t got[32];
+    if (fk_flash_read(&n->app, 0, n->buf, len) != FK_OK) {
         return;
     }
-    sha256(p, len, got);
-    free(p);
+    sha256(n->buf, len, got);
     if (memcmp(got, rec + 16, 32) != 0) {
         return;
     }
