@@ -163,9 +163,9 @@ enum fk_erase_proof {
      * an erase of the whole range had completed (the device synced), and
      * everything programmed into the range since is what makes a sector
      * read dirty: e.g. the SMP background erase's done-record (smp/
-     * bg_erase.c). Then a sector that reads erased is erased, and one that
-     * does not is erased again. Never pass this because the range merely
-     * reads erased. */
+     * bg_erase.c). Then a sector that reads erased is left alone (the
+     * record proves it erased), and one that does not (programmed since)
+     * is erased. Never pass this because the range merely reads erased. */
     FK_ERASE_PROVEN = 1,
 };
 
