@@ -19,6 +19,7 @@
 #include "fotakit/host/client.h"
 #include "fotakit/host/device.h"
 #include "fotakit/host/image.h"
+#include "fotakit/smp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,16 @@ struct fx {
     struct fk_client c;
 };
 
+static void sign_dep(int major, size_t len, uint32_t slot, const struct fk_dependency *dep,
+                     struct img *out);
+
 static void sign(int major, size_t len, uint32_t slot, struct img *out)
+{
+    sign_dep(major, len, slot, NULL, out);
+}
+
+static void sign_dep(int major, size_t len, uint32_t slot, const struct fk_dependency *dep,
+                     struct img *out)
 {
     struct fk_sign_opts o;
     fk_sign_opts_init(&o);
@@ -54,6 +64,8 @@ static void sign(int major, size_t len, uint32_t slot, struct img *out)
     o.pad_header = true;
     o.align = 4;
     o.slot_size = slot;
+    o.deps = dep;
+    o.ndeps = dep != NULL;
     uint8_t *p = malloc(len);
     assert_non_null(p);
     uint32_t x = (uint32_t)major * 2654435761u + (uint32_t)len;
@@ -86,7 +98,16 @@ static void start(struct fx *f)
     f->c.retries = 2;
 }
 
+static int setup_quiet(void **state); /* the device without its server thread */
+
 static int setup(void **state)
+{
+    setup_quiet(state);
+    start(*state);
+    return 0;
+}
+
+static int setup_quiet(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/fotakit-netcore-XXXXXX");
@@ -106,7 +127,6 @@ static int setup(void **state)
     assert_int_equal(rc, 0);
     assert_int_equal(fk_device_flash_image(f->d, f->app1.b, f->app1.len, err, sizeof err), 0);
     assert_int_equal(fk_device_flash_netcore(f->d, f->net1.b, f->net1.len, err, sizeof err), 0);
-    start(f);
     *state = f;
     return 0;
 }
@@ -114,8 +134,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    fk_client_close(&f->c);
-    assert_int_equal(fk_device_join(f->th), 0);
+    if (f->th != NULL) {
+        fk_client_close(&f->c);
+        assert_int_equal(fk_device_join(f->th), 0);
+    }
     fk_device_close(f->d);
     char cmd[320];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
@@ -152,6 +174,26 @@ static void upload1(struct fx *f, const struct img *m)
     assert_int_equal(fk_client_upload(&f->c, m->b, m->len, &o, &s, &st), 0);
     assert_false(fk_client_status_failed(&st));
     assert_int_equal(s.done, (uint32_t)m->len);
+}
+
+static void expect_erase_refused(struct fx *f, int slot, int group_rc)
+{
+    struct fk_client_status st;
+    assert_int_equal(fk_client_image_erase(&f->c, slot, &st), 0);
+    assert_int_equal(st.group, FK_SMP_GROUP_IMAGE);
+    assert_int_equal(st.group_rc, group_rc);
+}
+
+/* an upload to an image the device lacks: refused at the first chunk */
+static void expect_upload_refused(struct fx *f, unsigned image, const struct img *m)
+{
+    struct fk_client_upload_opts o = {.window = 1, .image = image};
+    struct fk_client_upload_stats s;
+    struct fk_client_status st;
+    (void)fk_client_upload(&f->c, m->b, m->len, &o, &s, &st);
+    assert_int_equal(st.group, FK_SMP_GROUP_IMAGE);
+    assert_int_equal(st.group_rc, FK_IMG_MGMT_ERR_INVALID_SLOT);
+    assert_int_equal(s.done, 0);
 }
 
 static void state(struct fx *f, const uint8_t *hash, bool confirm)
@@ -199,6 +241,7 @@ static void image1_upload_test_confirm_handover_erase(void **st)
     assert_int_equal(l.slot[0].image, 0);
     assert_string_equal(flags(&l.slot[0]), "ca");
 
+    expect_upload_refused(f, 2, &f->net2);
     upload1(f, &f->net2);
     list(f, &l);
     assert_int_equal(l.count, 2);
@@ -211,6 +254,14 @@ static void image1_upload_test_confirm_handover_erase(void **st)
 
     state(f, f->net2.hash, false); /* test */
     list(f, &l);
+    assert_string_equal(flags(&l.slot[1]), "p");
+    /* refused, each by the image group's own code: the pending slot 3, the
+     * RAM slot 2 (image 1's primary), a slot 4 this device lacks */
+    expect_erase_refused(f, 3, FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+    expect_erase_refused(f, 2, FK_IMG_MGMT_ERR_NO_FREE_SLOT);
+    expect_erase_refused(f, 4, FK_IMG_MGMT_ERR_INVALID_SLOT);
+    list(f, &l);
+    assert_int_equal(l.count, 2);
     assert_string_equal(flags(&l.slot[1]), "p");
     /* confirm with a hash after test: MCUboot's boot_set_next() leaves a
      * slot whose magic is already written as it is ("nothing to do"); with
@@ -319,12 +370,42 @@ static void b0n_refuses_a_damaged_image(void **st)
     assert_string_equal(rep.version, "1.0.0+0"); /* the application core boots regardless */
 }
 
+/* Image 0 v2 needs image 1 >= 2.0.0. The RAM primary holds no image, so
+ * alone it is held (as NCS, whose hook reports primary_1 as 0.0.0); with
+ * image 1 v2 pending too, both update in one boot. */
+static void dependency_on_the_network_core(void **st)
+{
+    struct fx *f = *st;
+    char err[256];
+    const struct fk_dependency need = {.image_id = 1, .min_ver = {.major = 2}};
+    struct img a2;
+    sign_dep(2, 41000, 0xe8000, &need, &a2);
+    struct fk_device_boot_report rep;
+    assert_int_equal(fk_device_boot(f->d, &rep), FK_OK);
+    assert_int_equal(fk_device_stage(f->d, 0, a2.b, a2.len, true, err, sizeof err), 0);
+    assert_int_equal(fk_device_boot(f->d, &rep), FK_OK);
+    assert_true(rep.held);
+    assert_int_equal(rep.reason, FK_BOOT_R_HELD);
+    assert_string_equal(rep.version, "1.0.0+0");
+    assert_string_equal(rep.net_version, "1.0.0+0");
+    assert_int_equal(fk_device_stage(f->d, 1, f->net2.b, f->net2.len, true, err, sizeof err), 0);
+    assert_int_equal(fk_device_boot(f->d, &rep), FK_OK);
+    assert_false(rep.held);
+    assert_int_equal(rep.reason, FK_BOOT_R_UPGRADED_PERM);
+    assert_string_equal(rep.version, "2.0.0+0");
+    assert_true(rep.net_handover);
+    assert_string_equal(rep.net_version, "2.0.0+0");
+    assert_int_equal(fk_device_stage(f->d, 2, a2.b, a2.len, true, err, sizeof err), FK_EINVAL);
+    free(a2.b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(image1_upload_test_confirm_handover_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(cuts_during_the_handover_are_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(b0n_refuses_a_damaged_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(dependency_on_the_network_core, setup_quiet, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

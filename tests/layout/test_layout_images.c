@@ -119,6 +119,47 @@ static void image1_slot_overlap_and_device_are_checked(void **state)
     assert_non_null(strstr(f->msg, "cannot open this flash area"));
 }
 
+/* The network core's own flash (core: network) holds no partition of an
+ * application-core layout: mcuboot_primary_1 there is refused, in RAM it is
+ * clean (boards/nrf5340-spi-nor-2mb.*). */
+static void image1_primary_on_the_network_core_is_refused(void **state)
+{
+    (void)state;
+    static const char *B2 =
+        "flash_primary: {kind: internal, size: 0x100000, erase-size: 0x1000, write-size: 4}\n"
+        "external_flash: {kind: spi-nor, bus: spi4, chosen: nordic_pm_ext_flash, size: 0x200000,"
+        " erase-size: 0x1000, write-size: 1}\n"
+        "ram_flash: {kind: internal, volatile: true, size: 0x40000, erase-size: 0x1000,"
+        " write-size: 4}\n"
+        "cpunet_flash: {kind: internal, core: network, size: 0x40000, erase-size: 0x800,"
+        " write-size: 4}\n";
+    assert_int_equal(fk_board_load_mem("b2.yml", B2, strlen(B2), &brd, err, sizeof err), 0);
+    assert_int_equal(brd.dev[2].is_volatile, 1);
+    assert_int_equal(brd.dev[3].netcore, 1);
+    assert_int_equal(brd.dev[0].is_volatile + brd.dev[0].netcore, 0);
+    const char *L = IMG0 "mcuboot_primary_1: {address: 0x0, size: 0x40000, region: cpunet_flash}\n"
+        SEC1("0x40000");
+    assert_int_equal(fk_layout_load_mem("t.yml", L, strlen(L), &lay, err, sizeof err), 0);
+    assert_int_equal(fk_layout_check(&lay, &brd, "b2.yml", -1, &rep), 1);
+    const struct fk_layout_finding *f = lt_find(&rep, FK_RULE_NO_DEVICE, "mcuboot_primary_1");
+    assert_non_null(f);
+    assert_non_null(strstr(f->msg, "lives on cpunet_flash, the network core's own flash"));
+    L = IMG0 PRI1 SEC1("0x40000");
+    assert_int_equal(fk_layout_load_mem("t.yml", L, strlen(L), &lay, err, sizeof err), 0);
+    assert_int_equal(fk_layout_check(&lay, &brd, "b2.yml", -1, &rep), 0);
+    /* the keys are for internal devices only, and take their words only */
+    static const char *bad[] = {
+        "x: {kind: spi-nor, volatile: true, size: 0x1000, erase-size: 0x1000, write-size: 1}\n",
+        "x: {kind: internal, volatile: yes, size: 0x1000, erase-size: 0x1000, write-size: 4}\n",
+        "x: {kind: internal, core: radio, size: 0x1000, erase-size: 0x1000, write-size: 4}\n",
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(fk_board_load_mem("bad.yml", bad[i], strlen(bad[i]), &brd, err, sizeof err),
+                         FK_ELAYOUT_SYNTAX);
+    }
+    assert_non_null(strstr(err, "key 'core': expected application or network, found 'radio'"));
+}
+
 static void header_names_image_1(void **state)
 {
     (void)state;
@@ -163,6 +204,7 @@ int main(void)
         cmocka_unit_test(image1_needs_both_slots),
         cmocka_unit_test(smaller_secondary_1_limits_image_1),
         cmocka_unit_test(image1_slot_overlap_and_device_are_checked),
+        cmocka_unit_test(image1_primary_on_the_network_core_is_refused),
         cmocka_unit_test(header_names_image_1),
         cmocka_unit_test(slot_names_as_ncs),
     };

@@ -565,6 +565,28 @@ static void check_image1(const struct fk_layout *l, const struct fk_board *b,
     (void)b;
 }
 
+/* A board device with `core: network` is the nRF5340 network core's own
+ * flash: the application core (and its bootloader) cannot address it, so
+ * no partition of this layout may sit there; b0n writes it from a PCD
+ * hand-over through mcuboot_primary_1 in RAM. */
+static void check_netcore(const struct fk_layout *l, const struct fk_board *b,
+                          struct fk_layout_report *r)
+{
+    for (unsigned i = 0; i < l->count; i++) {
+        int d = fk_layout_part_dev(l, b, i);
+        if (d < 0 || !b->dev[d].netcore || l->part[i].span_count > 0) {
+            continue;
+        }
+        const struct fk_layout_part *p = &l->part[i];
+        add(r, FK_LAYOUT_ERROR, FK_RULE_NO_DEVICE, p->name, NULL,
+            "%s [0x%x-0x%llx) lives on %s, the network core's own flash (core: network), which "
+            "the application core cannot address: an image built for it cannot open this "
+            "partition; fix: put image 1's mcuboot_primary_1 in RAM (a `volatile: true` region, "
+            "NCS's ram_flash) and leave the network core's flash to its own bootloader",
+            p->name, p->address, (unsigned long long)pend(p), b->dev[d].name);
+    }
+}
+
 static void check_strategy(const struct fk_layout *l, int strategy, struct fk_layout_report *r)
 {
     (void)l;
@@ -600,6 +622,7 @@ int fk_layout_check(const struct fk_layout *l, const struct fk_board *b, const c
     check_boot(l, b, bname, r);
     check_slot_sizes(l, b, r);
     check_image1(l, b, r);
+    check_netcore(l, b, r);
     check_strategy(l, strategy, r);
     int ci = fk_layout_find(l, "fotakit_counters");
     if (ci < 0) {
