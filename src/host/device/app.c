@@ -62,7 +62,12 @@ static void on_boot_log(void *ctx, const char *line)
 static void on_boot_log1(void *ctx, const char *line)
 {
     struct fk_device *d = ctx;
-    fk_dev_log(d, "boot[image 1]: %s", line);
+    /* the network core: its RAM primary is empty at every boot, which the
+     * bootloader reports as "not bootable"; the boot's image-1 line says
+     * what happened instead */
+    if (!d->net.pcd) {
+        fk_dev_log(d, "boot[image 1]: %s", line);
+    }
 }
 
 int fk_dev_app_init(struct fk_device *d)
@@ -237,6 +242,12 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     bool stock = bl != NULL && !(bl->flags & FK_BL_F_FOTAKIT);
     fk_dev_log(d, "power on: boot %u, bootloader starts%s%s%s", d->boots,
                stock ? " (a model of MCUboot " : "", stock ? bl->title : "", stock ? ")" : "");
+    if (d->boots == 1 && a->cfg.image_count == 2) {
+        fk_dev_log(d, "two images: image 1 %s", d->net.pcd
+                   ? "is the nRF5340 network core: overwrite-only, mcuboot_primary_1 in RAM, handed "
+                     "over through PCD to its bootloader (b0n), which writes the network core's flash"
+                   : "has its own slots and image 0's strategy");
+    }
     if (!d->ring.count && !d->ring.allow_hash_only && d->boots == 1) {
         fk_dev_log(d, "no --key given: the bootloader trusts no key, so no signed image will boot");
     }
