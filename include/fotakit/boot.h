@@ -214,7 +214,15 @@ struct fk_boot_config {
     bool hold_upgrade;
     uint8_t retries;            /* secondary re-open attempts during a swap (0: 3) */
     void *ctx;                  /* passed to every callback */
-    /* Full image check (hash + signature). NULL: fk_image_verify(fa, off, keys, info). */
+    /* Full image check (hash + signature). NULL: fk_image_verify(fa, off, keys, info)
+     * with keys->enc_plaintext set for the primary only. An encrypted image
+     * (flag ENCRYPTED_AES128/256) is CIPHERTEXT when fa is the secondary
+     * and plaintext (the flag kept, as MCUboot leaves it) when fa is the
+     * primary; a callback that calls fk_image_verify itself must do the
+     * same: a keyring with `enc` (the bootloader's private key) and
+     * enc_plaintext = (fa is the FK_AREA_ID_PRIMARY area). Hashing the
+     * secondary's bytes as they are fails every encrypted image
+     * (FK_EIMG_HASH); giving no `enc` refuses it (FK_EIMG_ENCRYPTED). */
     int (*validate)(void *ctx, const struct fk_flash_area *fa, uint32_t off,
                     struct fk_image_info *info);
     void (*watchdog)(void *ctx);
