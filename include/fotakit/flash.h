@@ -117,6 +117,18 @@ const char *fk_slot_name(unsigned image, unsigned slot);
 int fk_flash_open_slot(const struct fk_flash_map *map, unsigned image, unsigned slot,
                        const struct fk_flash_area **out);
 
+/* Image `image`'s view of `map`, for code that serves one image at a time
+ * through the fixed ids (fk_boot_go, the SMP image commands): its two slots
+ * under FK_AREA_ID_PRIMARY / FK_AREA_ID_SECONDARY (image 1: the areas named
+ * mcuboot_primary_1 / mcuboot_secondary_1), plus the shared areas
+ * (bootloader, scratch, counters); every other image's slot is left out.
+ * The areas are copied into areas[0..cap) and *out points at them (keep
+ * `areas` alive as long as *out). FK_OK; FK_EINVAL for image >= FK_IMAGE_MAX;
+ * FK_ENOMEM when more than cap areas belong in the view (the first cap are
+ * there). Image 0's view of a map without image 1 is the map itself. */
+int fk_flash_map_image(const struct fk_flash_map *map, unsigned image, struct fk_flash_area *areas,
+                       size_t cap, struct fk_flash_map *out);
+
 /* Open: FK_ENOENT if the id/name is not in the map, FK_ENODEV if its device is
  * not ready. On error *out is set to the area when it exists (so callers can
  * explain), else NULL. */

@@ -96,6 +96,57 @@ int fk_flash_open_slot(const struct fk_flash_map *map, unsigned image, unsigned 
     return fk_flash_open_name(map, fk_slot_name(image, slot), out);
 }
 
+/* Which image's slot area `a` is (by fixed id for image 0, by name for the
+ * others): *slot 0 or 1, returns the image, or -1 for a shared area. */
+static int area_image(const struct fk_flash_area *a, unsigned *slot)
+{
+    if (a->id == FK_AREA_ID_PRIMARY || a->id == FK_AREA_ID_SECONDARY) {
+        *slot = a->id == FK_AREA_ID_SECONDARY;
+        return 0;
+    }
+    for (unsigned i = 1; i < FK_IMAGE_MAX && a->name != NULL; i++) {
+        for (unsigned s = 0; s < 2; s++) {
+            if (strcmp(a->name, fk_slot_name(i, s)) == 0) {
+                *slot = s;
+                return (int)i;
+            }
+        }
+    }
+    return -1;
+}
+
+int fk_flash_map_image(const struct fk_flash_map *map, unsigned image, struct fk_flash_area *areas,
+                       size_t cap, struct fk_flash_map *out)
+{
+    if (map == NULL || out == NULL || image >= FK_IMAGE_MAX) {
+        return FK_EINVAL;
+    }
+    size_t n = 0;
+    bool more = false;
+    for (size_t i = 0; i < map->count; i++) {
+        struct fk_flash_area a = map->areas[i];
+        unsigned slot = 0;
+        int img = area_image(&a, &slot);
+        if (img >= 0 && (unsigned)img != image) {
+            continue; /* another image's slot */
+        }
+        if (img < 0 && image > 0 && a.id > FK_AREA_ID_COUNTERS) {
+            continue; /* image 1..: only the shared areas beside its slots */
+        }
+        if (img >= 0) {
+            a.id = slot ? FK_AREA_ID_SECONDARY : FK_AREA_ID_PRIMARY;
+        }
+        if (n < cap) {
+            areas[n++] = a;
+        } else {
+            more = true;
+        }
+    }
+    out->areas = areas;
+    out->count = n;
+    return more ? FK_ENOMEM : FK_OK;
+}
+
 /* Common checks for read/write/erase: area usable and [off, off+len) inside it. */
 static int io_check(const struct fk_flash_area *fa, uint32_t off, size_t len)
 {

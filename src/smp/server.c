@@ -143,26 +143,12 @@ int fk_smp_payload_fail(struct fk_smp_req *r, int cbor_rc, const char *bad_key)
 /* Image 1's map: its slots under image 0's ids, plus the shared areas. */
 static void img1_view(struct fk_smp_server *s)
 {
-    const struct fk_flash_map *m = s->cfg->map;
-    size_t n = 0;
-    for (size_t i = 0; i < m->count && s->cfg->image_count >= 2; i++) {
-        struct fk_flash_area a = m->areas[i];
-        uint8_t id = a.id;
-        if (a.name != NULL && strcmp(a.name, fk_slot_name(1, 0)) == 0) {
-            id = FK_AREA_ID_PRIMARY;
-        } else if (a.name != NULL && strcmp(a.name, fk_slot_name(1, 1)) == 0) {
-            id = FK_AREA_ID_SECONDARY;
-        } else if (id == FK_AREA_ID_PRIMARY || id == FK_AREA_ID_SECONDARY ||
-                   id > FK_AREA_ID_COUNTERS) {
-            continue;
-        }
-        if (n < sizeof s->img1_areas / sizeof s->img1_areas[0]) {
-            a.id = id;
-            s->img1_areas[n++] = a;
-        }
-    }
     s->img1_map.areas = s->img1_areas;
-    s->img1_map.count = n;
+    s->img1_map.count = 0;
+    if (s->cfg->image_count >= 2) {
+        (void)fk_flash_map_image(s->cfg->map, 1, s->img1_areas,
+                                 sizeof s->img1_areas / sizeof s->img1_areas[0], &s->img1_map);
+    }
 }
 
 int fk_smp_init(struct fk_smp_server *s, const struct fk_smp_config *cfg)

@@ -223,6 +223,40 @@ static void test_explain_every_code(void **s)
     assert_string_equal(fk_flash_explain_area(&a, FK_OK, buf, sizeof buf), buf);
 }
 
+/* Each image's view: its slots under ids 1/2, the shared areas, nothing of
+ * the other image (image 1 also drops unshared extras such as "app"). */
+static void test_image_view(void **s)
+{
+    (void)s;
+    static const struct fk_flash_area all[] = {
+        {.id = 0, .name = "mcuboot"},           {.id = 1, .name = "mcuboot_primary"},
+        {.id = 2, .name = "mcuboot_secondary"}, {.id = 3, .name = "mcuboot_scratch"},
+        {.id = 7, .name = "mcuboot_primary_1", .off = 0x7000},
+        {.id = 8, .name = "mcuboot_secondary_1", .off = 0x8000},
+        {.id = 9, .name = "app"},
+    };
+    const struct fk_flash_map map = {.areas = all, .count = 7};
+    struct fk_flash_area a[8];
+    struct fk_flash_map v;
+    assert_int_equal(fk_flash_map_image(&map, 0, a, 8, &v), FK_OK);
+    assert_int_equal(v.count, 5);
+    static const uint8_t ids0[] = {0, 1, 2, 3, 9};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(v.areas[i].id, ids0[i]);
+    }
+    assert_int_equal(fk_flash_map_image(&map, 1, a, 8, &v), FK_OK);
+    assert_int_equal(v.count, 4);
+    assert_string_equal(v.areas[2].name, "mcuboot_primary_1");
+    assert_int_equal(v.areas[2].id, FK_AREA_ID_PRIMARY);
+    assert_int_equal(v.areas[2].off, 0x7000);
+    assert_string_equal(v.areas[3].name, "mcuboot_secondary_1");
+    assert_int_equal(v.areas[3].id, FK_AREA_ID_SECONDARY);
+    assert_int_equal(v.areas[1].id, FK_AREA_ID_SCRATCH);
+    assert_int_equal(fk_flash_map_image(&map, 1, a, 3, &v), FK_ENOMEM);
+    assert_int_equal(v.count, 3);
+    assert_int_equal(fk_flash_map_image(&map, FK_IMAGE_MAX, a, 8, &v), FK_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_bounds_and_alignment),
         cmocka_unit_test(test_sectors),
         cmocka_unit_test(test_explain_every_code),
+        cmocka_unit_test(test_image_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
