@@ -62,6 +62,7 @@ int main(void)
         .platform = fk_port_board_name,
         .reset = app_reset,
         .set_boot_mode = app_boot_mode,
+        .image_count = FK_FW_IMAGES, /* 2: image 1's slots too (FOTAKIT_FW_IMAGES) */
         .log = app_log,
     };
     fk_fw_serve_smp(&cfg, TAG);

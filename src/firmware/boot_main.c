@@ -39,23 +39,9 @@ static void boot_progress(void *ctx, uint32_t done, uint32_t total)
     fk_fw_log(TAG, line, NULL);
 }
 
-static void version_str(const struct fk_image_version *v, char out[48])
-{
-    char n[11];
-    out[0] = '\0';
-    strcat(out, fk_fw_dec(v->major, n));
-    strcat(out, ".");
-    strcat(out, fk_fw_dec(v->minor, n));
-    strcat(out, ".");
-    strcat(out, fk_fw_dec(v->revision, n));
-    strcat(out, "+");
-    strcat(out, fk_fw_dec(v->build, n));
-}
-
-static void boot_jump(void *ctx, const struct fk_boot_rsp *rsp)
+static void boot_jump(const struct fk_boot_rsp *rsp)
 {
     char ver[48], at[11];
-    (void)ctx;
     int dev = fk_fw_dev_index(rsp->area->dev);
     uintptr_t base = dev < 0 ? FK_PORT_NO_XIP : fk_port_flash_xip((unsigned)dev);
     if (base == FK_PORT_NO_XIP) { /* 0 is a real address: nRF flash starts there */
@@ -67,11 +53,31 @@ static void boot_jump(void *ctx, const struct fk_boot_rsp *rsp)
     if (fk_port_protect() != FK_OK) {
         fk_fw_log(TAG, "flash self-protection not available on this board", NULL);
     }
-    version_str(&rsp->hdr.ver, ver);
+    fk_fw_ver(&rsp->hdr.ver, ver);
     fk_fw_log(TAG, "starting image ", ver);
     fk_fw_log(TAG, "vector table at ", fk_fw_hex32((uint32_t)vtor, at));
     fk_port_jump(vtor);
 }
+
+/* The signing keys, plus the built-in decryption key with FOTAKIT_DEVICE_ENC. */
+static const struct fk_image_keyring *boot_keys(void)
+{
+#ifdef FK_IMAGE_ENC
+    static struct fk_image_keyring k;
+    k = fk_fw_keyring;
+    k.enc = &fk_fw_enc_key;
+    return &k;
+#else
+    return &fk_fw_keyring;
+#endif
+}
+
+#if FK_FW_IMAGES < 2
+int fk_fw_boot_images(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp)
+{
+    return fk_boot_go(cfg, rsp);
+}
+#endif
 
 int main(void)
 {
@@ -82,12 +88,11 @@ int main(void)
     fk_fw_log(TAG, "fotakit-boot on ", fk_port_board_name);
     const struct fk_boot_config cfg = {
         .map = fk_fw_map(),
-        .keys = &fk_fw_keyring,
+        .keys = boot_keys(),
         .strategy = FK_BOOT_STRATEGY_SWAP,
         .log = boot_log,
         .watchdog = boot_kick,
         .progress = boot_progress,
-        .jump = boot_jump,
     };
 #ifdef FK_BOOT_RECOVERY
     /* asked for at reset (button, retained flag): before any swap, as MCUboot */
@@ -95,7 +100,10 @@ int main(void)
         fk_fw_recovery("requested at reset");
     }
 #endif
-    int rc = fk_boot_run(&cfg, &rsp);
+    int rc = fk_fw_boot_images(&cfg, &rsp);
+    if (rc == FK_OK) {
+        boot_jump(&rsp); /* returns only if the image cannot be started */
+    }
     /* Only here when nothing could be started: say so, keep the record for
      * a debugger, and stay (the watchdog, if any, is kicked) or, with
      * serial recovery, wait for an image over the UART. */

@@ -19,6 +19,17 @@ int fk_fw_dev_index(const struct fk_flash_dev *dev);
 
 /* Public keys the build embedded (FOTAKIT_SIGN_KEY's public half). */
 extern const struct fk_image_keyring fk_fw_keyring;
+/* The bootloader's decryption key (fw_enc_key.c, FOTAKIT_DEVICE_ENC:
+ * FOTAKIT_ENC_KEY's private half). Only the bootloaders link it. */
+extern const struct fk_image_enc_key fk_fw_enc_key;
+
+struct fk_boot_config;
+struct fk_boot_rsp;
+/* The bootloader's decision for every image of the build (boot_main.c for
+ * one, boot_multi.c for FOTAKIT_FW_IMAGES=2: fk_boot_go_multi, image 1's
+ * lines prefixed "image 1: "). cfg / *rsp: image 0's, the one started.
+ * Returns image 0's fk_boot_go() result. */
+int fk_fw_boot_images(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp);
 
 struct fk_smp_config;
 /* The largest SMP request packet the programs accept over the UART. */
@@ -36,5 +47,7 @@ void fk_fw_log(const char *tag, const char *a, const char *b);
 char *fk_fw_hex32(uint32_t v, char out[11]);
 /* Decimal of v into out[11]; returns out. */
 char *fk_fw_dec(uint32_t v, char out[11]);
+/* "major.minor.revision+build" into out[48]; returns out. */
+char *fk_fw_ver(const struct fk_image_version *v, char out[48]);
 
 #endif

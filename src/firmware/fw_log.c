@@ -40,3 +40,17 @@ char *fk_fw_dec(uint32_t v, char out[11])
     out[n] = '\0';
     return out;
 }
+
+char *fk_fw_ver(const struct fk_image_version *v, char out[48])
+{
+    char n[11];
+    out[0] = '\0';
+    strcat(out, fk_fw_dec(v->major, n));
+    strcat(out, ".");
+    strcat(out, fk_fw_dec(v->minor, n));
+    strcat(out, ".");
+    strcat(out, fk_fw_dec(v->revision, n));
+    strcat(out, "+");
+    strcat(out, fk_fw_dec(v->build, n));
+    return out;
+}

@@ -14,3 +14,5 @@ set(FK_PORT_XIP_0 0x21000000)
 set(FK_PORT_XIP_1 0x21800000)
 # The instruction-count bench firmware (src/firmware/bench_main.c) runs here.
 set(FK_PORT_BENCH ON)
+# FOTAKIT_FW_IMAGES=2: image 0 as in pm_static.yml plus image 1's two slots.
+set(FK_PORT_LAYOUT_2 ${CMAKE_CURRENT_LIST_DIR}/pm_static_2.yml)
