@@ -26,17 +26,10 @@ static void boot_kick(void *ctx)
     fk_port_watchdog_kick();
 }
 
-/* "swap step 3/25": one line per swap step, so a person (and the power-cut
- * test) sees where a swap is. */
 static void boot_progress(void *ctx, uint32_t done, uint32_t total)
 {
-    char a[11], b[11], line[32] = "swap step ";
     (void)ctx;
-    fk_port_watchdog_kick();
-    strcat(line, fk_fw_dec(done, a));
-    strcat(line, "/");
-    strcat(line, fk_fw_dec(total, b));
-    fk_fw_log(TAG, line, NULL);
+    fk_fw_swap_step("", done, total);
 }
 
 static void boot_jump(const struct fk_boot_rsp *rsp)

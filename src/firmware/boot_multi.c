@@ -25,13 +25,8 @@ static void img1_log(void *ctx, const char *line)
 
 static void img1_progress(void *ctx, uint32_t done, uint32_t total)
 {
-    char a[11], b[11], line[48] = "image 1: swap step ";
     (void)ctx;
-    fk_port_watchdog_kick();
-    strcat(line, fk_fw_dec(done, a));
-    strcat(line, "/");
-    strcat(line, fk_fw_dec(total, b));
-    fk_fw_log(TAG, line, NULL);
+    fk_fw_swap_step("image 1: ", done, total);
 }
 
 /* "update held: image 0 v2.0.0+0 (secondary) needs image 1 >= 2.0.0+0, which

@@ -47,6 +47,10 @@ void fk_fw_log(const char *tag, const char *a, const char *b);
 char *fk_fw_hex32(uint32_t v, char out[11]);
 /* Decimal of v into out[11]; returns out. */
 char *fk_fw_dec(uint32_t v, char out[11]);
+/* "boot: <prefix>swap step <done>/<total>" (prefix <= 16 chars), after a
+ * watchdog kick: one line per swap step, so a person (and the power-cut
+ * test) sees where a swap is. */
+void fk_fw_swap_step(const char *prefix, uint32_t done, uint32_t total);
 /* "major.minor.revision+build" into out[48]; returns out. */
 char *fk_fw_ver(const struct fk_image_version *v, char out[48]);
 

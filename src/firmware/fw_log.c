@@ -54,3 +54,16 @@ char *fk_fw_ver(const struct fk_image_version *v, char out[48])
     strcat(out, fk_fw_dec(v->build, n));
     return out;
 }
+
+void fk_fw_swap_step(const char *prefix, uint32_t done, uint32_t total)
+{
+    char a[11], b[11], line[48];
+    fk_port_watchdog_kick();
+    line[0] = '\0';
+    strcat(line, prefix);
+    strcat(line, "swap step ");
+    strcat(line, fk_fw_dec(done, a));
+    strcat(line, "/");
+    strcat(line, fk_fw_dec(total, b));
+    fk_fw_log("boot", line, NULL);
+}
