@@ -55,7 +55,7 @@ enum fk_err {
     FK_EBOOT_GEOMETRY = -105,   /* slot geometry fotakit cannot swap */
     FK_EBOOT_VERIFY = -107,     /* a swapped unit does not read back as written, after retries */
     FK_EBOOT_COUNTER = -106,    /* the security counter store cannot be read: fail closed */
-    FK_EBOOT_DEPENDENCY = -107, /* an image dependency (TLV DEPENDENCY) is not met */
+    FK_EBOOT_DEPENDENCY = -108, /* an image dependency (TLV DEPENDENCY) is not met */
     /* smp (-130 .. -159) */
     FK_ESMP_SHORT = -130,      /* SMP packet shorter than its 8-byte header */
     FK_ESMP_CRC = -131,        /* serial frame CRC16 mismatch */

@@ -248,6 +248,9 @@ static void dependency_on_a_missing_image(void **state)
     struct fk_boot_dep_fail f;
     unsigned pending;
     assert_int_equal(fk_boot_deps_check(maps, 1, &pending, &f), FK_EBOOT_DEPENDENCY);
+    /* its own number and name (it once shared -107 with FK_EBOOT_VERIFY) */
+    assert_int_not_equal(FK_EBOOT_DEPENDENCY, FK_EBOOT_VERIFY);
+    assert_string_equal(fk_err_name(FK_EBOOT_DEPENDENCY), "FK_EBOOT_DEPENDENCY");
     assert_int_equal(pending, 1);
     assert_false(f.have);
     assert_int_equal(f.dep.image_id, 1);
