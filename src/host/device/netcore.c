@@ -135,16 +135,22 @@ void fk_dev_net_free(struct fk_device *d)
 
 void fk_dev_net_power_on(struct fk_device *d)
 {
-    struct fk_sim_dev *rd = simdev(d, d->net.ram_dev);
-    /* RAM: the flash simulator starts erased; the PCD command is gone */
+    /* RAM: the flash simulator starts erased; the PCD command is gone. RAM
+     * has no weakly erased cells either (a torn "erase" there was a cut
+     * memset): the chip model's weak state and write counts start over. */
     for (unsigned i = 0; i < d->sb.count; i++) {
         struct fk_sim_dev *sd = d->sb.dev[i];
         if (d->board.dev[i].is_volatile && sd->kind == FK_KIND_INTERNAL) {
-            memset(sd->ichip.mem.data, 0xff, sd->ichip.mem.size);
-            memset(sd->ichip.writes, 0, sd->ichip.mem.size / 4);
+            struct fk_sim_nvmc_chip *c = &sd->ichip;
+            memset(c->mem.data, 0xff, c->mem.size);
+            memset(c->writes, 0, c->mem.size / 4);
+            if (c->weak.n_weak_sec != 0 && c->weak.mask != NULL && c->weak.sec != NULL) {
+                memset(c->weak.mask, 0, (size_t)c->weak.n_sec * c->weak.sector);
+                memset(c->weak.sec, 0, c->weak.n_sec);
+                c->weak.n_weak_sec = 0;
+            }
         }
     }
-    (void)rd;
     memset(&d->net.cmd, 0, sizeof d->net.cmd);
 }
 
