@@ -195,13 +195,18 @@ int fk_smp_bg_erase_begin(struct fk_smp_server *s)
     return FK_OK;
 }
 
-/* Load the record once (after init/reset). */
+/* Load the record once (after init/reset). It is image 0's, whatever
+ * image the last request was about. */
 static void bg_load(struct fk_smp_server *s)
 {
     struct fk_upl_geom g;
     uint32_t steps, want, units;
+    uint8_t img = s->img;
+    s->img = 0;
+    bool ok = usable(s, &g, &want);
+    s->img = img;
     s->bg.state = FK_SMP_BG_NONE;
-    if (!usable(s, &g, &want) || rec_read(&g, &steps, &units) != FK_OK || steps != want) {
+    if (!ok || rec_read(&g, &steps, &units) != FK_OK || steps != want) {
         return;
     }
     s->bg.steps = steps;
@@ -287,7 +292,6 @@ int fk_smp_erase_slot(struct fk_smp_server *s, const struct fk_flash_area *fa)
         }
         return rc ? rc : fk_flash_sync(fa);
     }
-    s->bg.state = FK_SMP_BG_NONE;
     /* the whole slot, whatever it reads: a sector that reads erased may be
      * what a power cut left of an earlier erase */
     rc = fk_smp_erase(s, fa, 0, fa->size, FK_ERASE_UNPROVEN);
@@ -295,7 +299,7 @@ int fk_smp_erase_slot(struct fk_smp_server *s, const struct fk_flash_area *fa)
         rc = fk_flash_sync(fa); /* answer "erased" (and vouch) only once it is */
     }
     if (rc || !served) {
-        return rc;
+        return rc; /* (a background erase of this slot: its record is read again) */
     }
     /* vouch: header, then every step's unit and the "done" unit */
     rc = hdr_write(&g, steps);

@@ -291,6 +291,39 @@ static void image1_erase_then_image0_upload(void **state)
     mfx_free(f);
 }
 
+/* FK_SMP_F_FAST_ERASE: the erase of image 0's slot vouches for itself with
+ * the background erase's done-record (in image 0's slot); erasing image 1's
+ * slot neither writes such a record there nor forgets image 0's, also when
+ * the record is first read while image 1 is the current image; image 0's
+ * next upload then erases no data sector. */
+static void fast_erase_record_is_image0s(void **state)
+{
+    (void)state;
+    struct mfx *f = mfx_new(2);
+    f->cfg.flags |= FK_SMP_F_FAST_ERASE;
+    assert_int_equal(erase(f, 1), 0);
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+    assert_int_equal(erase(f, 3), 0);
+    assert_true(all_erased(f->ext.mem + K64, K64)); /* no record in image 1's slot */
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+    assert_int_equal(fk_smp_init(&f->srv, &f->cfg), FK_OK); /* a reset */
+    assert_int_equal(erase(f, 3), 0); /* image 1 current when the record is read */
+    assert_true(fk_smp_slot_pre_erased(&f->srv));
+    size_t len;
+    uint8_t hash[32];
+    uint8_t *up0 = make_image(1, 1, 0, 20000, 6, &len, hash);
+    uint32_t before[16];
+    memcpy(before, f->ext.sector_erases, sizeof before);
+    assert_int_equal(upload(f, 0, up0, len), 0);
+    uint32_t base = fk_boot_secondary_image_off(&f->map);
+    assert_memory_equal(f->ext.mem + base, up0, len);
+    for (uint32_t i = base / 4096; i < (base + (uint32_t)len + 4095) / 4096; i++) {
+        assert_int_equal(f->ext.sector_erases[i], before[i]); /* only programmed */
+    }
+    free(up0);
+    mfx_free(f);
+}
+
 static void slot_info_lists_both_images(void **state)
 {
     (void)state;
@@ -338,6 +371,7 @@ int main(void)
         cmocka_unit_test(list_shows_both_images),
         cmocka_unit_test(image1_upload_test_and_erase),
         cmocka_unit_test(image1_erase_then_image0_upload),
+        cmocka_unit_test(fast_erase_record_is_image0s),
         cmocka_unit_test(slot_info_lists_both_images),
         cmocka_unit_test(single_image_server_refuses_image1),
     };
