@@ -294,6 +294,10 @@ static int finish(struct fk_swap *s, uint32_t from)
     return rc;
 }
 
+/* A slot that reads erased is taken as erased here because a record proves
+ * the trailer's last erase completed: the magic set-pending wrote after
+ * erasing it (an upgrade starts only with that magic), or the canary a
+ * finished swap wrote after erasing it (a revert). */
 int fk_swap_free_begin_slot(const struct fk_flash_area *sec)
 {
     for (unsigned i = 0; i < FK_BOOT_BEGIN_SLOTS; i++) {
