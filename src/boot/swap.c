@@ -466,19 +466,42 @@ int fk_swap_resume(struct fk_swap *s, const struct fk_swap_rec *rec)
     return finish(s, j);
 }
 
+/* The commit-retry marker: 8 bytes with 57 bits to program, so a torn
+ * write almost never reads as a whole one. */
+static const uint8_t retry_mark[8] = {FK_BOOT_FLAG_SET, 0, 0, 0, 0, 0, 0, 0};
+
 int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool *first)
 {
     int rc = plan(s, rec);
     if (rc != FK_OK) {
         return rc;
     }
-    uint32_t align = fk_flash_align(s->pri), j = n_entries(s);
-    uint8_t b[FK_BOOT_MAX_ALIGN];
-    rc = fk_flash_read(s->pri, marker_off(s, j), b, align);
-    if (rc != FK_OK) {
-        return rc;
+    /* The marker sits after the last entry's. One that is neither erased
+     * nor whole was torn (the power went while it was written, so the new
+     * image never ran): its bytes cannot be programmed again, so the
+     * attempt moves to the next 8-byte slot below, as long as that stays
+     * clear of the key records at the trailer's start (the first slot is
+     * always there: plan() and the key records leave room for it). */
+    uint32_t lo = s->pri->size - s->g.pri_trailer_units * s->g.unit + 2u * FK_SWAP_ENC_REC_LEN;
+    *first = false;
+    for (uint32_t j = n_entries(s); j == n_entries(s) || marker_off(s, j) >= lo; j++) {
+        uint8_t b[sizeof retry_mark];
+        rc = fk_flash_read(s->pri, marker_off(s, j), b, sizeof b);
+        if (rc != FK_OK) {
+            return rc;
+        }
+        if (fk_buf_erased(b, sizeof b, fk_flash_erased_val(s->pri))) {
+            *first = true;
+            rc = fk_flash_write(s->pri, marker_off(s, j), retry_mark, sizeof retry_mark);
+            if (rc == FK_OK) {
+                s->st->status_progs++;
+                rc = fk_flash_sync(s->pri);
+            }
+            return rc;
+        }
+        if (memcmp(b, retry_mark, sizeof b) == 0) {
+            return FK_OK; /* written whole: the new image had its run */
+        }
     }
-    *first = fk_buf_erased(b, align, fk_flash_erased_val(s->pri));
-    return *first ? write_marker(s, j) : FK_OK;
+    return FK_OK; /* no room left: count it as run */
 }
-
