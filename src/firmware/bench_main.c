@@ -20,6 +20,11 @@
  *   boot_check_460k     fk_image_verify of the 471,040-byte image (hash + ECDSA)
  *   swap_cpu            fk_boot_go performing the pending test swap, minus its
  *                       image validations (counted apart); bytes = units swapped
+ *                       (scripts/firmware-bench runs the program twice: plain
+ *                       images, then encrypted ones: swap_cpu_enc)
+ *   aes_ctr             fk_image_cipher_run (BearSSL br_aes_ct_ctr, AES-128) over
+ *                       BENCH_AES_BYTES in RAM, the decryption of an encrypted
+ *                       swap (FOTAKIT_DEVICE_ENC builds)
  * Images (written by the script into flash_secondary, beyond the secondary
  * slot): the large one at BENCH_BIG_OFF, the small one at BENCH_SMALL_OFF.
  */
@@ -29,6 +34,7 @@
 
 #include "fotakit/boot.h"
 #include "fotakit/image.h"
+#include "fotakit/image_enc.h"
 #include "fotakit/port.h"
 #include "fotakit_layout.h"
 #include "fw.h"
@@ -41,6 +47,21 @@
 #define BENCH_SMALL_OFF 0xC0000u
 #define BENCH_BYTES 471040u
 #define CAL_ITERS 4000000u
+#define BENCH_AES_BYTES 65536u
+
+/* The signing keys, plus the decryption key in FOTAKIT_DEVICE_ENC builds
+ * (the swap bench then swaps encrypted images as the bootloader does). */
+static const struct fk_image_keyring *bench_keys(void)
+{
+#ifdef FK_IMAGE_ENC
+    static struct fk_image_keyring k;
+    k = fk_fw_keyring;
+    k.enc = &fk_fw_enc_key;
+    return &k;
+#else
+    return &fk_fw_keyring;
+#endif
+}
 
 /* SysTick counts down from 0xFFFFFF; the handler (cortex_m.c) counts wraps. */
 static uint64_t now(void)
@@ -184,7 +205,10 @@ static int timed_validate(void *ctx, const struct fk_flash_area *fa, uint32_t of
 {
     (void)ctx;
     uint64_t t0 = now();
-    int rc = fk_image_verify(fa, off, &fk_fw_keyring, info);
+    /* as boot_go.c's default: the primary holds plaintext */
+    struct fk_image_keyring k = *bench_keys();
+    k.enc_plaintext = fa->id == FK_AREA_ID_PRIMARY;
+    int rc = fk_image_verify(fa, off, &k, info);
     validate_ticks += now() - t0;
     return rc;
 }
@@ -194,7 +218,7 @@ static void swap_bench(void)
     static struct fk_boot_rsp rsp;
     const struct fk_boot_config cfg = {
         .map = fk_fw_map(),
-        .keys = &fk_fw_keyring,
+        .keys = bench_keys(),
         .strategy = FK_BOOT_STRATEGY_SWAP,
         .validate = timed_validate,
     };
@@ -208,6 +232,21 @@ static void swap_bench(void)
     }
     report("swap_cpu", dt - validate_ticks, (uint64_t)rsp.stats.units * FK_LAYOUT_SWAP_UNIT);
     report("swap_validate", validate_ticks, 0);
+}
+
+static void aes_bench(void)
+{
+#ifdef FK_IMAGE_ENC
+    static uint8_t buf[4096];
+    static const uint8_t key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    static struct fk_image_cipher c;
+    uint64_t t0 = now();
+    fk_image_cipher_init(&c, key, sizeof key);
+    for (uint32_t pos = 0; pos < BENCH_AES_BYTES; pos += sizeof buf) {
+        fk_image_cipher_run(&c, pos, buf, sizeof buf);
+    }
+    report("aes_ctr", now() - t0, BENCH_AES_BYTES);
+#endif
 }
 
 int main(void)
@@ -229,6 +268,7 @@ int main(void)
     sha_bench();
     ecdsa_bench();
     boot_check_bench();
+    aes_bench();
     swap_bench();
     fk_fw_log(TAG, "done", NULL);
     for (;;) {
