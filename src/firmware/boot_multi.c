@@ -78,6 +78,10 @@ int fk_fw_boot_images(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp)
     if (held) {
         say_held(&fail);
     }
+    if (r[1].err != FK_OK) {
+        /* the core's sentence is written for the image it would start */
+        fk_fw_log(TAG, "image 1: nothing valid in its primary; image 0 starts regardless", NULL);
+    }
     *rsp = r[0];
     return rc;
 }

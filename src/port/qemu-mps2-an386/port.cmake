@@ -3,10 +3,13 @@ set(FK_PORT_LAYOUT ${CMAKE_CURRENT_LIST_DIR}/pm_static.yml)
 set(FK_PORT_BOARD ${CMAKE_CURRENT_LIST_DIR}/board.yml)
 set(FK_PORT_SOURCES ${CMAKE_CURRENT_LIST_DIR}/port.c ${CMAKE_CURRENT_LIST_DIR}/nvmc_emu.c)
 set(FK_PORT_DEFS FK_CM_IRQ_COUNT=32)
-# The bootloader runs from QEMU's -kernel copy in ssram1 at 0x0 (64 KB
-# allowed here; the 24 KB goal is measured by scripts/firmware-bench).
+# The bootloader runs from QEMU's -kernel copy in ssram1 at 0x0 (4 MB; 128 KB
+# allowed here, so the default build's bootloader with encrypted images, two
+# images and serial recovery links: about 83 KB. On a chip it would have to
+# fit the layout's 32 KB mcuboot partition, which only the -small build's
+# 23.5 KB does; the 24 KB goal is measured by scripts/firmware-bench).
 set(FK_PORT_BOOT_ORIGIN 0x00000000)
-set(FK_PORT_BOOT_LENGTH 64K)
+set(FK_PORT_BOOT_LENGTH 128K)
 set(FK_PORT_RAM_ORIGIN 0x20000000)
 set(FK_PORT_RAM_LENGTH 256K)
 # Device index -> CPU address (mps2_an386.h: MPS2_FLASH_*_BASE).
