@@ -370,6 +370,37 @@ static void b0n_refuses_a_damaged_image(void **st)
     assert_string_equal(rep.version, "1.0.0+0"); /* the application core boots regardless */
 }
 
+/* An image 1 larger than the network core's application area (0x37000
+ * bytes after b0n's container, the last page kept for the record): b0n
+ * refuses it before touching its flash, the request is dropped (chosen:
+ * retrying cannot help, and a pending slot cannot be erased over SMP), and
+ * the network core keeps v1. */
+static void too_large_for_the_network_core(void **st)
+{
+    struct fx *f = *st;
+    struct img big;
+    sign(4, 0x37000 + 1000, 0x40000, &big);
+    upload1(f, &big);
+    state(f, big.hash, true);
+    struct fk_device_boot_report rep;
+    reset(f, &rep);
+    assert_false(rep.net_handover);
+    assert_int_equal(rep.reason1, FK_BOOT_R_OVERWRITTEN); /* it did reach the RAM partition */
+    assert_non_null(strstr(rep.decision1, "the network core refused the image"));
+    assert_true(rep.net_running);
+    assert_string_equal(rep.net_version, "1.0.0+0");
+    assert_int_equal(rep.net_copy_ops, 0); /* b0n wrote nothing */
+    struct fk_client_image_list l;
+    list(f, &l);
+    assert_int_equal(l.count, 2);
+    assert_string_equal(l.slot[1].version, "4.0.0");
+    assert_string_equal(flags(&l.slot[1]), ""); /* no longer pending */
+    reset(f, &rep); /* and no retry */
+    assert_int_equal(rep.reason1, FK_BOOT_R_NO_IMAGE);
+    assert_string_equal(rep.net_version, "1.0.0+0");
+    free(big.b);
+}
+
 /* Image 0 v2 needs image 1 >= 2.0.0. The RAM primary holds no image, so
  * alone it is held (as NCS, whose hook reports primary_1 as 0.0.0); with
  * image 1 v2 pending too, both update in one boot. */
@@ -406,6 +437,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cuts_during_the_handover_are_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(b0n_refuses_a_damaged_image, setup, teardown),
         cmocka_unit_test_setup_teardown(dependency_on_the_network_core, setup_quiet, teardown),
+        cmocka_unit_test_setup_teardown(too_large_for_the_network_core, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

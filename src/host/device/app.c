@@ -210,6 +210,7 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     arm_pending_cut(d);
     uint32_t ops0 = fk_dev_flash_ops(d);
     d->net.copy_first = d->net.copy_ops = 0;
+    d->net.refused = false;
     double sum0 = d->sb.clock.sum_us, ov0 = fk_sim_board_overlap_us(&d->sb);
     uint64_t e0[4], e1[4];
     dev_stats(d, e0);
@@ -307,7 +308,12 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
             snprintf(rep.decision1, sizeof rep.decision1, "%s [%s]",
                      rsp1.why[0] ? rsp1.why : "(no reason given)", fk_boot_reason_name(rsp1.reason));
         }
-        rep.net_handover = d->net.pcd && rsp1.reason == FK_BOOT_R_OVERWRITTEN;
+        rep.net_handover = d->net.pcd && rsp1.reason == FK_BOOT_R_OVERWRITTEN && !d->net.refused;
+        if (d->net.pcd && d->net.refused && rsp1.reason == FK_BOOT_R_OVERWRITTEN) {
+            snprintf(rep.decision1, sizeof rep.decision1,
+                     "the network core refused the image (larger than its application area); "
+                     "request dropped [%s]", fk_boot_reason_name(rsp1.reason));
+        }
         /* the application's RAM: the partition reads erased once it runs */
         fk_dev_net_power_on(d);
     }

@@ -50,6 +50,7 @@ struct fk_dev_net {
     unsigned handovers;       /* hand-overs started (this process) */
     double last_handover_s;   /* the last one's modeled duration as the app core polls it */
     uint32_t copy_first, copy_ops; /* the last copy: its first call (fk_dev_flash_ops) and count */
+    bool refused;             /* the last hand-over: b0n refused an image too large for it */
     uint8_t *buf;             /* working copy of an image (buf_size + 4 bytes) */
     uint32_t buf_size;
 };

@@ -262,7 +262,22 @@ int fk_dev_net_copied(void *ctx, const struct fk_flash_area *pri, uint32_t len)
     (void)pri;
     (void)len;
     struct fk_device *d = ctx;
+    d->net.refused = false;
     int rc = pcd_update(d, false);
+    if (rc == FK_ERANGE) {
+        /* Chosen: b0n answered FAIL before touching its flash because the
+         * image cannot fit its application area. Retrying can never help
+         * and the pending slot cannot be erased over SMP, so the request
+         * is dropped (FK_OK to the bootloader) and the network core keeps
+         * the image it has. Any other failure (a SHA-256 mismatch after
+         * b0n erased its flash) keeps the request: the next boot retries. */
+        d->net.refused = true;
+        fk_dev_log(d, "pcd: the network core refused the image: %u bytes do not fit its "
+                      "application area (0x%x bytes after b0n's container); request dropped, it "
+                      "keeps the image it has",
+                   d->net.cmd.len, d->net.app.size);
+        return FK_OK;
+    }
     fk_dev_log(d, "pcd: network core %s (%.0f s of polling, modeled)",
                rc == FK_OK ? "wrote its flash and answered DONE" : "update failed",
                d->net.last_handover_s);
