@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define LAYOUT FOTAKIT_SOURCE_DIR "/boards/nrf5340-spi-nor-2mb.pm_static.yml"
@@ -430,6 +431,51 @@ static void dependency_on_the_network_core(void **st)
     free(a2.b);
 }
 
+/* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
+static int cli(const char *args, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s/tools/fotakit %s 2>&1", FOTAKIT_BINARY_DIR, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `fotakit device flash --image 1` and `device run --boot-only` on the
+ * repo's seed pair; the single-image seed has no network core. */
+static void cli_flash_image_1(void **st)
+{
+    struct fx *f = *st;
+    char path[320], args[1400], out[4096];
+    snprintf(path, sizeof path, "%s/net1.bin", f->dir);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(f->net1.b, 1, f->net1.len, fp), f->net1.len);
+    fclose(fp);
+    snprintf(args, sizeof args,
+             "device flash --layout %s --board %s --state %s/cli --image 1 %s", LAYOUT, BOARD,
+             f->dir, path);
+    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "into the network core's flash"));
+    snprintf(args, sizeof args, "device run --layout %s --board %s --state %s/cli --key %s --boot-only",
+             LAYOUT, BOARD, f->dir, KEY);
+    assert_int_equal(cli(args, out, sizeof out), 1); /* the application core has no image */
+    assert_non_null(strstr(out, "network core: b0n starts v1.0.0+0"));
+    snprintf(args, sizeof args,
+             "device flash --layout %s/layouts/nrf5340-spi-nor-2mb.pm_static.yml --board "
+             "%s/layouts/nrf5340-spi-nor-2mb.board.yml --state %s/cli1 --image 1 %s",
+             FOTAKIT_SHARED_DIR, FOTAKIT_SHARED_DIR, f->dir, path);
+    assert_int_equal(cli(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "this device has no network core"));
+    snprintf(args, sizeof args, "device flash --layout %s --board %s --state %s/cli --image 2 %s",
+             LAYOUT, BOARD, f->dir, path);
+    assert_int_equal(cli(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--image takes 0 or 1, not '2'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(b0n_refuses_a_damaged_image, setup, teardown),
         cmocka_unit_test_setup_teardown(dependency_on_the_network_core, setup_quiet, teardown),
         cmocka_unit_test_setup_teardown(too_large_for_the_network_core, setup, teardown),
+        cmocka_unit_test_setup_teardown(cli_flash_image_1, setup_quiet, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
