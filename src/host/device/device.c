@@ -153,9 +153,8 @@ int fk_device_open(struct fk_device **out, const struct fk_device_cfg *cfg, char
         snprintf(err, errlen, "%s: cannot build the flash map: %s", cfg->layout, fk_err_str(rc));
         goto fail;
     }
-    rc = fk_dev_net_init(d);
+    rc = fk_dev_net_init(d, err, errlen);
     if (rc) {
-        snprintf(err, errlen, "%s: image 1's slots: %s", cfg->layout, fk_err_str(rc));
         goto fail;
     }
     rc = fk_dev_keys_load(d, err, errlen);

@@ -110,7 +110,7 @@ int fk_dev_mcuboot_boot(struct fk_device *d, enum fk_bl mode, int *slot, uint32_
  * every boot before the bootloader (RAM erased, PCD command gone); copied
  * is image 1's cfg->copied (the PCD hand-over); boot reports what b0n
  * starts after the bootloader ran. */
-int fk_dev_net_init(struct fk_device *d);
+int fk_dev_net_init(struct fk_device *d, char *err, size_t errlen);
 void fk_dev_net_free(struct fk_device *d);
 /* Program + erase calls on every device so far. */
 uint32_t fk_dev_flash_ops(const struct fk_device *d);

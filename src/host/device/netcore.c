@@ -78,7 +78,7 @@ static struct fk_sim_dev *simdev(struct fk_device *d, int i)
     return i >= 0 ? d->sb.dev[i] : NULL;
 }
 
-int fk_dev_net_init(struct fk_device *d)
+int fk_dev_net_init(struct fk_device *d, char *err, size_t errlen)
 {
     struct fk_dev_net *n = &d->net;
     memset(n, 0, sizeof *n);
@@ -97,6 +97,8 @@ int fk_dev_net_init(struct fk_device *d)
         const struct fk_flash_area *fa;
         int rc = fk_flash_open_name(&d->map, fk_slot_name(1, s), &fa);
         if (fa == NULL) {
+            snprintf(err, errlen, "%s: image 1's slot %s: %s", d->cfg.layout, fk_slot_name(1, s),
+                     fk_err_str(rc));
             return rc;
         }
         n->img1_areas[s] = *fa;
@@ -112,6 +114,12 @@ int fk_dev_net_init(struct fk_device *d)
     if (n->pcd) {
         struct fk_sim_dev *nd = simdev(d, n->net_dev);
         uint32_t page = nd->dev.erase_size;
+        if (nd->dev.size < NET_APP_OFF + 2 * page) {
+            snprintf(err, errlen, "%s: the network core's flash %s (0x%x bytes) has no room for "
+                                  "an application after b0n's 0x%x-byte container and a record page",
+                     d->cfg.board, nd->name, nd->dev.size, NET_APP_OFF);
+            return FK_ENOSPC;
+        }
         n->app = (struct fk_flash_area){0xfe, "cpunet_app", &nd->dev, NET_APP_OFF,
                                         nd->dev.size - page - NET_APP_OFF};
         n->rec = (struct fk_flash_area){0xfd, "cpunet_b0n_record", &nd->dev, nd->dev.size - page,
@@ -121,6 +129,7 @@ int fk_dev_net_init(struct fk_device *d)
         n->buf_size = n->img1_areas[0].size > n->app.size ? n->img1_areas[0].size : n->app.size;
         n->buf = malloc(n->buf_size + 4);
         if (n->buf == NULL) {
+            snprintf(err, errlen, "out of memory");
             return FK_ENOMEM;
         }
     }
