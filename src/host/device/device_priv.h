@@ -26,6 +26,10 @@
 #define FK_DEV_PRINTF(a, b)
 #endif
 
+/* Areas in one image's view of the map: its two slots and the shared
+ * bootloader, scratch and counters areas. */
+#define FK_DEV_VIEW_AREAS 5
+
 /* The PCD command as the application core writes it into shared SRAM
  * (sdk-nrf include/dfu/pcd.h: magic, data, len, offset; the SHA-256 as the
  * netboot sample's README describes the configuration). Lost at power loss. */
@@ -42,8 +46,9 @@ struct fk_dev_net {
     bool pcd;          /* image 1's primary is RAM (volatile) and the board has a network core */
     int ram_dev;       /* board device index of the RAM partition's device, or -1 */
     int net_dev;       /* board device index of the network core's flash, or -1 */
-    struct fk_flash_area img1_areas[2]; /* image 1's slots under image 0's ids */
+    struct fk_flash_area img1_areas[FK_DEV_VIEW_AREAS]; /* image 1's view (fk_flash_map_image) */
     struct fk_flash_map img1_map;
+    const struct fk_flash_area *ram; /* image 1's primary in that view (mcuboot_primary_1) */
     struct fk_flash_area app; /* the network core's application area (after b0n's container) */
     struct fk_flash_area rec; /* the model's validation record page (the last page) */
     struct fk_pcd_cmd cmd;

@@ -92,21 +92,19 @@ int fk_dev_net_init(struct fk_device *d, char *err, size_t errlen)
     if (d->images < 2) {
         return FK_OK;
     }
-    /* image 1's view: its slots under image 0's ids, as fk_boot_go reads them */
-    for (unsigned s = 0; s < 2; s++) {
-        const struct fk_flash_area *fa;
-        int rc = fk_flash_open_name(&d->map, fk_slot_name(1, s), &fa);
-        if (fa == NULL) {
-            snprintf(err, errlen, "%s: image 1's slot %s: %s", d->cfg.layout, fk_slot_name(1, s),
-                     fk_err_str(rc));
-            return rc;
-        }
-        n->img1_areas[s] = *fa;
-        n->img1_areas[s].id = s ? FK_AREA_ID_SECONDARY : FK_AREA_ID_PRIMARY;
+    /* image 1's view: its slots under image 0's ids, as fk_boot_go reads
+     * them, with the shared areas (the same view the SMP server uses) */
+    int rc = fk_flash_map_image(&d->map, 1, n->img1_areas, FK_DEV_VIEW_AREAS, &n->img1_map);
+    if (rc == FK_OK) {
+        rc = fk_flash_open(&n->img1_map, FK_AREA_ID_PRIMARY, &n->ram);
     }
-    n->img1_map = (struct fk_flash_map){n->img1_areas, 2};
+    if (rc != FK_OK || n->ram == NULL) {
+        snprintf(err, errlen, "%s: image 1's view of the flash map: %s", d->cfg.layout,
+                 fk_err_str(rc));
+        return rc != FK_OK ? rc : FK_ENOENT;
+    }
     for (unsigned i = 0; i < d->sb.count; i++) {
-        if (&d->sb.dev[i]->dev == n->img1_areas[0].dev && d->board.dev[i].is_volatile) {
+        if (&d->sb.dev[i]->dev == n->ram->dev && d->board.dev[i].is_volatile) {
             n->ram_dev = (int)i;
         }
     }
@@ -126,7 +124,7 @@ int fk_dev_net_init(struct fk_device *d, char *err, size_t errlen)
                                         page};
         /* b0n's and the app core's working copy: owned here, since a power
          * cut unwinds out of device code without freeing (fotakit/host/sim.h) */
-        n->buf_size = n->img1_areas[0].size > n->app.size ? n->img1_areas[0].size : n->app.size;
+        n->buf_size = n->ram->size > n->app.size ? n->ram->size : n->app.size;
         n->buf = malloc(n->buf_size + 4);
         if (n->buf == NULL) {
             snprintf(err, errlen, "out of memory");
@@ -187,7 +185,7 @@ static int b0n_copy(struct fk_device *d)
     }
     uint8_t *buf = n->buf; /* c->len <= app.size <= buf_size */
     if (rc == FK_OK) {
-        rc = fk_flash_read(&n->img1_areas[0], c->src, buf, c->len);
+        rc = fk_flash_read(n->ram, c->src, buf, c->len);
     }
     uint32_t padded = (c->len + 3) / 4 * 4;
     memset(buf + c->len, 0xff, padded - c->len);
@@ -222,15 +220,15 @@ static int pcd_update(struct fk_device *d, bool factory)
 {
     struct fk_dev_net *n = &d->net;
     struct fk_image_header h;
-    int rc = fk_image_read_header(&n->img1_areas[0], 0, &h);
+    int rc = fk_image_read_header(n->ram, 0, &h);
     if (rc != FK_OK) {
         return rc; /* NCS: "No IMAGE_MAGIC no valid image" (-ENODATA) */
     }
-    if ((uint64_t)h.hdr_size + h.img_size > n->img1_areas[0].size) {
+    if ((uint64_t)h.hdr_size + h.img_size > n->ram->size) {
         return FK_ERANGE;
     }
     uint8_t *p = n->buf; /* hdr_size + img_size <= the RAM partition <= buf_size */
-    rc = fk_flash_read(&n->img1_areas[0], h.hdr_size, p, h.img_size);
+    rc = fk_flash_read(n->ram, h.hdr_size, p, h.img_size);
     struct fk_pcd_cmd *c = &n->cmd;
     memset(c, 0, sizeof *c);
     if (rc == FK_OK) {
@@ -336,7 +334,7 @@ int fk_device_flash_netcore(struct fk_device *d, const uint8_t *img, size_t len,
                               "a `core: network` device)");
         return FK_ENOENT;
     }
-    const struct fk_flash_area *ram = &n->img1_areas[0];
+    const struct fk_flash_area *ram = n->ram;
     if (len > ram->size) {
         snprintf(err, errlen, "the image (%zu bytes) does not fit %s (%u bytes)", len, ram->name,
                  ram->size);
