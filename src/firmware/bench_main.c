@@ -49,20 +49,6 @@
 #define CAL_ITERS 4000000u
 #define BENCH_AES_BYTES 65536u
 
-/* The signing keys, plus the decryption key in FOTAKIT_DEVICE_ENC builds
- * (the swap bench then swaps encrypted images as the bootloader does). */
-static const struct fk_image_keyring *bench_keys(void)
-{
-#ifdef FK_IMAGE_ENC
-    static struct fk_image_keyring k;
-    k = fk_fw_keyring;
-    k.enc = &fk_fw_enc_key;
-    return &k;
-#else
-    return &fk_fw_keyring;
-#endif
-}
-
 /* SysTick counts down from 0xFFFFFF; the handler (cortex_m.c) counts wraps. */
 static uint64_t now(void)
 {
@@ -206,7 +192,7 @@ static int timed_validate(void *ctx, const struct fk_flash_area *fa, uint32_t of
     (void)ctx;
     uint64_t t0 = now();
     /* as boot_go.c's default: the primary holds plaintext */
-    struct fk_image_keyring k = *bench_keys();
+    struct fk_image_keyring k = *fk_fw_boot_keyring();
     k.enc_plaintext = fa->id == FK_AREA_ID_PRIMARY;
     int rc = fk_image_verify(fa, off, &k, info);
     validate_ticks += now() - t0;
@@ -218,7 +204,7 @@ static void swap_bench(void)
     static struct fk_boot_rsp rsp;
     const struct fk_boot_config cfg = {
         .map = fk_fw_map(),
-        .keys = bench_keys(),
+        .keys = fk_fw_boot_keyring(),
         .strategy = FK_BOOT_STRATEGY_SWAP,
         .validate = timed_validate,
     };

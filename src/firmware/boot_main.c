@@ -52,19 +52,6 @@ static void boot_jump(const struct fk_boot_rsp *rsp)
     fk_port_jump(vtor);
 }
 
-/* The signing keys, plus the built-in decryption key with FOTAKIT_DEVICE_ENC. */
-static const struct fk_image_keyring *boot_keys(void)
-{
-#ifdef FK_IMAGE_ENC
-    static struct fk_image_keyring k;
-    k = fk_fw_keyring;
-    k.enc = &fk_fw_enc_key;
-    return &k;
-#else
-    return &fk_fw_keyring;
-#endif
-}
-
 #if FK_FW_IMAGES < 2
 int fk_fw_boot_images(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp)
 {
@@ -81,7 +68,7 @@ int main(void)
     fk_fw_log(TAG, "fotakit-boot on ", fk_port_board_name);
     const struct fk_boot_config cfg = {
         .map = fk_fw_map(),
-        .keys = boot_keys(),
+        .keys = fk_fw_boot_keyring(),
         .strategy = FK_BOOT_STRATEGY_SWAP,
         .log = boot_log,
         .watchdog = boot_kick,

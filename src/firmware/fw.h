@@ -22,6 +22,9 @@ extern const struct fk_image_keyring fk_fw_keyring;
 /* The bootloader's decryption key (fw_enc_key.c, FOTAKIT_DEVICE_ENC:
  * FOTAKIT_ENC_KEY's private half). Only the bootloaders link it. */
 extern const struct fk_image_enc_key fk_fw_enc_key;
+/* fk_fw_keyring plus fk_fw_enc_key when the program links it (the
+ * bootloaders of FOTAKIT_DEVICE_ENC builds), else no decryption key. */
+const struct fk_image_keyring *fk_fw_boot_keyring(void);
 
 struct fk_boot_config;
 struct fk_boot_rsp;
