@@ -8,7 +8,9 @@
  * call torn, as fk_device_power_cut_after does), power back, the
  * bootloader runs again. The cuts fall in image 0's swap, image 1's copy
  * into the RAM partition, the network core's erase/program/record (PCD)
- * and the trailer writes after it.
+ * and the trailer writes after it. Then double cuts: for every 7th call k,
+ * the bootloader's restart is cut again at its call 2, 9, 31 or 97
+ * (fk_device_power_cut_again; counted when the restart got that far).
  *
  * Oracle: after the boot that follows the cut, image 0 runs v2 (test: not
  * confirmed; perm: confirmed), b0n starts network-core v2 (intact: its
@@ -95,7 +97,8 @@ struct set {
 /* One trial: a fresh device with v1 on both cores and both v2 staged; cut
  * at call k of the update boot (0: no cut). Fills *rep; returns NULL when
  * the oracle holds, else what failed. */
-static const char *trial(const struct set *s, bool test, uint32_t k, struct fk_device_boot_report *rep)
+static const char *trial(const struct set *s, bool test, uint32_t k, uint32_t j,
+                         struct fk_device_boot_report *rep)
 {
     static char why[1024];
     /* tmpfs when there is one: the chips' files are rewritten every trial */
@@ -119,6 +122,7 @@ static const char *trial(const struct set *s, bool test, uint32_t k, struct fk_d
     }
     if (!bad) {
         fk_device_power_cut_after(d, k);
+        fk_device_power_cut_again(d, j);
         fk_device_boot(d, rep);
         /* test: a cut after image 0's swap completed (during image 1's
          * hand-over) reverts image 0 when the bootloader starts again, as
@@ -128,7 +132,7 @@ static const char *trial(const struct set *s, bool test, uint32_t k, struct fk_d
         const char *want0 = reverted ? "1.0.0+0" : "2.0.0+0";
         if (strcmp(rep->version, want0) != 0 || !rep->net_running ||
             strcmp(rep->net_version, "2.0.0+0") != 0 || (k && !rep->after_power_cut)) {
-            snprintf(why, sizeof why, "cut at call %u: image 0 v%s (%s), network core %s v%s (%s)", k,
+            snprintf(why, sizeof why, "cut at call %u (then %u): image 0 v%s (%s), network core %s v%s (%s)", k, j,
                      rep->version, rep->decision, rep->net_running ? "running" : "not running",
                      rep->net_version, rep->decision1);
             bad = why;
@@ -142,8 +146,8 @@ static const char *trial(const struct set *s, bool test, uint32_t k, struct fk_d
         if (strcmp(r2.version, want0) != 0 || r2.reason1 != FK_BOOT_R_NO_IMAGE ||
             !r2.net_running || strcmp(r2.net_version, "2.0.0+0") != 0 ||
             r2.reason != (test && !reverted ? FK_BOOT_R_REVERTED : FK_BOOT_R_NONE)) {
-            snprintf(why, sizeof why, "cut at call %u, next boot: image 0 v%s (%s), image 1: %s, network "
-                                      "core v%s", k, r2.version, r2.decision, r2.decision1, r2.net_version);
+            snprintf(why, sizeof why, "cut at call %u (then %u), next boot: image 0 v%s (%s), image 1: %s, "
+                                      "network core v%s", k, j, r2.version, r2.decision, r2.decision1, r2.net_version);
             bad = why;
         }
     }
@@ -165,7 +169,7 @@ int fk_pf_two_images_rows(bool json, uint32_t stride, struct fk_pf_totals *all)
         bool test = scn == 0;
         clock_t t0 = clock();
         struct fk_device_boot_report ref;
-        const char *bad = trial(&s, test, 0, &ref);
+        const char *bad = trial(&s, test, 0, 0, &ref);
         uint64_t trials = 0, failures = 0, in_pcd = 0, reverted = 0;
         char first[1024] = "";
         if (bad) {
@@ -173,16 +177,24 @@ int fk_pf_two_images_rows(bool json, uint32_t stride, struct fk_pf_totals *all)
             snprintf(first, sizeof first, "uncut: %s", bad);
         }
         uint32_t n = ref.flash_ops, pf = ref.net_copy_first, pn = ref.net_copy_ops;
-        for (uint32_t k = 1; !bad && k <= n; k += stride) {
-            struct fk_device_boot_report rep;
-            const char *b = trial(&s, test, k, &rep);
-            trials++;
-            in_pcd += k >= pf && k < pf + pn;
-            reverted += test && rep.reason == FK_BOOT_R_REVERTED;
-            if (b) {
-                failures++;
-                if (!first[0]) {
-                    snprintf(first, sizeof first, "%s", b);
+        /* single cuts at every stride-th call; then double cuts: every
+         * 7th call, and the restart cut again at its call 2, 9, 31 or 97 */
+        static const uint32_t again[] = {2, 9, 31, 97};
+        uint64_t doubles = 0;
+        for (uint32_t pass = 0; !bad && pass < 1 + sizeof again / sizeof again[0]; pass++) {
+            uint32_t j = pass ? again[pass - 1] : 0;
+            for (uint32_t k = 1; k <= n; k += pass ? 7 * stride : stride) {
+                struct fk_device_boot_report rep;
+                const char *b = trial(&s, test, k, j, &rep);
+                trials++;
+                doubles += rep.cuts >= 2;
+                in_pcd += k >= pf && k < pf + pn;
+                reverted += test && rep.reason == FK_BOOT_R_REVERTED;
+                if (b) {
+                    failures++;
+                    if (!first[0]) {
+                        snprintf(first, sizeof first, "%s", b);
+                    }
                 }
             }
         }
@@ -191,12 +203,14 @@ int fk_pf_two_images_rows(bool json, uint32_t stride, struct fk_pf_totals *all)
         if (json) {
             printf("{\"layout\":\"nrf5340-spi-nor-2mb+netcore\",\"scenario\":\"%s\",\"images\":2,"
                    "\"cut\":\"torn\",\"boot_calls\":%u,\"pcd_calls\":%u,\"trials\":%llu,\"cuts\":%llu,"
-                   "\"cuts_in_pcd\":%llu,\"image0_reverted\":%llu,\"failures\":%llu,\"first_failure\":\"%s\"}\n",
-                   name, n, pn, (unsigned long long)trials, (unsigned long long)trials,
-                   (unsigned long long)in_pcd, (unsigned long long)reverted, (unsigned long long)failures, failures ? "see text output" : "");
+                   "\"double_cuts\":%llu,\"cuts_in_pcd\":%llu,\"image0_reverted\":%llu,\"failures\":%llu,"
+                   "\"first_failure\":\"%s\"}\n",
+                   name, n, pn, (unsigned long long)trials, (unsigned long long)(trials + doubles),
+                   (unsigned long long)doubles, (unsigned long long)in_pcd, (unsigned long long)reverted,
+                   (unsigned long long)failures, failures ? "see text output" : "");
         } else {
-            printf("%-24s %-6s %-12s %9llu %8s %9llu %7.1f  (%u boot calls, %llu cuts in the PCD copy",
-                   "nrf5340+netcore", "board", name, (unsigned long long)trials, "-",
+            printf("%-24s %-6s %-12s %9llu %8llu %9llu %7.1f  (%u boot calls, %llu first cuts in the PCD copy",
+                   "nrf5340+netcore", "board", name, (unsigned long long)trials, (unsigned long long)doubles,
                    (unsigned long long)failures, secs, n, (unsigned long long)in_pcd);
             printf(test ? ", %llu reverted image 0)\n" : ")\n", (unsigned long long)reverted);
             if (failures) {
@@ -205,6 +219,7 @@ int fk_pf_two_images_rows(bool json, uint32_t stride, struct fk_pf_totals *all)
         }
         fflush(stdout);
         all->trials += trials;
+        all->doubles += doubles;
         all->failures += failures;
         if (failures && all->first_failure[0] == '\0') {
             size_t cap = sizeof all->first_failure - 1; /* the first failure, cut to fit */

@@ -304,7 +304,7 @@ static void image1_upload_test_confirm_handover_erase(void **st)
 /* A cut at call k of the boot that hands net3 over; the device restarts
  * and the bootloader starts again: the hand-over is retried from the still
  * pending secondary_1 and v3 ends up running, the request consumed. */
-static void cut_once(struct fx *f, uint32_t k, const struct img *m, const char *want)
+static void cut_once(struct fx *f, uint32_t k, uint32_t again, const struct img *m, const char *want)
 {
     upload1(f, m);
     state(f, m->hash, true); /* confirm of a fresh upload: permanent */
@@ -312,8 +312,10 @@ static void cut_once(struct fx *f, uint32_t k, const struct img *m, const char *
     list(f, &l);
     assert_string_equal(flags(&l.slot[1]), "pP");
     fk_device_power_cut_after(f->d, k);
+    fk_device_power_cut_again(f->d, again);
     struct fk_device_boot_report rep;
     reset(f, &rep);
+    assert_int_equal(rep.cuts, again ? 2 : 1);
     if (!rep.after_power_cut || !rep.net_running || strcmp(rep.net_version, want) != 0 ||
         rep.reason1 != FK_BOOT_R_OVERWRITTEN) {
         fail_msg("cut at call %u: after_cut %d, network core %s (%s), image 1: %s", k,
@@ -345,8 +347,11 @@ static void cuts_during_the_handover_are_retried(void **st)
     const uint32_t at[] = {first - 3, first, first + 1, first + n / 2, first + n - 1};
     for (unsigned i = 0; i < sizeof at / sizeof at[0]; i++) {
         const struct img *m = i % 2 ? &f->net3 : &f->net2;
-        cut_once(f, at[i], m, i % 2 ? "3.0.0+0" : "2.0.0+0");
+        cut_once(f, at[i], 0, m, i % 2 ? "3.0.0+0" : "2.0.0+0");
     }
+    /* twice: in the middle of b0n's programs, then the restart's hand-over
+     * again at its record erase (the RAM copy runs again first) */
+    cut_once(f, first + n / 2, first, &f->net3, "3.0.0+0");
 }
 
 /* b0n starts only an intact image: one flipped byte in the network core's

@@ -108,6 +108,7 @@ struct fk_device_boot_report {
      * the boot that follows. */
     uint32_t flash_ops;
     uint32_t net_copy_first, net_copy_ops;
+    unsigned cuts;            /* power cuts that stopped the bootloader during this boot */
 };
 
 struct fk_device;
@@ -178,6 +179,11 @@ int fk_device_serve(struct fk_device *d, struct fk_device_run *run);
  * comes first (the cut then falls on the boot's call k; the bootloader
  * starts again after it). k = 0 disarms. */
 void fk_device_power_cut_after(struct fk_device *d, uint32_t k);
+/* A second cut: when a cut stops the bootloader, its restart (power back)
+ * is cut too, in the middle of its j-th program/erase call (torn, another
+ * seed). Disarmed when that restart ends without reaching call j. j = 0:
+ * none (the default; each first cut consumes it). */
+void fk_device_power_cut_again(struct fk_device *d, uint32_t j);
 
 /* With fast_erase: the background erase of slot 1 has finished (the next
  * upload only programs). A snapshot, safe to poll from another thread. */

@@ -283,11 +283,22 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
         struct dev_call bcall = {.bc = &bc, .rsp = &rsp, .rsp1 = &rsp1,
                                  .bc1 = a->cfg.image_count == 2 ? &bc1 : NULL};
         rc = FK_EIO;
+        bool second_armed = false;
         int cut = fk_sim_board_run(&d->sb, call_boot, &bcall, &rc);
         for (int again = 0; again < 3 && cut; again++) {
+            rep.cuts++;
             fk_dev_log(d, "power: cut while the bootloader worked; back on, bootloader starts again");
             fk_sim_power_restore(&d->sb);
             fk_dev_net_power_on(d); /* RAM lost: the partition, the PCD command */
+            pthread_mutex_lock(&d->lock);
+            uint32_t j = d->cut_again;
+            d->cut_again = 0;
+            pthread_mutex_unlock(&d->lock);
+            if (j != 0) {
+                fk_sim_power_arm(&d->sb, j, FK_SIM_CUT_TEAR, 0x5eed8000u + j);
+                second_armed = true;
+                fk_dev_log(d, "power: armed to cut the restart during its flash operation %u", j);
+            }
             rep.after_power_cut = true;
             memset(&rsp, 0, sizeof rsp);
             memset(&rsp1, 0, sizeof rsp1);
@@ -295,6 +306,9 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
             cut = fk_sim_board_run(&d->sb, call_boot, &bcall, &rc);
         }
         rep.held = bcall.held;
+        if (second_armed && !cut) {
+            fk_sim_power_arm(&d->sb, 0, FK_SIM_CUT_NONE, 0); /* not reached: disarm */
+        }
     }
     rep.images = a->cfg.image_count == 2 ? 2 : 1;
     if (rep.images == 2) {

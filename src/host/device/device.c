@@ -242,6 +242,13 @@ int fk_device_flash_image(struct fk_device *d, const uint8_t *img, size_t len, c
     return rc;
 }
 
+void fk_device_power_cut_again(struct fk_device *d, uint32_t j)
+{
+    pthread_mutex_lock(&d->lock);
+    d->cut_again = j;
+    pthread_mutex_unlock(&d->lock);
+}
+
 void fk_device_power_cut_after(struct fk_device *d, uint32_t k)
 {
     pthread_mutex_lock(&d->lock);

@@ -84,6 +84,7 @@ struct fk_device {
     double rt_last_us; /* --realtime: modeled time already slept for */
     uint32_t cut_request; /* guarded by lock: arm a power cut at the next request */
     bool cut_pending;     /* guarded by lock */
+    uint32_t cut_again;   /* guarded by lock: cut the bootloader's restart at this call */
     bool power_was_cut;   /* the next boot follows a power cut */
     unsigned images;      /* images the layout has (1 or 2) */
     struct fk_dev_net net;
