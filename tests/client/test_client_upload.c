@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define QMAX 64
 
@@ -42,6 +43,11 @@ struct mock {
     unsigned writes;
     unsigned other; /* requests to other groups */
     int first_image; /* "image" of the last first chunk (-1: absent) */
+    /* a device that erases before answering: the next `slow_left` answers
+     * take slow_ms; a client waiting less gives up (the answer is lost) */
+    int slow_ms;
+    unsigned slow_left;
+    unsigned erases; /* image erase requests */
 };
 
 static void push(struct mock *m, const uint8_t *p, size_t n)
@@ -76,6 +82,16 @@ static size_t answer(struct mock *m, const uint8_t *req, size_t len, uint8_t *ou
         out[3] = sizeof notsup;
         memcpy(out + 8, notsup, sizeof notsup);
         return 8 + sizeof notsup;
+    }
+    if (req[7] == 5) { /* image erase: {"rc": 0} when done */
+        static const uint8_t ok0[] = {0xa1, 0x62, 'r', 'c', 0x00};
+        m->erases++;
+        memcpy(out, req, 8);
+        out[0] = (uint8_t)((req[0] & ~7) | 3);
+        out[2] = 0;
+        out[3] = sizeof ok0;
+        memcpy(out + 8, ok0, sizeof ok0);
+        return 8 + sizeof ok0;
     }
     struct cbor_load_result lr;
     cbor_item_t *r = cbor_load(req + 8, len - 8, &lr);
@@ -150,11 +166,19 @@ static int m_send(struct fk_client_tp *tp, const uint8_t *p, size_t n)
 static int m_recv(struct fk_client_tp *tp, uint8_t *buf, size_t cap, int timeout_ms)
 {
     struct mock *m = (struct mock *)tp;
-    (void)timeout_ms;
     if (!m->qn) {
         return 0; /* timeout, immediately */
     }
     unsigned i = m->qh;
+    if (m->slow_left) {
+        if (timeout_ms < m->slow_ms) {
+            usleep((useconds_t)timeout_ms * 1000); /* the client waits in vain */
+            m->qh = (m->qh + 1) % QMAX;
+            m->qn--;
+            return 0;
+        }
+        m->slow_left--;
+    }
     if (m->swap_pairs && m->qn >= 2 && (m->nreq & 1)) {
         /* deliver the second queued answer first */
         unsigned j = (m->qh + 1) % QMAX;
@@ -336,12 +360,67 @@ static void test_dead_link_bounded(void **state)
     free(m);
 }
 
+/* A device that answers the first chunk only after erasing (3.2 s, the
+ * seed's clean-slot erase): the client waits slow_timeout_ms for it instead
+ * of giving up after timeout_ms and retransmitting. */
+static void test_slow_first_chunk(void **state)
+{
+    (void)state;
+    fill_img();
+    struct mock *m = mock_new();
+    m->slow_ms = 3200;
+    m->slow_left = 1;
+    struct fk_client c;
+    fk_client_init(&c, &m->tp);
+    c.timeout_ms = 20;
+    c.retries = 2;
+    struct fk_client_upload_opts o = {.window = 4, .chunk = 256};
+    struct fk_client_upload_stats s;
+    struct fk_client_status st;
+    assert_int_equal(fk_client_upload(&c, img, sizeof img, &o, &s, &st), 0);
+    assert_int_equal(s.retransmits, 0);
+    assert_int_equal(m->nreq, (sizeof img + 255) / 256);
+    assert_memory_equal(m->store, img, sizeof img);
+    /* a slow timeout below the device's erase time: bounded, then gives up */
+    free(m);
+    m = mock_new();
+    m->slow_ms = 3200;
+    m->slow_left = 1;
+    fk_client_init(&c, &m->tp);
+    c.timeout_ms = 20;
+    c.slow_timeout_ms = 30;
+    c.retries = 2;
+    assert_int_equal(fk_client_upload(&c, img, sizeof img, &o, &s, &st), FK_ETIMEDOUT);
+    assert_int_equal(m->nreq, 3);
+    free(m);
+}
+
+/* image erase: one request, answered when the erase is done (3.2 s here),
+ * not retransmitted every timeout_ms (which would queue more erases). */
+static void test_slow_erase(void **state)
+{
+    (void)state;
+    struct mock *m = mock_new();
+    m->slow_ms = 3200;
+    m->slow_left = 1;
+    struct fk_client c;
+    fk_client_init(&c, &m->tp);
+    c.timeout_ms = 20;
+    struct fk_client_status st;
+    assert_int_equal(fk_client_image_erase(&c, -1, &st), 0);
+    assert_false(fk_client_status_failed(&st));
+    assert_int_equal(m->erases, 1);
+    assert_int_equal(c.timeout_ms, 20); /* restored */
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_link),       cmocka_unit_test(test_image_one),       cmocka_unit_test(test_lossy_link),
         cmocka_unit_test(test_dup_and_reorder),  cmocka_unit_test(test_resume),
         cmocka_unit_test(test_refusal),          cmocka_unit_test(test_dead_link_bounded),
+        cmocka_unit_test(test_slow_first_chunk), cmocka_unit_test(test_slow_erase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

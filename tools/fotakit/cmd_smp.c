@@ -47,6 +47,8 @@ static void usage(FILE *f)
             "\n"
             "options:\n"
             "  --timeout MS             wait per attempt (default 1000)\n"
+            "  --erase-timeout MS       wait per attempt for answers that follow a flash erase:\n"
+            "                           image erase, an upload's first chunk (default 40000)\n"
             "  --retries N              retransmissions after a timeout (default 3)\n"
             "  --smp-v1                 send SMP version 1 requests (default version 2)\n"
             "  -v, --verbose            print the packets (hex) on stderr\n"
@@ -244,6 +246,11 @@ int fk_cli_smp(int argc, char **argv)
                 return 2;
             }
             cl.timeout_ms = (int)v;
+        } else if (!strcmp(argv[i], "--erase-timeout") && i + 1 < argc) {
+            if (parse_uint("--erase-timeout", argv[++i], 600000, &v)) {
+                return 2;
+            }
+            cl.slow_timeout_ms = (int)v;
         } else if (!strcmp(argv[i], "--retries") && i + 1 < argc) {
             if (parse_uint("--retries", argv[++i], 100, &v)) {
                 return 2;

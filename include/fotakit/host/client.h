@@ -77,6 +77,13 @@ struct fk_client {
     int version;       /* SMP version used for requests: 1 or 2 (default 2) */
     uint8_t seq;       /* next sequence number */
     int timeout_ms;    /* per attempt */
+    int slow_timeout_ms; /* per attempt, for answers that may follow a flash
+                          * erase: image erase, an upload's first chunk (a
+                          * device erases the slot, or its first sectors and
+                          * trailer, before answering; a 2 MB NOR slot at the
+                          * datasheet's maximum times takes tens of seconds).
+                          * Default 40000 (smpclient's too); the larger of this
+                          * and timeout_ms is used. */
     int retries;       /* retransmissions after the first attempt */
     uint32_t buf_size; /* server's buffer size from mcumgr_params, 0 if unknown */
     uint32_t buf_count;

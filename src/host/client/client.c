@@ -14,6 +14,7 @@ void fk_client_init(struct fk_client *c, struct fk_client_tp *tp)
     c->tp = tp;
     c->version = 2;
     c->timeout_ms = 1000;
+    c->slow_timeout_ms = 40000;
     c->retries = 3;
 }
 
@@ -151,6 +152,11 @@ void fk_cl_fetch_reason(struct fk_client *c, uint16_t group, uint8_t cmd,
         cbor_decref(&root);
     }
     free(rsp);
+}
+
+int fk_cl_slow_timeout(const struct fk_client *c)
+{
+    return c->slow_timeout_ms > c->timeout_ms ? c->slow_timeout_ms : c->timeout_ms;
 }
 
 int fk_client_call(struct fk_client *c, int op, uint16_t group, uint8_t cmd, const uint8_t *req,

@@ -27,6 +27,10 @@ void fk_cl_status(cbor_item_t *root, struct fk_client_status *st);
  * form): ask a fotakit device for it (FK_CL_GROUP_FOTAKIT) and fill
  * st->rsn when the answer names the same group and command. Other devices
  * answer "not supported"; st is then left as it was. */
+/* The wait per attempt for answers that may follow a flash erase: the larger
+ * of c->slow_timeout_ms and c->timeout_ms. */
+int fk_cl_slow_timeout(const struct fk_client *c);
+
 void fk_cl_fetch_reason(struct fk_client *c, uint16_t group, uint8_t cmd,
                         struct fk_client_status *st);
 

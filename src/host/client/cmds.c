@@ -225,7 +225,12 @@ int fk_client_image_erase(struct fk_client *c, int slot, struct fk_client_status
         fk_cl_put(req, "slot", fk_cl_uint((uint64_t)slot));
     }
     cbor_item_t *root;
+    /* the device answers when the erase is done: wait for it rather than
+     * retransmitting (each retransmission would queue another erase) */
+    int saved = c->timeout_ms;
+    c->timeout_ms = fk_cl_slow_timeout(c);
     int rc = call_map(c, FK_CL_OP_WRITE, FK_CL_GROUP_IMAGE, 5, req, &root, st);
+    c->timeout_ms = saved;
     cbor_decref(&req);
     if (root) {
         cbor_decref(&root);

@@ -139,7 +139,8 @@ int fk_client_upload(struct fk_client *c, const uint8_t *data, size_t len,
             stats->sent += n;
             next += n;
         }
-        int n = fk_cl_recv(c, pk, c->timeout_ms);
+        /* the first chunk's answer may follow the device's erase */
+        int n = fk_cl_recv(c, pk, first_done ? c->timeout_ms : fk_cl_slow_timeout(c));
         if (n == FK_ECORRUPT) {
             continue;
         }
