@@ -322,9 +322,9 @@ int fk_cli_demo(int argc, char **argv)
     step("a virtual device on the seed layout " SEED " (state in %s)", dir);
     if (!quiet && !realtime) {
         printf("flash work is simulated at host speed; the times below are the modeled ones\n"
-               "(fotakit demo --realtime makes the device take them, about 25 s)\n");
+               "(fotakit demo --realtime makes the device take them, about 30 s)\n");
     }
-    step("make a key (ECDSA P-256) and sign v1.0.0 and v2.0.0");
+    step("make a key (ECDSA P-256) and sign v1.0.0 and v2.0.0 for both cores");
     if (fk_host_keygen(FK_KEY_ECDSA_P256, key, err, sizeof err)) {
         fail("keygen", err);
         goto out;
