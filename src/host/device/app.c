@@ -243,6 +243,11 @@ int fk_device_boot(struct fk_device *d, struct fk_device_boot_report *rep_out)
     bool stock = bl != NULL && !(bl->flags & FK_BL_F_FOTAKIT);
     fk_dev_log(d, "power on: boot %u, bootloader starts%s%s%s", d->boots,
                stock ? " (a model of MCUboot " : "", stock ? bl->title : "", stock ? ")" : "");
+    if (d->boots == 1 && d->images == 2 && a->cfg.image_count != 2) {
+        fk_dev_log(d, "two images in the layout, image 0 only here: the MCUboot models boot and "
+                      "serve image 0 (image 1%s is left as it is)",
+                   d->net.pcd ? ", the network core," : "");
+    }
     if (d->boots == 1 && a->cfg.image_count == 2) {
         fk_dev_log(d, "two images: image 1 %s", d->net.pcd
                    ? "is the nRF5340 network core: overwrite-only, mcuboot_primary_1 in RAM, handed "
