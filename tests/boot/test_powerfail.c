@@ -122,7 +122,7 @@ static void pf_weak(void **s)
     uint64_t n1 = t.trials;
     static const enum fk_pf_scenario S[] = {FK_PF_TEST, FK_PF_REVERT, FK_PF_OVERWRITE};
     for (unsigned i = 0; i < 3; i++) {
-        struct fk_pf_sweep_opts l = {.stride = 9, .offset = i, .doubles = 4, .min_units = 4, .max_units = 8,
+        struct fk_pf_sweep_opts l = {.stride = 17, .offset = i, .doubles = 4, .min_units = 4, .max_units = 8,
                                      .weak_late = 1};
         assert_int_equal(fk_pf_sweep(FOTAKIT_SHARED_DIR, "nrf52840-spi-nor-2mb", 0, S[i], &l, &t), 0);
     }
