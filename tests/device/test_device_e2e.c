@@ -6,9 +6,6 @@
  * malformed input gets an error answer (or, for a broken serial frame, is
  * dropped) and the server keeps serving; the running image is never touched.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* sendmmsg: two datagrams in one call */
-#endif
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
@@ -30,6 +27,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -853,9 +851,29 @@ static void test_device_log_and_reset(void **state)
     fclose(log);
 }
 
-/* The same over UDP: a reset and an echo sent in one sendmmsg() call; the
- * echo is queued while the device resets and is lost, as a device's radio
- * is off then (the client retransmits). */
+/* The same over UDP. The echo is sent from the device's "booted" hook,
+ * which runs after the reset's boot and before the device serves again: so
+ * it deterministically arrives while the device resets, and is lost, as a
+ * device's radio is off then (the client retransmits). */
+struct echo_on_boot {
+    int fd;
+    atomic_int armed;
+};
+
+static void echo_on_boot(void *arg, const struct fk_device_boot_report *rep)
+{
+    (void)rep;
+    struct echo_on_boot *e = arg;
+    if (atomic_exchange(&e->armed, 0)) {
+        static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
+        uint8_t p[64];
+        size_t n = pkt(p, 2, 0, 0, sizeof echo, echo, sizeof echo);
+        if (send(e->fd, p, n, 0) != (ssize_t)n) {
+            atomic_store(&e->armed, 2); /* reported by the test */
+        }
+    }
+}
+
 static void test_udp_lost_during_reset(void **state)
 {
     struct fx *f = *state;
@@ -866,35 +884,41 @@ static void test_udp_lost_during_reset(void **state)
     cfg.keys[0] = KEY;
     char err[512];
     assert_int_equal(fk_device_open(&f->d, &cfg, err, sizeof err), 0);
-    start_udp(f);
+    static struct echo_on_boot e;
+    e.fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(e.fd >= 0);
+    atomic_store(&e.armed, 0);
+    memset(&f->run, 0, sizeof f->run);
+    f->run.udp = "127.0.0.1:0";
+    f->run.booted = echo_on_boot;
+    f->run.booted_arg = &e;
+    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
+    char conn[64];
+    snprintf(conn, sizeof conn, "udp:127.0.0.1:%u", f->run.udp_port);
+    struct fk_client_tp *tp;
+    assert_int_equal(fk_client_tp_open(conn, &tp, err, sizeof err), 0);
+    fk_client_init(&f->c, tp);
+    f->c.timeout_ms = 3000;
+    f->c.retries = 2;
     struct fk_device_boot_report rep;
     fk_device_last_boot(f->d, &rep);
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    assert_true(fd >= 0);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->run.udp_port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof to), 0);
-    static const uint8_t echo[] = {0xa1, 0x61, 0x64, 0x61, 0x61};
-    uint8_t rst[16], p[64];
+    assert_int_equal(connect(e.fd, (struct sockaddr *)&to, sizeof to), 0);
+    uint8_t rst[16];
     size_t rn = pkt(rst, 2, 0, 5, 1, (const uint8_t[]){0xa0}, 1);
-    size_t en = pkt(p, 2, 0, 0, sizeof echo, echo, sizeof echo);
-    struct iovec iov[2] = {{.iov_base = rst, .iov_len = rn}, {.iov_base = p, .iov_len = en}};
-    struct mmsghdr mm[2];
-    memset(mm, 0, sizeof mm);
-    mm[0].msg_hdr.msg_iov = &iov[0];
-    mm[0].msg_hdr.msg_iovlen = 1;
-    mm[1].msg_hdr.msg_iov = &iov[1];
-    mm[1].msg_hdr.msg_iovlen = 1;
-    assert_int_equal(sendmmsg(fd, mm, 2, 0), 2);
+    atomic_store(&e.armed, 1);
+    assert_int_equal(send(e.fd, rst, rn, 0), (ssize_t)rn);
     uint8_t buf[512];
-    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    struct pollfd pf = {.fd = e.fd, .events = POLLIN};
     assert_int_equal(poll(&pf, 1, 3000), 1);
-    ssize_t got = recv(fd, buf, sizeof buf, 0);
+    ssize_t got = recv(e.fd, buf, sizeof buf, 0);
     assert_true(got >= 8);
     assert_int_equal(buf[7], 5); /* the reset's answer */
     wait_boot(f, rep.boot_no);
     assert_int_equal(poll(&pf, 1, 300), 0); /* the echo's: never */
-    close(fd);
+    assert_int_equal(atomic_load(&e.armed), 0); /* the hook sent it */
+    close(e.fd);
     static char text[16384];
     slurp_log(log, text, sizeof text);
     assert_non_null(strstr(text, "[device] udp: 1 request(s) arrived while the device was resetting: "
