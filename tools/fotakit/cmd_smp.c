@@ -370,8 +370,9 @@ int fk_cli_smp(int argc, char **argv)
                                                     : (fk_cli_print_images(&l), 0);
             if (ret == 0) {
                 printf("%s\n", confirm ? "confirmed: this image stays across resets"
-                                        : "marked for test: the next reset swaps it in; confirm it once it runs "
-                                          "(image confirm), or the reset after that reverts it");
+                                        : "marked for test: the next reset installs it; in a swap mode confirm it "
+                                          "once it runs (image confirm), or the reset after that reverts it (an "
+                                          "overwrite-only image, e.g. the nRF5340 network core, cannot revert)");
             }
         }
     } else if (!strcmp(sub, "erase")) {

@@ -148,7 +148,6 @@ int fk_pf_trial(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t 
 /* Program/erase calls the recovery boot makes after a cut at k (for choosing k2). */
 uint32_t fk_pf_recovery_calls(struct fk_pf_run *r, uint32_t k, enum fk_sim_cut mode, uint64_t seed);
 
-#endif
 
 /* ---- sweeps (shared by tests/boot and bench/powerfail) ------------------- */
 
@@ -170,3 +169,5 @@ struct fk_pf_totals {
 /* Run the sweep for one layout / write size / scenario and add to *t. */
 int fk_pf_sweep(const char *shared_dir, const char *layout, uint32_t ws, enum fk_pf_scenario scn,
                 const struct fk_pf_sweep_opts *o, struct fk_pf_totals *t);
+
+#endif
