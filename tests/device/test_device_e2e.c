@@ -1192,9 +1192,11 @@ static void test_power_cut_during_erase(void **state)
     fk_device_last_boot(f->d, &rep);
     unsigned boots = rep.boot_no;
     f->c.timeout_ms = 500;
+    f->c.slow_timeout_ms = 500; /* an erase is waited for 40 s by default */
     fk_device_power_cut_after(f->d, 1);
     (void)fk_client_image_erase(&f->c, -1, &st); /* no answer: the power went */
     f->c.timeout_ms = 3000;
+    f->c.slow_timeout_ms = 40000;
     wait_boot(f, boots);
     fk_device_last_boot(f->d, &rep);
     assert_true(rep.after_power_cut);
