@@ -113,10 +113,15 @@ static void dev_open(struct fx *f)
     dev_open_rec(f, false, false);
 }
 
-static void start_udp(struct fx *f)
+/* Spawn the device on UDP (booted: its after-every-boot hook, may be NULL)
+ * and connect the client to it. */
+static void start_udp_hook(struct fx *f, void (*booted)(void *, const struct fk_device_boot_report *),
+                           void *arg)
 {
     memset(&f->run, 0, sizeof f->run);
     f->run.udp = "127.0.0.1:0";
+    f->run.booted = booted;
+    f->run.booted_arg = arg;
     assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
     char conn[64], err[256];
     snprintf(conn, sizeof conn, "udp:127.0.0.1:%u", f->run.udp_port);
@@ -125,6 +130,11 @@ static void start_udp(struct fx *f)
     fk_client_init(&f->c, tp);
     f->c.timeout_ms = 3000;
     f->c.retries = 2;
+}
+
+static void start_udp(struct fx *f)
+{
+    start_udp_hook(f, NULL, NULL);
 }
 
 static void stop(struct fx *f)
@@ -888,18 +898,7 @@ static void test_udp_lost_during_reset(void **state)
     e.fd = socket(AF_INET, SOCK_DGRAM, 0);
     assert_true(e.fd >= 0);
     atomic_store(&e.armed, 0);
-    memset(&f->run, 0, sizeof f->run);
-    f->run.udp = "127.0.0.1:0";
-    f->run.booted = echo_on_boot;
-    f->run.booted_arg = &e;
-    assert_int_equal(fk_device_spawn(f->d, &f->run, &f->th), 0);
-    char conn[64];
-    snprintf(conn, sizeof conn, "udp:127.0.0.1:%u", f->run.udp_port);
-    struct fk_client_tp *tp;
-    assert_int_equal(fk_client_tp_open(conn, &tp, err, sizeof err), 0);
-    fk_client_init(&f->c, tp);
-    f->c.timeout_ms = 3000;
-    f->c.retries = 2;
+    start_udp_hook(f, echo_on_boot, &e);
     struct fk_device_boot_report rep;
     fk_device_last_boot(f->d, &rep);
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->run.udp_port),
