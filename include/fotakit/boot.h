@@ -177,6 +177,8 @@ struct fk_boot_rsp {
     bool resumed;                    /* an interrupted swap was finished */
     int secondary_err;               /* FK_OK, or why the secondary could not be used */
     int err;                         /* fk_boot_go()'s return value */
+    bool commit_due;                 /* cfg->defer_commit: a swap completed and its commit
+                                        write is left to fk_boot_commit() */
     int counter_err;                 /* FK_OK, or why raising the security counter for the
                                         booted (confirmed) image failed; the image still boots,
                                         `why` says so */
@@ -212,6 +214,19 @@ struct fk_boot_config {
      * place and boot the primary (reason FK_BOOT_R_HELD). Reverts and
      * interrupted swaps still run. */
     bool hold_upgrade;
+    /* Multi-image (set by fk_boot_go_multi for n > 1; docs/boot.md "Two
+     * images"). defer_commit: a swap this call completes (fresh, resumed, or
+     * a torn copy_done's first boot) leaves its commit write (copy_done, or
+     * the commit-retry marker) undone and sets rsp->commit_due; the caller
+     * writes it with fk_boot_commit() once every image's swap is done, so a
+     * cut before then leaves the swap "complete, not committed", which the
+     * next boot finishes as an interrupted swap (the image never ran).
+     * hold_revert: a revert that is due is not performed and the test image
+     * boots (reason FK_BOOT_R_UPGRADED_TEST, resumed): its commit was written
+     * by a boot a power cut ended before a later image's commit, so it has
+     * not run. Both false: fk_boot_go behaves exactly as with one image. */
+    bool defer_commit;
+    bool hold_revert;
     uint8_t retries;            /* secondary re-open attempts during a swap (0: 3) */
     void *ctx;                  /* passed to every callback */
     /* Full image check (hash + signature). NULL: fk_image_verify(fa, off, keys, info)
@@ -259,6 +274,16 @@ struct fk_boot_config {
  * Returns FK_OK when rsp names a bootable image; otherwise a negative code
  * and rsp->reason/why say why nothing can be booted (stay in the bootloader). */
 int fk_boot_go(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp);
+/* Write the commit that fk_boot_go() with cfg->defer_commit left undone
+ * (rsp->commit_due): copy_done once the primary's status records prove
+ * every move of the swap done, or for a torn copy_done the commit-retry
+ * marker. Nothing when there is nothing to commit. FK_ECORRUPT when a
+ * swap's moves are not all proven done; else FK_OK or a flash code. */
+int fk_boot_commit(const struct fk_boot_config *cfg);
+/* True when image cfg->map has a swap that is not committed: in progress,
+ * or complete with its copy_done (or a torn copy_done's retry marker) not
+ * yet written. Reads only; a trailer that cannot be read counts as true. */
+bool fk_boot_swap_unfinished(const struct fk_boot_config *cfg);
 /* fk_boot_go() and, on success, cfg->jump(). Returns only if nothing was started. */
 int fk_boot_run(const struct fk_boot_config *cfg, struct fk_boot_rsp *rsp);
 

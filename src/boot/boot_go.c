@@ -443,6 +443,7 @@ static int upgrade(struct go *c, uint8_t type, const struct fk_trailer *tp, bool
     if (rc != FK_OK) {
         return stuck(c, rc);
     }
+    rsp->commit_due = c->cfg->defer_commit;
     rsp->reason = reason_of(type);
     rsp->swap_type = type;
     say_type(c, type);
@@ -491,6 +492,7 @@ static int revert(struct go *c, bool have_start, const struct fk_swap_rec *start
     if (rc != FK_OK) {
         return stuck(c, rc);
     }
+    c->rsp->commit_due = c->cfg->defer_commit;
     c->rsp->reason = FK_BOOT_R_REVERTED;
     c->rsp->swap_type = FK_SWAP_REVERT;
     say(c, "revert: test image not confirmed, swapped back to ");
@@ -590,6 +592,7 @@ static int go(struct go *c)
         if (rc != FK_OK) {
             return stuck(c, rc);
         }
+        rsp->commit_due = cfg->defer_commit;
         rsp->reason = reason_of(rec.type);
         rsp->swap_type = rec.type;
         say(c, "finished an interrupted ");
@@ -621,6 +624,7 @@ no_swap_in_progress:
         swap_init(c, &s);
         rc = fk_swap_commit_retry(&s, &start, &first);
         if (rc == FK_OK && first) {
+            rsp->commit_due = cfg->defer_commit;
             rsp->reason = reason_of(start.type);
             rsp->swap_type = start.type;
             rsp->resumed = true;
@@ -645,6 +649,14 @@ no_swap_in_progress:
         }
         return upgrade(c, (uint8_t)type, &tp, have_start, &start);
     case FK_SWAP_REVERT:
+        if (cfg->hold_revert) {
+            /* multi-image: committed by a boot cut before a later image's
+             * commit; it has not run yet (boot_multi.h) */
+            rsp->reason = FK_BOOT_R_UPGRADED_TEST;
+            rsp->resumed = true;
+            say(c, "test image not run yet (a later image's commit was cut): booting it, revert waits");
+            return boot_primary(c);
+        }
         return revert(c, have_start, &start);
     default:
         say(c, "no update pending");

@@ -114,8 +114,12 @@ int fk_swap_resume(struct fk_swap *s, const struct fk_swap_rec *rec);
 /* copy_done torn (reads neither set nor erased): the swap completed but
  * the cut came before the new image ever ran. The first time this is seen,
  * marker 2k is written and *first = true (boot the new image once); later
- * *first = false (treat copy_done as set). */
+ * *first = false (treat copy_done as set). With cfg->defer_commit the
+ * marker is not written (*first as if it were): fk_boot_commit() does. */
 int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool *first);
+/* Write the copy_done that cfg->defer_commit left undone, after checking
+ * that every move's marker is written (FK_ECORRUPT if not). */
+int fk_swap_commit(struct fk_swap *s, const struct fk_swap_rec *rec);
 /* Index of the first begin slot that is erased in the secondary, or -1. */
 int fk_swap_free_begin_slot(const struct fk_flash_area *sec);
 /* Latest valid begin record in the secondary trailer. */

@@ -170,6 +170,18 @@ int fk_boot_go_multi(const struct fk_boot_config *const *cfg, unsigned n, struct
      * finished a swap a power cut had interrupted, the check is made again
      * on the finished state (pass 1) and the held images boot again: a
      * half-swapped image is judged by neither of its halves. */
+    /* Commits are deferred to the end and written in image order (n > 1):
+     * the application has not run until all are written. A cut among them
+     * leaves images 0..c-1 committed and a later one unfinished; the
+     * committed ones have not run, so their revert is held while any later
+     * image is unfinished. (An image that did run and is due a revert at
+     * the start of a boot is reverted in that boot, before any later
+     * image's swap, so it cannot be found due beside a later unfinished
+     * one.) */
+    unsigned unfinished = 0;
+    for (unsigned i = 0; n > 1 && i < n; i++) {
+        unfinished |= (fk_boot_swap_unfinished(cfg[i]) ? 1u : 0u) << i;
+    }
     int rc0 = FK_OK;
     bool hold = false;
     for (int pass = 0; pass < 2; pass++) {
@@ -185,6 +197,8 @@ int fk_boot_go_multi(const struct fk_boot_config *const *cfg, unsigned n, struct
             }
             struct fk_boot_config c = *cfg[i];
             c.hold_upgrade = c.hold_upgrade || hold;
+            c.defer_commit = n > 1;
+            c.hold_revert = (unfinished >> (i + 1)) != 0;
             int rc = fk_boot_go(&c, &rsp[i]);
             resumed = resumed || rsp[i].resumed;
             if (i == 0) {
@@ -194,6 +208,19 @@ int fk_boot_go_multi(const struct fk_boot_config *const *cfg, unsigned n, struct
         if (pass == 1 || !hold || !resumed) {
             break;
         }
+    }
+    /* Every swap of this boot is done: commit them, in image order. A
+     * commit that fails stops the boot (the run could not be recorded). */
+    int crc = FK_OK;
+    for (unsigned i = 0; i < n; i++) {
+        int rc = rsp[i].commit_due ? fk_boot_commit(cfg[i]) : FK_OK;
+        if (rc != FK_OK) {
+            rsp[i].err = rc;
+            crc = crc != FK_OK ? crc : rc;
+        }
+    }
+    if (crc != FK_OK && rc0 == FK_OK) {
+        rc0 = crc;
     }
     if (fail != NULL) {
         *fail = f;

@@ -276,20 +276,26 @@ static int ensure_canary(struct fk_swap *s, uint32_t from)
     return rc;
 }
 
+/* copy_done is the commit: after it the primary trailer reads as MCUboot
+ * leaves it (magic, swap_info, copy_done, image_ok). */
+static int write_copy_done(struct fk_swap *s)
+{
+    int rc = fk_trailer_write_flag(s->pri, FK_BOOT_OFF_COPY_DONE, FK_BOOT_FLAG_SET);
+    if (rc == FK_OK) {
+        s->st->status_progs++;
+        rc = fk_flash_sync(s->pri);
+    }
+    return rc;
+}
+
 static int finish(struct fk_swap *s, uint32_t from)
 {
     int rc = ensure_canary(s, from);
     if (rc == FK_OK) {
         rc = run_moves(s, from);
     }
-    if (rc == FK_OK) {
-        /* copy_done is the commit: after it the primary trailer reads as
-         * MCUboot leaves it (magic, swap_info, copy_done, image_ok). */
-        rc = fk_trailer_write_flag(s->pri, FK_BOOT_OFF_COPY_DONE, FK_BOOT_FLAG_SET);
-        if (rc == FK_OK) {
-            s->st->status_progs++;
-            rc = fk_flash_sync(s->pri);
-        }
+    if (rc == FK_OK && !s->cfg->defer_commit) {
+        rc = write_copy_done(s);
     }
     return rc;
 }
@@ -492,6 +498,9 @@ int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool 
         }
         if (fk_buf_erased(b, sizeof b, fk_flash_erased_val(s->pri))) {
             *first = true;
+            if (s->cfg->defer_commit) {
+                return FK_OK; /* fk_boot_commit() writes it */
+            }
             rc = fk_flash_write(s->pri, marker_off(s, j), retry_mark, sizeof retry_mark);
             if (rc == FK_OK) {
                 s->st->status_progs++;
@@ -504,4 +513,17 @@ int fk_swap_commit_retry(struct fk_swap *s, const struct fk_swap_rec *rec, bool 
         }
     }
     return FK_OK; /* no room left: count it as run */
+}
+
+int fk_swap_commit(struct fk_swap *s, const struct fk_swap_rec *rec)
+{
+    int rc = plan(s, rec);
+    uint32_t j = 0;
+    if (rc == FK_OK) {
+        rc = first_open_marker(s, &j);
+    }
+    if (rc == FK_OK && j != n_entries(s)) {
+        rc = FK_ECORRUPT; /* a move not proven done: never commit it */
+    }
+    return rc == FK_OK ? write_copy_done(s) : rc;
 }
