@@ -68,10 +68,14 @@ int fk_image_deps_read(const struct fk_flash_area *fa, uint32_t off, struct fk_i
 
 /*
  * Boot every image: the dependency check, then fk_boot_go(cfg[i], &rsp[i])
- * for i = 0..n-1 (each image's swap is independent once the check passed;
- * a power cut between them leaves image i+1 pending, and the next boot
- * checks again with image i already updated). Each cfg[i]->map is image
- * i's view.
+ * for i = 0..n-1, then (n > 1) the swaps' commits, in image order
+ * (fk_boot_commit): each fk_boot_go runs with defer_commit, and with
+ * hold_revert when a later image had a swap not yet committed at the
+ * start of this boot (fk_boot_swap_unfinished): the application has not
+ * run until every image's swap is committed, so a power cut before that
+ * never makes an image revert (docs/boot.md "Two images"). Each
+ * cfg[i]->map is image i's view. A commit that fails sets rsp[i].err and
+ * is returned when image 0 booted (do not start: the run is not recorded).
  * When the check fails with an upgrade pending, each image runs with
  * hold_upgrade set. Returns image 0's fk_boot_go() result (the image the
  * port starts); the others' results are in rsp[i].err. *fail (may be NULL)
