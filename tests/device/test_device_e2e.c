@@ -20,6 +20,7 @@
 #include "fotakit/err.h"
 #include "fotakit/host/image.h"
 #include "fotakit/smp.h"
+#include "dev_cli.h"
 
 #include <cbor.h>
 #include <arpa/inet.h>
@@ -1082,7 +1083,6 @@ static void test_vectors_through_transports(void **state)
     assert_primary_holds(f, f->v1, f->v1_len);
 }
 
-static int cli(const char *args, char *out, size_t cap);
 static void write_file(const char *path, const uint8_t *d, size_t n);
 
 /* A dead external chip: the device still boots its primary and serves SMP;
@@ -1123,7 +1123,7 @@ static void test_dead_external_chip(void **state)
     snprintf(v2, sizeof v2, "%s/v2.bin", f->dir);
     write_file(v2, f->v2, f->v2_len);
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image upload %s", f->run.udp_port, v2);
-    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_int_equal(dev_cli(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "IMG_MGMT_ERR_FLASH_OPEN_FAILED"));
     assert_non_null(strstr(out, "mcuboot_secondary: device external_flash (spi-nor on spi4) is not "
                                 "ready: JEDEC ID read ff ff ff, expected c2 28 15; is the chip "
@@ -1255,19 +1255,6 @@ static void test_error_tables_agree(void **state)
     }
 }
 
-/* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
-static int cli(const char *args, char *out, size_t cap)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s/tools/fotakit %s 2>&1", FOTAKIT_BINARY_DIR, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void write_file(const char *path, const uint8_t *d, size_t n)
 {
     FILE *fp = fopen(path, "wb");
@@ -1292,42 +1279,42 @@ static void test_cli_smp(void **state)
     free(b);
     /* a refusal: exit 1, the error by name and meaning */
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image upload %s", f->run.udp_port, bad);
-    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_int_equal(dev_cli(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC"));
     /* an upload prints the SHA256 TLV that image list then shows */
     char hex[65];
     fk_client_hex(f->h2, 32, hex);
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image upload %s --window 3", f->run.udp_port, v2);
-    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_int_equal(dev_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, hex));
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image list", f->run.udp_port);
-    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_int_equal(dev_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, hex));
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image test %.63s", f->run.udp_port, hex);
-    assert_int_equal(cli(args, out, sizeof out), 2); /* a 63-digit hash is bad usage */
+    assert_int_equal(dev_cli(args, out, sizeof out), 2); /* a 63-digit hash is bad usage */
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image test %s", f->run.udp_port, hex);
-    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_int_equal(dev_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, "pending"));
     /* testing an unknown hash: a refusal with a name */
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u image test %064d", f->run.udp_port, 0);
-    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_int_equal(dev_cli(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "ERR"));
     /* bootloader info: existing clients must see MCUboot and a mode number */
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u bootloader", f->run.udp_port);
-    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_int_equal(dev_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, "bootloader: MCUboot"));
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u bootloader mode", f->run.udp_port);
-    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_int_equal(dev_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, "mode: "));
     snprintf(args, sizeof args, "smp --conn udp:127.0.0.1:%u info x", f->run.udp_port);
-    assert_int_equal(cli(args, out, sizeof out), 1);
+    assert_int_equal(dev_cli(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "OS_MGMT_ERR_INVALID_FORMAT"));
     /* nobody answering: bounded, exit 1 */
-    assert_int_equal(cli("smp --conn udp:127.0.0.1:9 --timeout 50 --retries 1 echo x", out, sizeof out), 1);
+    assert_int_equal(dev_cli("smp --conn udp:127.0.0.1:9 --timeout 50 --retries 1 echo x", out, sizeof out), 1);
     assert_string_equal(out, "fotakit smp: echo: connection refused by udp:127.0.0.1:9: nothing listens "
                              "on that port; is the device (fotakit device run) running, and is the port "
                              "in --conn right?\n");
-    assert_int_equal(cli("smp --conn tcp:1.2.3.4 echo x", out, sizeof out), 2);
+    assert_int_equal(dev_cli("smp --conn tcp:1.2.3.4 echo x", out, sizeof out), 2);
     stop(f);
     assert_primary_holds(f, f->v1, f->v1_len);
 }

@@ -20,6 +20,7 @@
 #include "fotakit/host/device.h"
 #include "fotakit/host/image.h"
 #include "fotakit/smp.h"
+#include "dev_cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -436,19 +437,6 @@ static void dependency_on_the_network_core(void **st)
     free(a2.b);
 }
 
-/* Run the fotakit CLI; returns its exit code, output (stdout+stderr) in out. */
-static int cli(const char *args, char *out, size_t cap)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s/tools/fotakit %s 2>&1", FOTAKIT_BINARY_DIR, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* `fotakit device flash --image 1` and `device run --boot-only` on the
  * repo's seed pair; the single-image seed has no network core. */
 static void cli_flash_image_1(void **st)
@@ -463,21 +451,21 @@ static void cli_flash_image_1(void **st)
     snprintf(args, sizeof args,
              "device flash --layout %s --board %s --state %s/cli --image 1 %s", LAYOUT, BOARD,
              f->dir, path);
-    assert_int_equal(cli(args, out, sizeof out), 0);
+    assert_int_equal(dev_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, "into the network core's flash"));
     snprintf(args, sizeof args, "device run --layout %s --board %s --state %s/cli --key %s --boot-only",
              LAYOUT, BOARD, f->dir, KEY);
-    assert_int_equal(cli(args, out, sizeof out), 1); /* the application core has no image */
+    assert_int_equal(dev_cli(args, out, sizeof out), 1); /* the application core has no image */
     assert_non_null(strstr(out, "network core: b0n starts v1.0.0+0"));
     snprintf(args, sizeof args,
              "device flash --layout %s/layouts/nrf5340-spi-nor-2mb.pm_static.yml --board "
              "%s/layouts/nrf5340-spi-nor-2mb.board.yml --state %s/cli1 --image 1 %s",
              FOTAKIT_SHARED_DIR, FOTAKIT_SHARED_DIR, f->dir, path);
-    assert_int_equal(cli(args, out, sizeof out), 2);
+    assert_int_equal(dev_cli(args, out, sizeof out), 2);
     assert_non_null(strstr(out, "this device has no network core"));
     snprintf(args, sizeof args, "device flash --layout %s --board %s --state %s/cli --image 2 %s",
              LAYOUT, BOARD, f->dir, path);
-    assert_int_equal(cli(args, out, sizeof out), 2);
+    assert_int_equal(dev_cli(args, out, sizeof out), 2);
     assert_non_null(strstr(out, "--image takes 0 or 1, not '2'"));
 }
 
