@@ -106,15 +106,15 @@ static int prog_chunk(struct fk_swap *s, const struct fk_mv *m, uint32_t o, cons
     return FK_OK;
 }
 
-/* Erase m's destination unit, unless this boot already erased it and
- * wrote nothing there since (s->erased: the swap start's early erase). */
+/* Erase m's destination unit, unless it is the unit the swap start just
+ * erased (s->erased_*: valid for the next move only, and used once, so a
+ * read-back retry of that move erases again). */
 static int erase_dst(struct fk_swap *s, const struct fk_mv *m)
 {
     if (s->erased_fa == m->dst && s->erased_off == m->doff) {
-        s->erased_fa = NULL; /* used once: what follows programs it */
+        s->erased_fa = NULL;
         return FK_OK;
     }
-    s->erased_fa = NULL;
     int rc = fk_flash_erase(m->dst, m->doff, s->g.unit);
     if (rc == FK_OK) {
         fk_move_count_erase(s, m->dst);
@@ -165,7 +165,7 @@ static int verify_unit(struct fk_swap *s, const struct fk_mv *m, const uint8_t *
 }
 
 /* Copy one unit; afterwards dst equals src (read back) and dst's device is idle. */
-int fk_move_unit(struct fk_swap *s, const struct fk_mv *m)
+static int move_unit(struct fk_swap *s, const struct fk_mv *m)
 {
     enum fk_move_need need;
     int rc = fk_move_classify(s, m, NULL, &need);
@@ -188,7 +188,7 @@ int fk_move_unit(struct fk_swap *s, const struct fk_mv *m)
  * while the CPU erases and programs internal flash. Both finish (synced)
  * before their markers are written.
  */
-int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i)
+static int move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i)
 {
     uint8_t *buf = s->cfg->buf;
     enum fk_move_need nn, ni;
@@ -241,3 +241,19 @@ int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i
     return rc;
 }
 
+/* The swap start's erase (s->erased_*) vouches for the first move only:
+ * whatever that move did (skipped, programmed, failed), a later move into
+ * the same unit erases it. */
+int fk_move_unit(struct fk_swap *s, const struct fk_mv *m)
+{
+    int rc = move_unit(s, m);
+    s->erased_fa = NULL;
+    return rc;
+}
+
+int fk_move_pair(struct fk_swap *s, const struct fk_mv *n, const struct fk_mv *i)
+{
+    int rc = move_pair(s, n, i);
+    s->erased_fa = NULL;
+    return rc;
+}
